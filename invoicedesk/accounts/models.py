@@ -1,0 +1,141 @@
+"""Organizations (tenants), the people in them, and the add-on contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    JAPANESE = "ja", _("Japanese")
+    ENGLISH = "en", _("English")
+
+
+class UserManager(DjangoUserManager["User"]):
+    """Users sign in with their email address; there is no separate username."""
+
+    def _create_user_object(self, email: str, password: str | None, **extra: Any) -> User:  # type: ignore[override]
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.password = ""
+        user.set_password(password)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        user = self._create_user_object(email, password, **extra)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    # Blank: follow the browser's Accept-Language.
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    currency = models.CharField(_("currency"), max_length=3, default="JPY")
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    # Stripe Connect: when set, every Stripe call for this seller carries this account.
+    stripe_account_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="organization_currency_iso4217"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    OPERATOR = "operator", _("Operator")
+    APPROVER = "approver", _("Approver")
+    ADMIN = "admin", _("Admin")
+
+    @property
+    def can_request_refund(self) -> bool:
+        return self in (Role.OPERATOR, Role.ADMIN)
+
+    @property
+    def can_approve_refund(self) -> bool:
+        return self in (Role.APPROVER, Role.ADMIN)
+
+    @property
+    def can_manage_payment_links(self) -> bool:
+        return self in (Role.OPERATOR, Role.ADMIN)
+
+    @property
+    def can_administer(self) -> bool:
+        return self is Role.ADMIN
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organization__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_organization"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class AddonContract(models.Model):
+    """The Stripe Credit Card Payment Add-on. `ends_at` is null while it is active."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="addon_contracts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="addon_contract_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}" if self.ends_at else (
+            f"{self.organization}: {self.starts_at:%Y-%m-%d} –"
+        )
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        return self.starts_at <= moment and (self.ends_at is None or moment < self.ends_at)

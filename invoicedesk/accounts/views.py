@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .middleware import SESSION_ORGANIZATION_KEY
+from .models import Language
+from .selectors import membership_get
+
+
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+@login_required
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("organization", "")
+    membership = membership_get(user=request.user, organization_id=int(raw)) if raw.isdigit() else None  # type: ignore[arg-type]
+    if membership is None:
+        messages.error(request, _("You are not a member of that organization."))
+        return redirect("billing:invoice_list")
+    request.session[SESSION_ORGANIZATION_KEY] = membership.organization_id
+    # Object ids differ between organizations: land on the list, not the old page.
+    return redirect("billing:invoice_list")
+
+
+@require_POST
+@login_required
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    if language in Language.values:
+        user = request.user
+        user.language = language  # type: ignore[union-attr]
+        user.save(update_fields=["language"])  # type: ignore[union-attr]
+        translation.activate(language)
+    return _back(request)

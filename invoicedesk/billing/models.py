@@ -1,0 +1,79 @@
+"""Buyers and the billing invoices issued to them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import Language, Organization
+from invoicedesk.core.money import Money
+
+
+class Buyer(models.Model):
+    """Bill to: the buyer's company, the person to contact, where their emails go."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="buyers")
+    company_name = models.CharField(_("company name"), max_length=200)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JAPANESE)
+
+    class Meta:
+        ordering = ["company_name"]
+        # PostgreSQL also gets a trigram index for the partial Bill to search
+        # (see migration 0002), which SQLite cannot express.
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class PaymentMethod(models.TextChoices):
+    ONLINE_PAYMENT_LINK = "online_payment_link", _("Online Payment Link")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD_AT_ORDER = "card_at_order", _("Card at order")
+
+
+class BillingInvoice(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(_("Billing Invoice No."), max_length=64)
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Bill to"))
+    issue_date = models.DateField(_("Issue date"))
+    due_date = models.DateField(_("Due date"))
+    amount = models.BigIntegerField(_("Billing Amount"), help_text=_("In the currency's minor unit."))
+    currency = models.CharField(_("currency"), max_length=3, default="JPY")
+    payment_method = models.CharField(
+        _("Payment method"), max_length=32, choices=PaymentMethod.choices, default=PaymentMethod.ONLINE_PAYMENT_LINK
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="invoice_unique_number_per_organization"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"),
+            models.CheckConstraint(condition=Q(payment_method__in=PaymentMethod.values), name="invoice_payment_method"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="invoice_currency_iso4217"),
+        ]
+        indexes = [
+            # Keyset pagination: one index per sortable column, id as tie-breaker.
+            models.Index(fields=["organization", "issue_date", "id"], name="invoice_org_issue_date"),
+            models.Index(fields=["organization", "due_date", "id"], name="invoice_org_due_date"),
+            models.Index(fields=["organization", "amount", "id"], name="invoice_org_amount"),
+            # Prefix search on the number uses the unique (organization, number)
+            # index; on PostgreSQL a pattern-ops twin makes LIKE 'INV-2026%' use it
+            # whatever the collation (migration 0002).
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def billing_amount(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def is_online_payment_link(self) -> bool:
+        return self.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from invoicedesk.accounts.models import Membership
+from invoicedesk.core.tenancy import tenant_view
+from invoicedesk.payments.selectors import transactions_for_invoice
+
+from .forms import InvoiceSearchForm
+from .models import BillingInvoice
+from .selectors import Cursor, invoice_export_rows, invoice_get, invoice_page, parse_sort
+
+
+def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
+    # Always bound: every field is optional, so an empty query is a valid search for everything.
+    return InvoiceSearchForm(request.GET, currency=membership.organization.currency)
+
+
+@require_GET
+@tenant_view
+def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = _search_form(request, membership)
+    sort_field, descending = parse_sort(request.GET.get("sort"))
+    page = None
+    if form.is_valid():
+        page = invoice_page(
+            organization=membership.organization,
+            filters=form.filters(),
+            sort=request.GET.get("sort"),
+            after=Cursor.decode(request.GET.get("after")),
+            before=Cursor.decode(request.GET.get("before")),
+        )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(
+        request,
+        "billing/invoice_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sort_field": sort_field,
+            "sort_descending": descending,
+            "query": query,
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for csv.writer streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: Iterable[BillingInvoice]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # The BOM lets spreadsheet programs read the Japanese names as UTF-8.
+    yield "\ufeff"
+    yield writer.writerow(
+        [
+            _("Billing Invoice No."),
+            _("Bill to"),
+            _("Issue date"),
+            _("Due date"),
+            _("Billing Amount"),
+            _("Currency"),
+            _("Payment method"),
+            _("Online Payment Link Status"),
+        ]
+    )
+    for invoice in rows:
+        link = getattr(invoice, "payment_link", None)
+        yield writer.writerow(
+            [
+                invoice.number,
+                invoice.buyer.company_name,
+                invoice.issue_date.isoformat(),
+                invoice.due_date.isoformat(),
+                invoice.billing_amount.plain(),
+                invoice.currency,
+                invoice.get_payment_method_display(),
+                link.get_status_display() if link else "",
+            ]
+        )
+
+
+@require_GET
+@tenant_view
+def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = _search_form(request, membership)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+    rows = invoice_export_rows(
+        organization=membership.organization, filters=form.filters(), sort=request.GET.get("sort")
+    )
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="billing-invoices-{stamp}.csv"'
+    return response
+
+
+@require_GET
+@tenant_view
+def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
+    tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "payment_link": getattr(invoice, "payment_link", None),
+            "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
+            "tab": tab,
+        },
+    )

@@ -1,0 +1,151 @@
+"""Online payment links and the payment transaction history."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import AddonContract, Organization
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.money import Money
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PaymentLinkStatus(models.TextChoices):
+    UNPAID = "UNPAID", _("UNPAID")
+    PAID = "PAID", _("PAID")
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", _("PARTIALLY REFUNDED")
+    REFUNDED = "REFUNDED", _("REFUNDED")
+    EXPIRED = "EXPIRED", _("EXPIRED")
+    CANCELLED = "CANCELLED", _("CANCELLED")
+
+    @classmethod
+    def settled(cls) -> list[PaymentLinkStatus]:
+        """Statuses in which money was received."""
+        return [cls.PAID, cls.PARTIALLY_REFUNDED, cls.REFUNDED]
+
+    @classmethod
+    def after_payment(cls, *, amount_paid: int, amount_refunded: int) -> PaymentLinkStatus:
+        """The status of a paid link is a pure function of what was paid and refunded."""
+        if amount_paid <= 0:
+            raise ValueError("a link with no payment has no refund status")
+        if not 0 <= amount_refunded <= amount_paid:
+            raise ValueError(f"refunded {amount_refunded} outside 0..{amount_paid}")
+        if amount_refunded == 0:
+            return cls.PAID
+        if amount_refunded < amount_paid:
+            return cls.PARTIALLY_REFUNDED
+        return cls.REFUNDED
+
+
+class PaymentLink(models.Model):
+    """The invoice's online payment link: one per invoice, public at /pay/<token>."""
+
+    invoice = models.OneToOneField(BillingInvoice, on_delete=models.CASCADE, related_name="payment_link")
+    token = models.CharField(max_length=64, unique=True, default=new_link_token, editable=False)
+    status = models.CharField(
+        _("Online Payment Link Status"), max_length=32, choices=PaymentLinkStatus.choices,
+        default=PaymentLinkStatus.UNPAID,
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount_paid = models.BigIntegerField(_("amount paid"), default=0)
+    amount_refunded = models.BigIntegerField(_("amount refunded"), default=0)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The add-on contract the payment was settled under: it keeps the payment
+    # refundable after the contract ends.
+    addon_contract = models.ForeignKey(
+        AddonContract, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_links"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PaymentLinkStatus.values), name="payment_link_status_valid"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="payment_link_amount_paid_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount_paid")),
+                name="payment_link_refunded_within_paid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=PaymentLinkStatus.settled())
+                | (Q(amount_paid__gt=0) & Q(paid_at__isnull=False)),
+                name="payment_link_settled_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentLinkStatus.settled()) | (Q(amount_paid=0) & Q(amount_refunded=0)),
+                name="payment_link_unsettled_has_no_money",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="payment_link_status")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} ({self.status})"
+
+    @property
+    def currency(self) -> str:
+        return self.invoice.currency
+
+    @property
+    def paid(self) -> Money:
+        return Money(self.amount_paid, self.currency)
+
+    @property
+    def net_paid(self) -> Money:
+        return Money(self.amount_paid - self.amount_refunded, self.currency)
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in PaymentLinkStatus.settled()
+
+
+class TransactionKind(models.TextChoices):
+    LINK_ISSUED = "LINK_ISSUED", _("Payment link issued")
+    PAYMENT = "PAYMENT", _("Payment")
+    PAYMENT_FAILED = "PAYMENT_FAILED", _("Payment failed")
+    REFUND = "REFUND", _("Refund")
+    REFUND_UPDATE = "REFUND_UPDATE", _("Refund update")
+    NOTIFICATION = "NOTIFICATION", _("Buyer notification")
+
+
+class PaymentTransaction(models.Model):
+    """Append-only history shown on the Payment Transaction tab."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(_("type"), max_length=32, choices=TransactionKind.choices)
+    amount = models.BigIntegerField(_("amount"), null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(_("status"), max_length=32, blank=True)
+    stripe_reference = models.CharField(_("Stripe reference"), max_length=255, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who acted when it was not a user of ours, e.g. "Stripe".
+    actor_label = models.CharField(max_length=100, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["payment_link", "created_at"], name="transaction_link_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency}"
+
+    @property
+    def money(self) -> Money | None:
+        return None if self.amount is None else Money(self.amount, self.currency)
+
+    @property
+    def actor(self) -> str:
+        return str(self.actor_user) if self.actor_user_id else self.actor_label
