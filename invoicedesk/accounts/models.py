@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
-from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,23 +18,18 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class UserManager(DjangoUserManager["User"]):
+class UserManager(BaseUserManager["User"]):
     """Users sign in with their email address; there is no separate username."""
 
-    def _create_user_object(self, email: str, password: str | None, **extra: Any) -> User:  # type: ignore[override]
-        user = self.model(email=self.normalize_email(email), **extra)
-        user.password = ""
-        user.set_password(password)
-        return user
-
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
-        user = self._create_user_object(email, password, **extra)
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)
 
@@ -133,8 +128,10 @@ class AddonContract(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization}: {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}" if self.ends_at else (
-            f"{self.organization}: {self.starts_at:%Y-%m-%d} –"
+        return (
+            f"{self.organization}: {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"
+            if self.ends_at
+            else (f"{self.organization}: {self.starts_at:%Y-%m-%d} –")
         )
 
     def is_valid_at(self, moment: datetime) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,6 +10,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from invoicedesk.core.tenancy import AuthenticatedRequest
 
 from .middleware import SESSION_ORGANIZATION_KEY
 from .models import Language
@@ -25,7 +29,8 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 def switch_organization(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("organization", "")
-    membership = membership_get(user=request.user, organization_id=int(raw)) if raw.isdigit() else None  # type: ignore[arg-type]
+    user = cast(AuthenticatedRequest, request).user
+    membership = membership_get(user=user, organization_id=int(raw)) if raw.isdigit() else None
     if membership is None:
         messages.error(request, _("You are not a member of that organization."))
         return redirect("billing:invoice_list")
@@ -39,8 +44,8 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language in Language.values:
-        user = request.user
-        user.language = language  # type: ignore[union-attr]
-        user.save(update_fields=["language"])  # type: ignore[union-attr]
+        user = cast(AuthenticatedRequest, request).user
+        user.language = language
+        user.save(update_fields=["language"])
         translation.activate(language)
     return _back(request)

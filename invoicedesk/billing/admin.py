@@ -4,14 +4,14 @@ from .models import BillingInvoice, Buyer
 
 
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin):
+class BuyerAdmin(admin.ModelAdmin[Buyer]):
     list_display = ["company_name", "contact_name", "email", "language", "organization"]
     list_filter = ["organization", "language"]
     search_fields = ["company_name", "email"]
 
 
 @admin.register(BillingInvoice)
-class BillingInvoiceAdmin(admin.ModelAdmin):
+class BillingInvoiceAdmin(admin.ModelAdmin[BillingInvoice]):
     list_display = ["number", "buyer", "issue_date", "due_date", "amount", "currency", "payment_method", "organization"]
     list_filter = ["organization", "payment_method"]
     search_fields = ["number", "buyer__company_name"]

@@ -66,7 +66,9 @@ def _user(email: str, *, language: str = "") -> User:
     return user
 
 
-def _organization(name: str, *, contact_email: str, contract_start: datetime, contract_end: datetime | None) -> Organization:
+def _organization(
+    name: str, *, contact_email: str, contract_start: datetime, contract_end: datetime | None
+) -> Organization:
     organization, _ = Organization.objects.get_or_create(
         name=name, defaults={"currency": "JPY", "contact_email": contact_email}
     )
@@ -105,7 +107,7 @@ def _invoices(
         # Draw every value even for existing invoices, so reruns stay deterministic.
         issue = start + timedelta(days=rng.randrange(0, 300))
         amount = rng.choice([5_500, 11_000, 22_000, 33_000, 55_000, 110_000, 165_000, 220_000, 330_000, 1_100_000])
-        method = rng.choices(list(PaymentMethod), weights=[70, 20, 10])[0]
+        method: str = rng.choices(list(PaymentMethod), weights=[70, 20, 10])[0]
         buyer = rng.choice(buyers)
         status = rng.choices(list(LINK_STATUS_WEIGHTS), weights=list(LINK_STATUS_WEIGHTS.values()))[0]
         if index == 1 and first is not None:
@@ -180,8 +182,12 @@ def seed_demo() -> DemoSummary:
         Membership.objects.get_or_create(user=_user(email), organization=demo, defaults={"role": role})
     buyers = _buyers(demo, BUYERS)
     created = _invoices(
-        demo, buyers, prefix="INV-2026", count=INVOICE_COUNT,
-        first=(buyers[0], 110_000, PaymentMethod.ONLINE_PAYMENT_LINK), rng=rng,
+        demo,
+        buyers,
+        prefix="INV-2026",
+        count=INVOICE_COUNT,
+        first=(buyers[0], 110_000, PaymentMethod.ONLINE_PAYMENT_LINK),
+        rng=rng,
     )
 
     # A second seller whose add-on contract was cancelled: its data must never

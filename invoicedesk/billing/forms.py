@@ -32,7 +32,7 @@ class InvoiceSearchForm(forms.Form):
     payment_method = forms.ChoiceField(
         label=_("Payment method"),
         required=False,
-        choices=[("", _("Any"))] + list(PaymentMethod.choices),
+        choices=[("", _("Any")), *PaymentMethod.choices],
     )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:

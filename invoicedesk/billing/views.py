@@ -4,6 +4,7 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,7 +95,7 @@ def _csv_lines(rows: Iterable[BillingInvoice]) -> Iterator[str]:
 
 @require_GET
 @tenant_view
-def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponse:
+def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     form = _search_form(request, membership)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")

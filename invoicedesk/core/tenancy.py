@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Concatenate, ParamSpec
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Concatenate
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 if TYPE_CHECKING:
-    from invoicedesk.accounts.models import Membership
+    from invoicedesk.accounts.models import Membership, User
 
-P = ParamSpec("P")
+
+class AuthenticatedRequest(HttpRequest):
+    """What a view behind login_required receives."""
+
+    user: User
 
 
 def current_membership(request: HttpRequest) -> Membership:
@@ -24,16 +29,13 @@ def current_membership(request: HttpRequest) -> Membership:
     return membership
 
 
-def tenant_view(
-    view: Callable[Concatenate[HttpRequest, Membership, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+def tenant_view[**P](
+    view: Callable[Concatenate[HttpRequest, Membership, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     """Require a signed-in member and pass their current membership to the view."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         return view(request, current_membership(request), *args, **kwargs)
 
-    return wrapper
-
-
+    update_wrapper(wrapper, view)
+    return login_required(wrapper)

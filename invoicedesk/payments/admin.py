@@ -1,23 +1,32 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import PaymentLink, PaymentTransaction
 
 
 @admin.register(PaymentLink)
-class PaymentLinkAdmin(admin.ModelAdmin):
+class PaymentLinkAdmin(admin.ModelAdmin[PaymentLink]):
     list_display = ["invoice", "status", "amount_paid", "amount_refunded", "paid_at", "expires_at"]
     list_filter = ["status"]
     search_fields = ["invoice__number", "stripe_payment_intent_id", "stripe_charge_id"]
     list_select_related = ["invoice"]
     raw_id_fields = ["invoice", "addon_contract"]
     # Amounts and status move only through the payment and refund services.
-    readonly_fields = ["token", "status", "amount_paid", "amount_refunded", "paid_at", "stripe_payment_intent_id",
-                       "stripe_charge_id", "addon_contract"]
+    readonly_fields = [
+        "token",
+        "status",
+        "amount_paid",
+        "amount_refunded",
+        "paid_at",
+        "stripe_payment_intent_id",
+        "stripe_charge_id",
+        "addon_contract",
+    ]
     show_full_result_count = False
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(admin.ModelAdmin):
+class PaymentTransactionAdmin(admin.ModelAdmin[PaymentTransaction]):
     """Read-only: the history is append-only."""
 
     list_display = ["created_at", "kind", "amount", "currency", "status", "stripe_reference", "actor_user"]
@@ -25,11 +34,11 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     search_fields = ["stripe_reference", "payment_link__invoice__number"]
     show_full_result_count = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
         return False

@@ -52,7 +52,9 @@ class PaymentLink(models.Model):
     invoice = models.OneToOneField(BillingInvoice, on_delete=models.CASCADE, related_name="payment_link")
     token = models.CharField(max_length=64, unique=True, default=new_link_token, editable=False)
     status = models.CharField(
-        _("Online Payment Link Status"), max_length=32, choices=PaymentLinkStatus.choices,
+        _("Online Payment Link Status"),
+        max_length=32,
+        choices=PaymentLinkStatus.choices,
         default=PaymentLinkStatus.UNPAID,
     )
     expires_at = models.DateTimeField(_("expires at"))

@@ -1,4 +1,5 @@
 from django import template
+from django.http import QueryDict
 from django.utils.translation import get_language
 
 from invoicedesk.core.money import Money
@@ -15,7 +16,7 @@ def format_money(value: Money | None) -> str:
 
 
 @register.simple_tag
-def query_with(query, **changes):  # type: ignore[no-untyped-def]
+def query_with(query: QueryDict, **changes: str | None) -> str:
     """The current query string with some keys replaced (None removes a key)."""
     params = query.copy()
     for key, value in changes.items():

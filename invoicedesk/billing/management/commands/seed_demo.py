@@ -14,7 +14,7 @@ class Command(BaseCommand):
             f"Demo data ready: {summary.organization} and {summary.other_organization} "
             f"({summary.invoices_created} invoices created this run)."
         )
-        self.stdout.write("Demo logins (password: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for email, role in DEMO_USERS.items():
             self.stdout.write(f"  {email:<22} {role.label}")
         self.stdout.write(f"  {OTHER_USER:<22} Admin of the second organization")

@@ -1,0 +1,77 @@
+# invoicedesk — `make run` serves the demo, `make test` runs everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+# PostgreSQL for the second test pass; override with DATABASE_URL.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help setup run test lint typecheck test-sqlite test-postgres messages browser bench clean
+
+help:
+	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
+	@echo "make test   ruff, mypy, tests on SQLite and PostgreSQL, browser tests"
+	@echo "make bench  list-page timings on a million invoices (PostgreSQL)"
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is required"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d invoicedesk/locale -D django >/dev/null
+
+setup: $(VENV)/.installed node_modules/.installed messages
+	mkdir -p var
+
+run: setup
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	PORT=$(PORT) $(PY) -m invoicedesk.devserver
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Chromium (apt-get install chromium) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test-sqlite: setup browser
+	env -u DATABASE_URL CHROMIUM=$(CHROMIUM) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
+
+# Runs when PostgreSQL answers; under CI=true an unreachable server is a failure, not a skip.
+test-postgres: setup
+	@url="$${DATABASE_URL:-$(PG_TEST_URL)}"; \
+	if $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()' "$$url" 2>/dev/null; then \
+	  echo "PostgreSQL pass: $${url%%@*}@…"; \
+	  DATABASE_URL="$$url" $(VENV)/bin/pytest -m "not e2e"; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "CI: PostgreSQL is not reachable at $$url"; exit 1; \
+	else \
+	  echo "PostgreSQL not reachable at $$url: SQLite pass only (set DATABASE_URL to include it)"; \
+	fi
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: setup
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/invoicedesk_bench}" $(PY) bench/invoice_list.py
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
