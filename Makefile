@@ -54,7 +54,7 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 test-sqlite: setup browser
-	env -u DATABASE_URL CHROMIUM=$(CHROMIUM) DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
+	env -u DATABASE_URL CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
 
 # Runs when PostgreSQL answers; under CI=true an unreachable server is a failure, not a skip.
 test-postgres: setup
