@@ -38,7 +38,7 @@ setup: $(VENV)/.installed node_modules/.installed messages
 run: setup
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	PORT=$(PORT) $(PY) -m invoicedesk.devserver
+	$(MANAGE) serve_demo --port $(PORT)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).
 browser:

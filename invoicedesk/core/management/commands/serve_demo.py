@@ -10,19 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
 
 from invoicedesk.billing.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT)  # noqa: S603
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR)  # noqa: S603
 
 
-def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
+def serve(port: int) -> int:
     processes = [
         _spawn("db_worker", "--interval", "0.5", "--no-reload"),
         _spawn("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"),
@@ -52,5 +52,11 @@ def main() -> int:
     return 1 if failed else 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+class Command(BaseCommand):
+    help = "Serve the demo: web server and task worker until Ctrl-C (`make run`)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        raise SystemExit(serve(options["port"]))
