@@ -30,14 +30,13 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d invoicedesk/locale -D django >/dev/null
+	$(VENV)/bin/pybabel compile -d invoicedesk/locale -D django >/dev/null
 
 setup: $(VENV)/.installed node_modules/.installed messages
 	mkdir -p var
 
 run: setup
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
 	$(MANAGE) serve_demo --port $(PORT)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "invoicedesk.accounts",
     "invoicedesk.billing",
     "invoicedesk.payments",
+    "invoicedesk.audit",
 ]
 
 MIDDLEWARE = [
@@ -156,11 +157,14 @@ TASKS = {
 
 # Content Security Policy: everything from our own origin; nothing inline but
 # what carries the per-request nonce.
+# Stripe.js (pay page, production only) needs its own origins.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF, CSP.NONCE, "https://js.stripe.com"],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", "https://*.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": [CSP.SELF, "https://api.stripe.com"],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
     "base-uri": [CSP.NONE],
@@ -179,6 +183,33 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Stripe. With STRIPE_SECRET_KEY set the app talks to Stripe itself; without
+# it (development and tests) it talks to localstripe at STRIPE_API_BASE, and the
+# pay page shows a clearly marked test-mode card form instead of Stripe.js.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set in production"
+    )
+if not STRIPE_SECRET_KEY:
+    STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{os.environ.get('LOCALSTRIPE_PORT', '8420')}"
+    STRIPE_SECRET_KEY = "sk_test_localstripe"
+    STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe_development"
+STRIPE_TEST_CARD_FORM = bool(STRIPE_API_BASE)
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+# Webhook signatures older than this are refused (replay protection).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+
+# How long a newly issued payment link stays payable.
+PAYMENT_LINK_VALID_DAYS = int(os.environ.get("PAYMENT_LINK_VALID_DAYS", "30"))
+# The public address of this app, for links shown to staff and sent to buyers.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
 # Invoice list: rows per page, and how far the "N invoices" counter counts
 # before it says "more than N" (an exact COUNT over a huge result is slow).
 BILLING_PAGE_SIZE = 50
@@ -189,5 +220,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The SDK logs every request at INFO; ours log what matters.
+        "stripe": {"level": "WARNING"},
+    },
 }

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="billing:invoice_list", permanent=False)),
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("billing/", include("invoicedesk.billing.urls")),
+    path("", include("invoicedesk.payments.urls")),
     path("admin/", admin.site.urls),
 ]

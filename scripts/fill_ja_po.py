@@ -45,7 +45,8 @@ def main() -> int:
             out.append(entry)
             continue
         value = table[msgid]
-        entry = entry.replace("#, fuzzy\n", "")
+        # msgmerge's fuzzy guesses are replaced by the table's text.
+        entry = entry.replace("#, fuzzy\n", "").replace("#, fuzzy, ", "#, ")
         if "msgid_plural" in entry:
             forms = value if isinstance(value, tuple) else (value,)
             entry = re.sub(r'msgstr\[0\] (?:".*"\n?)+', "msgstr[0] " + _quote(forms[0]) + "\n", entry)

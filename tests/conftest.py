@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
 
 from invoicedesk.accounts.models import Organization, Role, User
+from invoicedesk.core.localstripe import LocalStripe, free_port
 from tests import factories
 
 
@@ -43,3 +44,27 @@ def login() -> Callable[[User], Client]:
 @pytest.fixture
 def operator_client(operator: User, login: Callable[[User], Client]) -> Client:
     return login(operator)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
+    # Tasks enqueued on commit run right there; tests/payments/test_worker.py covers the real db_worker.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def localstripe_server() -> Iterator[LocalStripe]:
+    server = LocalStripe(port=free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_server(localstripe_server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
+    """A clean localstripe that the app's Stripe gateway talks to."""
+    localstripe_server.reset()
+    settings.STRIPE_API_BASE = localstripe_server.url  # type: ignore[attr-defined]
+    settings.STRIPE_SECRET_KEY = "sk_test_invoicedesk"  # type: ignore[attr-defined]
+    settings.STRIPE_TEST_CARD_FORM = True  # type: ignore[attr-defined]
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_invoicedesk"  # type: ignore[attr-defined]
+    return localstripe_server

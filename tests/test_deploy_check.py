@@ -15,6 +15,9 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "invoicedesk.example.com",
         "DJANGO_SETTINGS_MODULE": "invoicedesk.settings",
+        "STRIPE_SECRET_KEY": "sk_test_deploycheck",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_deploycheck",
+        "STRIPE_WEBHOOK_SECRET": "whsec_deploycheck",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -35,3 +38,15 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0 and "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_stripe_keys() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")}
+    env.update(
+        INVOICEDESK_ENV="production", ALLOWED_HOSTS="invoicedesk.example.com", SECRET_KEY=secrets.token_urlsafe(50)
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set" in result.stderr

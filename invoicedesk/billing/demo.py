@@ -10,7 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from invoicedesk.accounts.models import AddonContract, Language, Membership, Organization, Role, User
-from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
+from invoicedesk.accounts.selectors import addon_contract_valid_at
+from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+from invoicedesk.payments.services import (
+    payment_intent_for_link,
+    payment_link_cancel,
+    payment_link_expire,
+    payment_link_issue,
+    payment_record_intent,
+)
 
 from .models import BillingInvoice, Buyer, PaymentMethod
 
@@ -41,15 +50,15 @@ BUYERS: list[tuple[str, str, str, str]] = [
     ("有限会社あおぞら農園", "渡辺 花子", "aozora@aozora-farm.example", Language.JAPANESE),
 ]
 
-# Share of online payment link invoices per link status.
+# Share of online payment link invoices per link status. Refunded ones are
+# made by the refund procedure, not here.
 LINK_STATUS_WEIGHTS: dict[PaymentLinkStatus, int] = {
-    PaymentLinkStatus.UNPAID: 35,
-    PaymentLinkStatus.PAID: 40,
-    PaymentLinkStatus.PARTIALLY_REFUNDED: 8,
-    PaymentLinkStatus.REFUNDED: 5,
-    PaymentLinkStatus.EXPIRED: 7,
-    PaymentLinkStatus.CANCELLED: 5,
+    PaymentLinkStatus.UNPAID: 40,
+    PaymentLinkStatus.PAID: 45,
+    PaymentLinkStatus.EXPIRED: 9,
+    PaymentLinkStatus.CANCELLED: 6,
 }
+TEST_CARD_NUMBER = "4242424242424242"
 
 
 @dataclass(frozen=True)
@@ -66,15 +75,11 @@ def _user(email: str, *, language: str = "") -> User:
     return user
 
 
-def _organization(
-    name: str, *, contact_email: str, contract_start: datetime, contract_end: datetime | None
-) -> Organization:
+def _organization(name: str, *, contact_email: str, contract_start: datetime) -> Organization:
     organization, _ = Organization.objects.get_or_create(
         name=name, defaults={"currency": "JPY", "contact_email": contact_email}
     )
-    AddonContract.objects.get_or_create(
-        organization=organization, starts_at=contract_start, defaults={"ends_at": contract_end}
-    )
+    AddonContract.objects.get_or_create(organization=organization, starts_at=contract_start)
     return organization
 
 
@@ -97,10 +102,11 @@ def _invoices(
     count: int,
     first: tuple[Buyer, int, str] | None,
     rng: random.Random,
-) -> int:
-    existing = set(BillingInvoice.objects.filter(organization=organization).values_list("number", flat=True))
-    contract = organization.addon_contracts.order_by("starts_at").first()
+) -> tuple[int, list[tuple[BillingInvoice, PaymentLinkStatus]]]:
+    """Create the invoices that are missing; return how many, and each online invoice with its target status."""
+    existing = {inv.number: inv for inv in BillingInvoice.objects.filter(organization=organization)}
     created = 0
+    plan: list[tuple[BillingInvoice, PaymentLinkStatus]] = []
     start = date(2026, 1, 5)
     for index in range(1, count + 1):
         number = f"{prefix}-{index:04d}"
@@ -113,100 +119,105 @@ def _invoices(
         if index == 1 and first is not None:
             buyer, amount, method = first[0], first[1], first[2]
             status = PaymentLinkStatus.PAID
-        if number in existing:
-            continue
-        invoice = BillingInvoice.objects.create(
-            organization=organization,
-            number=number,
-            buyer=buyer,
-            issue_date=issue,
-            due_date=issue + timedelta(days=30),
-            amount=amount,
-            currency=organization.currency,
-            payment_method=method,
-        )
-        created += 1
-        if method == PaymentMethod.ONLINE_PAYMENT_LINK:
-            _link(invoice, status, contract)
-    return created
+        invoice = existing.get(number)
+        if invoice is None:
+            invoice = BillingInvoice.objects.create(
+                organization=organization,
+                number=number,
+                buyer=buyer,
+                issue_date=issue,
+                due_date=issue + timedelta(days=30),
+                amount=amount,
+                currency=organization.currency,
+                payment_method=method,
+            )
+            created += 1
+        if invoice.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK:
+            plan.append((invoice, status))
+    return created, plan
 
 
-def _link(invoice: BillingInvoice, status: PaymentLinkStatus, contract: AddonContract | None) -> None:
-    issued_at = timezone.make_aware(datetime.combine(invoice.issue_date, datetime.min.time()))
-    link = PaymentLink(invoice=invoice, expires_at=issued_at + timedelta(days=45), status=status)
-    if status in PaymentLinkStatus.settled():
-        link.amount_paid = invoice.amount
-        link.paid_at = issued_at + timedelta(days=3, hours=10)
-        link.addon_contract = contract
-        link.amount_refunded = {
-            PaymentLinkStatus.PAID: 0,
-            PaymentLinkStatus.PARTIALLY_REFUNDED: invoice.amount // 5,
-            PaymentLinkStatus.REFUNDED: invoice.amount,
-        }[status]
-    link.save()
-    PaymentTransaction.objects.create(
-        organization_id=invoice.organization_id,
-        payment_link=link,
-        kind=TransactionKind.LINK_ISSUED,
-        currency=invoice.currency,
-        amount=invoice.amount,
-        status=PaymentLinkStatus.UNPAID,
-        actor_label="Demo data",
-        created_at=issued_at,
-    )
-    if link.paid_at is not None:
-        PaymentTransaction.objects.create(
-            organization_id=invoice.organization_id,
-            payment_link=link,
-            kind=TransactionKind.PAYMENT,
-            currency=invoice.currency,
-            amount=link.amount_paid,
-            status=PaymentLinkStatus.PAID,
-            actor_label="Demo data",
-            message="Recorded by seed_demo, not paid through Stripe.",
-            created_at=link.paid_at,
-        )
+def _bring_link_to(invoice: BillingInvoice, target: PaymentLinkStatus, admin: Membership) -> None:
+    """Issue the invoice's link and take it to `target` through the real services (and Stripe for payments)."""
+    link = PaymentLink.objects.filter(invoice=invoice).first()
+    if link is None:
+        if addon_contract_valid_at(organization=invoice.organization, moment=timezone.now()) is None:
+            return
+        link = payment_link_issue(actor=admin, invoice_id=invoice.pk)
+    if link.status != PaymentLinkStatus.UNPAID or target == PaymentLinkStatus.UNPAID:
+        return
+    if target == PaymentLinkStatus.CANCELLED:
+        payment_link_cancel(actor=admin, invoice_id=invoice.pk)
+    elif target == PaymentLinkStatus.EXPIRED:
+        PaymentLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(days=1))
+        payment_link_expire(link_id=link.pk)
+    elif target == PaymentLinkStatus.PAID:
+        intent = payment_intent_for_link(link=link)
+        if not intent.succeeded:
+            account = invoice.organization.stripe_account_id or None
+            intent = gateway.pay_with_test_card(
+                payment_intent_id=intent.id,
+                number=TEST_CARD_NUMBER,
+                exp_month=12,
+                exp_year=2030,
+                cvc="123",
+                stripe_account=account,
+            )
+        payment_record_intent(intent=intent)
 
 
-@transaction.atomic
 def seed_demo() -> DemoSummary:
+    """Organizations, users, buyers and invoices; links issued, paid, cancelled or expired through the services.
+
+    Payments go through Stripe (localstripe in development), so Stripe must be reachable.
+    Each step checks what exists, so a rerun, or a rerun after a failure, finishes the job.
+    """
     rng = random.Random(2026)
     tz = timezone.get_current_timezone()
-    demo = _organization(
-        DEMO_ORGANIZATION,
-        contact_email="support@demo-seller.example",
-        contract_start=datetime(2025, 4, 1, tzinfo=tz),
-        contract_end=None,
+    with transaction.atomic():
+        demo = _organization(
+            DEMO_ORGANIZATION,
+            contact_email="support@demo-seller.example",
+            contract_start=datetime(2025, 4, 1, tzinfo=tz),
+        )
+        for email, role in DEMO_USERS.items():
+            Membership.objects.get_or_create(user=_user(email), organization=demo, defaults={"role": role})
+        buyers = _buyers(demo, BUYERS)
+        created, plan = _invoices(
+            demo,
+            buyers,
+            prefix="INV-2026",
+            count=INVOICE_COUNT,
+            first=(buyers[0], 110_000, PaymentMethod.ONLINE_PAYMENT_LINK),
+            rng=rng,
+        )
+    admin = Membership.objects.select_related("organization", "user").get(
+        organization=demo, user__email="admin@demo.test"
     )
-    for email, role in DEMO_USERS.items():
-        Membership.objects.get_or_create(user=_user(email), organization=demo, defaults={"role": role})
-    buyers = _buyers(demo, BUYERS)
-    created = _invoices(
-        demo,
-        buyers,
-        prefix="INV-2026",
-        count=INVOICE_COUNT,
-        first=(buyers[0], 110_000, PaymentMethod.ONLINE_PAYMENT_LINK),
-        rng=rng,
-    )
+    for invoice, target in plan:
+        _bring_link_to(invoice, target, admin)
 
-    # A second seller whose add-on contract was cancelled: its data must never
-    # show up for Demo Seller's staff.
-    other = _organization(
-        OTHER_ORGANIZATION,
-        contact_email="support@kita-supplies.example",
-        contract_start=datetime(2025, 1, 1, tzinfo=tz),
-        contract_end=datetime(2026, 9, 30, tzinfo=tz),
-    )
-    Membership.objects.get_or_create(
-        user=_user(OTHER_USER, language=Language.JAPANESE), organization=other, defaults={"role": Role.ADMIN}
-    )
-    other_buyers = _buyers(
-        other,
-        [
-            ("北海道フーズ株式会社", "佐々木 翔", "keiri@hokkaido-foods.example", Language.JAPANESE),
-            ("Sapporo Outdoor Gear", "Emma Wilson", "ap@sapporo-outdoor.example", Language.ENGLISH),
-        ],
-    )
-    created += _invoices(other, other_buyers, prefix="KITA-2026", count=20, first=None, rng=rng)
-    return DemoSummary(organization=demo, other_organization=other, invoices_created=created)
+    # A second seller: its data must never show up for Demo Seller's staff. Its
+    # add-on contract is cancelled after its payments, which stay refundable.
+    with transaction.atomic():
+        other = _organization(
+            OTHER_ORGANIZATION,
+            contact_email="support@kita-supplies.example",
+            contract_start=datetime(2025, 1, 1, tzinfo=tz),
+        )
+        Membership.objects.get_or_create(
+            user=_user(OTHER_USER, language=Language.JAPANESE), organization=other, defaults={"role": Role.ADMIN}
+        )
+        other_buyers = _buyers(
+            other,
+            [
+                ("北海道フーズ株式会社", "佐々木 翔", "keiri@hokkaido-foods.example", Language.JAPANESE),
+                ("Sapporo Outdoor Gear", "Emma Wilson", "ap@sapporo-outdoor.example", Language.ENGLISH),
+            ],
+        )
+        other_created, other_plan = _invoices(other, other_buyers, prefix="KITA-2026", count=20, first=None, rng=rng)
+    other_admin = Membership.objects.select_related("organization", "user").get(organization=other)
+    for invoice, target in other_plan:
+        _bring_link_to(invoice, target, other_admin)
+    other.addon_contracts.filter(ends_at__isnull=True).update(ends_at=timezone.now())
+    return DemoSummary(organization=demo, other_organization=other, invoices_created=created + other_created)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.core.tenancy import tenant_view
-from invoicedesk.payments.selectors import transactions_for_invoice
+from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 
 from .forms import InvoiceSearchForm
 from .models import BillingInvoice
@@ -113,12 +113,15 @@ def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponse
 def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
+    link = getattr(invoice, "payment_link", None)
     return render(
         request,
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
-            "payment_link": getattr(invoice, "payment_link", None),
+            "payment_link": link,
+            "payment_link_url": public_pay_url(request, link) if link else "",
+            "can_manage_links": membership.role_enum.can_manage_payment_links,
             "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
             "tab": tab,
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -68,6 +69,10 @@ class PaymentLink(models.Model):
     addon_contract = models.ForeignKey(
         AddonContract, on_delete=models.PROTECT, null=True, blank=True, related_name="payment_links"
     )
+    # Set when something about the payment needs a person's eye, e.g. Stripe
+    # received a different amount than was due, or money came in after the
+    # link was cancelled.
+    review_note = models.TextField(_("needs review"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -109,9 +114,19 @@ class PaymentLink(models.Model):
     def is_settled(self) -> bool:
         return self.status in PaymentLinkStatus.settled()
 
+    def is_expired_at(self, moment: datetime) -> bool:
+        return self.status == PaymentLinkStatus.UNPAID and self.expires_at <= moment
+
+    @property
+    def stripe_idempotency_key(self) -> str:
+        """One PaymentIntent per issued link: a re-issued link (new token) gets a new one."""
+        return f"payment-link-{self.pk}-{self.token[:12]}"
+
 
 class TransactionKind(models.TextChoices):
     LINK_ISSUED = "LINK_ISSUED", _("Payment link issued")
+    LINK_CANCELLED = "LINK_CANCELLED", _("Payment link cancelled")
+    LINK_EXPIRED = "LINK_EXPIRED", _("Payment link expired")
     PAYMENT = "PAYMENT", _("Payment")
     PAYMENT_FAILED = "PAYMENT_FAILED", _("Payment failed")
     REFUND = "REFUND", _("Refund")
@@ -151,3 +166,23 @@ class PaymentTransaction(models.Model):
     @property
     def actor(self) -> str:
         return str(self.actor_user) if self.actor_user_id else self.actor_label
+
+
+class StripeEvent(models.Model):
+    """Every webhook event Stripe delivered, once by its id; processed by a task after commit."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    account = models.CharField(max_length=255, blank=True)
+    payload = models.JSONField()
+    created_at_stripe = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["processed_at"], name="stripe_event_processed")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} {self.type}"

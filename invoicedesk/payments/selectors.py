@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from invoicedesk.billing.models import BillingInvoice
 
-from .models import PaymentTransaction
+from .models import PaymentLink, PaymentTransaction
 
 
 def transactions_for_invoice(*, invoice: BillingInvoice) -> QuerySet[PaymentTransaction]:
@@ -14,3 +17,17 @@ def transactions_for_invoice(*, invoice: BillingInvoice) -> QuerySet[PaymentTran
         .select_related("actor_user")
         .order_by("-created_at", "-id")
     )
+
+
+def payment_link_by_token(*, token: str) -> PaymentLink:
+    """The public pay page's lookup: the unguessable token is the buyer's only credential."""
+    link = PaymentLink.objects.select_related("invoice", "invoice__organization", "invoice__buyer").filter(token=token)
+    found = link.first() if token else None
+    if found is None:
+        raise Http404("No such payment link.")
+    return found
+
+
+def public_pay_url(request: HttpRequest, link: PaymentLink) -> str:
+    path = reverse("payments:pay", kwargs={"token": link.token})
+    return f"{settings.PUBLIC_BASE_URL}{path}" if settings.PUBLIC_BASE_URL else request.build_absolute_uri(path)

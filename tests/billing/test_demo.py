@@ -1,30 +1,45 @@
+import time
+
 import pytest
 from django.contrib.auth import authenticate
 
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.billing.demo import DEMO_PASSWORD, seed_demo
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
-from invoicedesk.payments.models import PaymentLinkStatus
+from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_has_what_the_demo_needs() -> None:
+def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStripe) -> None:
+    started = time.monotonic()
     first = seed_demo()
+    print(f"seed_demo took {time.monotonic() - started:.1f} s")
     count = BillingInvoice.objects.count()
+    links = PaymentLink.objects.count()
     second = seed_demo()
     assert first.invoices_created == count >= 300
-    assert second.invoices_created == 0 and BillingInvoice.objects.count() == count
+    assert second.invoices_created == 0
+    assert BillingInvoice.objects.count() == count and PaymentLink.objects.count() == links
 
     inv = BillingInvoice.objects.get(organization=first.organization, number="INV-2026-0001")
     assert inv.buyer.company_name == "Sakura Trading Co., Ltd."
     assert inv.amount == 110_000 and inv.currency == "JPY"
     assert inv.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK
+    link = inv.payment_link
+    assert link.status == PaymentLinkStatus.PAID and link.amount_paid == 110_000
+    # Really paid: Stripe knows the PaymentIntent and says it succeeded.
+    intent = gateway.retrieve_payment_intent(payment_intent_id=link.stripe_payment_intent_id)
+    assert intent.succeeded and intent.amount_received == 110_000
+    payment = link.transactions.get(kind=TransactionKind.PAYMENT)
+    assert payment.stripe_reference == link.stripe_payment_intent_id
 
     demo_invoices = BillingInvoice.objects.filter(organization=first.organization)
     assert set(demo_invoices.values_list("payment_method", flat=True)) == set(PaymentMethod.values)
     statuses = set(demo_invoices.exclude(payment_link=None).values_list("payment_link__status", flat=True))
-    assert statuses == set(PaymentLinkStatus.values)
+    assert statuses == {"UNPAID", "PAID", "EXPIRED", "CANCELLED"}
     assert demo_invoices.filter(buyer__company_name__contains="株式会社").exists()
 
     for email, role in [
@@ -38,6 +53,11 @@ def test_seed_demo_is_idempotent_and_has_what_the_demo_needs() -> None:
         assert Membership.objects.get(user=user).organization == first.organization
         assert Membership.objects.get(user=user).role == role
 
-    other_contract = first.other_organization.addon_contracts.get()
-    assert other_contract.ends_at is not None
-    assert BillingInvoice.objects.filter(organization=first.other_organization).exists()
+    # The second seller's contract was cancelled after its payments, which recorded the contract.
+    contract = first.other_organization.addon_contracts.get()
+    assert contract.ends_at is not None
+    paid = PaymentLink.objects.filter(invoice__organization=first.other_organization, status=PaymentLinkStatus.PAID)
+    assert paid.exists()
+    for other_link in paid:
+        assert other_link.addon_contract == contract
+        assert other_link.paid_at is not None and contract.is_valid_at(other_link.paid_at)

@@ -3,10 +3,12 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.billing.demo import DEMO_PASSWORD, seed_demo
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.localstripe import LocalStripe
 
 
 @pytest.fixture
-def demo(transactional_db: None) -> None:
+def demo(transactional_db: None, stripe_server: LocalStripe) -> None:
     seed_demo()
 
 
@@ -36,7 +38,13 @@ def test_operator_finds_sakura_and_sees_the_billing_amount(page: Page, live_serv
     expect(page.get_by_test_id("billing-amount")).to_have_text("¥110,000")
 
     page.get_by_role("tab", name="Payment Transaction").click()
-    expect(page.get_by_role("table")).to_contain_text("Payment")
+    # Paid through Stripe by the demo data: the PaymentIntent id is in the history.
+    link = BillingInvoice.objects.get(number="INV-2026-0001").payment_link
+    assert link.stripe_payment_intent_id.startswith("pi_")
+    payment_row = page.get_by_role("row").filter(has_text=link.stripe_payment_intent_id)
+    expect(payment_row).to_contain_text("Payment")
+    expect(payment_row).to_contain_text("¥110,000")
+    expect(payment_row).to_contain_text("Stripe")
 
 
 @pytest.mark.usefixtures("demo")

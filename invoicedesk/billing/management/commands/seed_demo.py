@@ -1,15 +1,23 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from invoicedesk.billing.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, seed_demo
+from invoicedesk.payments.stripe_gateway import StripeUnavailable
 
 
 class Command(BaseCommand):
-    help = "Load the demo organizations, users and invoices (idempotent)."
+    help = "Load the demo organizations, users and invoices, paying some through Stripe (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        summary = seed_demo()
+        try:
+            summary = seed_demo()
+        except StripeUnavailable as error:
+            where = settings.STRIPE_API_BASE or "Stripe"
+            raise CommandError(
+                f"{error.message} The demo pays invoices through Stripe ({where}); `make run` starts localstripe."
+            ) from error
         self.stdout.write(
             f"Demo data ready: {summary.organization} and {summary.other_organization} "
             f"({summary.invoices_created} invoices created this run)."

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from invoicedesk.accounts.models import Organization, User
+
+from .models import AuditEntry
+
+
+def audit_record(
+    *,
+    action: str,
+    target: models.Model,
+    organization: Organization | None,
+    actor: User | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """Write an audit row; call it inside the transaction that makes the change."""
+    return AuditEntry.objects.create(
+        organization=organization,
+        actor=actor,
+        action=action,
+        object_type=target._meta.label,
+        object_id=str(target.pk),
+        before=before or {},
+        after=after or {},
+        ip_address=ip_address,
+    )

@@ -1,0 +1,29 @@
+"""Errors services raise. Views turn them into 404, 403 or a message next to the form."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A rule refused the action; `message` is shown to the user as it is."""
+
+    code = "refused"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        # The form field the message belongs next to, if any.
+        self.field = field
+
+
+class NotFound(ServiceError):
+    """Missing, or belongs to another organization: the same answer either way."""
+
+    code = "not_found"
+
+
+class Forbidden(ServiceError):
+    """The user's role does not allow this."""
+
+    code = "forbidden"

@@ -1,0 +1,378 @@
+"""Writes for payment links and payments. Each top-level service is one durable transaction;
+Stripe calls that change something happen after commit or outside any lock."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.selectors import addon_contract_valid_at
+from invoicedesk.audit.services import audit_record
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+
+from . import stripe_gateway as gateway
+from .models import PaymentLink, PaymentLinkStatus, PaymentTransaction, StripeEvent, TransactionKind, new_link_token
+
+logger = logging.getLogger(__name__)
+
+STRIPE_ACTOR = "Stripe"
+
+
+def _invoice_for_update(*, membership: Membership, invoice_id: int) -> BillingInvoice:
+    invoice = (
+        BillingInvoice.objects.select_for_update()
+        .select_related("organization")
+        .filter(organization=membership.organization, pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(_("No such invoice."))
+    return invoice
+
+
+def _link_for_update(invoice: BillingInvoice) -> PaymentLink | None:
+    return PaymentLink.objects.select_for_update().filter(invoice=invoice).first()
+
+
+def _history(link: PaymentLink, kind: TransactionKind, **fields: object) -> PaymentTransaction:
+    return PaymentTransaction.objects.create(
+        organization_id=link.invoice.organization_id,
+        payment_link=link,
+        kind=kind,
+        currency=link.invoice.currency,
+        **fields,
+    )
+
+
+def _cancel_intent_later(payment_intent_id: str, stripe_account: str) -> None:
+    """After commit, cancel a PaymentIntent that no link points to any more (best effort)."""
+
+    def cancel() -> None:
+        try:
+            gateway.cancel_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account or None)
+        except gateway.StripeGatewayError as error:
+            # Already paid or already cancelled: the webhook records a payment if there was one.
+            logger.info("could not cancel PaymentIntent %s: %s", payment_intent_id, error.message)
+
+    transaction.on_commit(cancel)
+
+
+@transaction.atomic(durable=True)
+def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
+    """Issue the invoice's online payment link, or re-issue it (new address, new expiry) before payment."""
+    if not actor.role_enum.can_manage_payment_links:
+        raise Forbidden(_("Your role cannot issue payment links."))
+    invoice = _invoice_for_update(membership=actor, invoice_id=invoice_id)
+    if not invoice.is_online_payment_link:
+        raise ServiceError(
+            _("This invoice is paid by %(method)s, not through an online payment link.")
+            % {"method": invoice.get_payment_method_display()},
+            code="out_of_scope",
+        )
+    now = timezone.now()
+    if addon_contract_valid_at(organization=invoice.organization, moment=now) is None:
+        raise ServiceError(
+            _(
+                "Your organization has no active Stripe Credit Card Payment Add-on contract, "
+                "so no payment link can be issued."
+            ),
+            code="no_addon",
+        )
+    link = _link_for_update(invoice)
+    before = {"status": link.status, "expires_at": link.expires_at.isoformat()} if link else {}
+    if link is not None and link.is_settled:
+        raise ServiceError(_("This invoice is already paid; its link cannot be re-issued."), code="already_paid")
+    expires_at = now + timedelta(days=settings.PAYMENT_LINK_VALID_DAYS)
+    if link is None:
+        link = PaymentLink.objects.create(invoice=invoice, expires_at=expires_at)
+        message = _("Payment link issued, valid until %(date)s.")
+    else:
+        if link.stripe_payment_intent_id:
+            _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
+        link.token = new_link_token()
+        link.expires_at = expires_at
+        link.status = PaymentLinkStatus.UNPAID
+        link.stripe_payment_intent_id = ""
+        link.save(update_fields=["token", "expires_at", "status", "stripe_payment_intent_id"])
+        message = _("Payment link re-issued at a new address, valid until %(date)s; the old address no longer works.")
+    _history(
+        link,
+        TransactionKind.LINK_ISSUED,
+        amount=invoice.amount,
+        status=link.status,
+        actor_user=actor.user,
+        message=message % {"date": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M")},
+    )
+    audit_record(
+        action="payment_link.issue",
+        target=link,
+        organization=invoice.organization,
+        actor=actor.user,
+        before=before,
+        after={"status": link.status, "expires_at": expires_at.isoformat()},
+    )
+    return link
+
+
+@transaction.atomic(durable=True)
+def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
+    if not actor.role_enum.can_manage_payment_links:
+        raise Forbidden(_("Your role cannot cancel payment links."))
+    invoice = _invoice_for_update(membership=actor, invoice_id=invoice_id)
+    link = _link_for_update(invoice)
+    if link is None:
+        raise NotFound(_("This invoice has no payment link."))
+    if link.is_settled:
+        raise ServiceError(_("This invoice is already paid; its link cannot be cancelled."), code="already_paid")
+    if link.status == PaymentLinkStatus.CANCELLED:
+        return link
+    before = {"status": link.status}
+    link.status = PaymentLinkStatus.CANCELLED
+    link.save(update_fields=["status"])
+    if link.stripe_payment_intent_id:
+        _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
+    _history(link, TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
+    audit_record(
+        action="payment_link.cancel",
+        target=link,
+        organization=invoice.organization,
+        actor=actor.user,
+        before=before,
+        after={"status": link.status},
+    )
+    return link
+
+
+# ---------------------------------------------------------------- the buyer's side
+
+
+def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
+    """Why this link takes no money now, in words for the buyer; None when it is payable."""
+    now = timezone.now()
+    if link.is_settled:
+        return _("This invoice has already been paid. Thank you.")
+    if link.status == PaymentLinkStatus.CANCELLED:
+        return _("This payment link has been cancelled by the seller. Please contact them for a new one.")
+    if link.status == PaymentLinkStatus.EXPIRED or link.is_expired_at(now):
+        return _("This payment link has expired. Please contact the seller for a new one.")
+    if not link.invoice.is_online_payment_link:
+        return _("This invoice is not payable online.")
+    if addon_contract_valid_at(organization=link.invoice.organization, moment=now) is None:
+        return _("Online card payment is not available for this invoice. Please contact the seller.")
+    return None
+
+
+@transaction.atomic(durable=True)
+def payment_link_expire(*, link_id: int) -> bool:
+    """Mark an unpaid link past its expiry EXPIRED. True if it changed."""
+    link = PaymentLink.objects.select_for_update().select_related("invoice").get(pk=link_id)
+    if not link.is_expired_at(timezone.now()):
+        return False
+    link.status = PaymentLinkStatus.EXPIRED
+    link.save(update_fields=["status"])
+    _history(link, TransactionKind.LINK_EXPIRED, status=link.status, actor_label="invoicedesk")
+    return True
+
+
+def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
+    """The link's one PaymentIntent for exactly the amount due, created on first use and reused after.
+
+    The Stripe call runs outside any transaction; the link's idempotency key
+    makes concurrent first loads get the same PaymentIntent from Stripe, and
+    the row lock below keeps whichever id was stored first.
+    """
+    invoice = link.invoice
+    account = invoice.organization.stripe_account_id or None
+    replaced = link.stripe_payment_intent_id
+    idempotency_key = link.stripe_idempotency_key
+    if replaced:
+        current = gateway.retrieve_payment_intent(payment_intent_id=replaced, stripe_account=account)
+        if current.status != "canceled":
+            return current
+        # A cancelled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
+        idempotency_key = f"{idempotency_key}-after-{replaced}"
+    intent = gateway.create_payment_intent(
+        amount=invoice.amount,
+        currency=invoice.currency,
+        metadata={
+            "organization_id": str(invoice.organization_id),
+            "invoice_id": str(invoice.pk),
+            "invoice_number": invoice.number,
+            "payment_link_id": str(link.pk),
+        },
+        idempotency_key=idempotency_key,
+        stripe_account=account,
+    )
+    with transaction.atomic(durable=True):
+        locked = PaymentLink.objects.select_for_update().get(pk=link.pk)
+        if locked.token != link.token:
+            raise ServiceError(_("This payment link has been replaced. Please use the newest link."), code="replaced")
+        if locked.stripe_payment_intent_id == replaced:
+            locked.stripe_payment_intent_id = intent.id
+            locked.save(update_fields=["stripe_payment_intent_id"])
+    if locked.stripe_payment_intent_id != intent.id:
+        return gateway.retrieve_payment_intent(
+            payment_intent_id=locked.stripe_payment_intent_id, stripe_account=account
+        )
+    link.stripe_payment_intent_id = intent.id
+    return intent
+
+
+# ---------------------------------------------------------------- recording what Stripe says
+
+
+def _link_for_intent(intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
+    qs = PaymentLink.objects.select_for_update().select_related("invoice", "invoice__organization")
+    link_id = intent.metadata.get("payment_link_id", "")
+    link = qs.filter(pk=int(link_id)).first() if link_id.isdigit() else None
+    if link is not None and str(link.invoice_id) != intent.metadata.get("invoice_id"):
+        link = None  # metadata that does not hang together is not trusted
+    return link or qs.filter(stripe_payment_intent_id=intent.id).first()
+
+
+@transaction.atomic(durable=True)
+def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
+    """Mark the link PAID from a succeeded PaymentIntent. Idempotent: webhook and return page both call it."""
+    if not intent.succeeded:
+        return None
+    link = _link_for_intent(intent)
+    if link is None:
+        logger.warning("succeeded PaymentIntent %s matches no payment link", intent.id)
+        return None
+    invoice = link.invoice
+    if link.is_settled:
+        if (
+            link.stripe_payment_intent_id != intent.id
+            and not PaymentTransaction.objects.filter(
+                payment_link=link, kind=TransactionKind.PAYMENT, stripe_reference=intent.id
+            ).exists()
+        ):
+            # A second payment for the same invoice: record it for a person to sort out.
+            link.review_note = _("A second payment (%(intent)s) was received for this already paid invoice.") % {
+                "intent": intent.id
+            }
+            link.save(update_fields=["review_note"])
+            _history(
+                link,
+                TransactionKind.PAYMENT,
+                amount=intent.amount_received,
+                status="DUPLICATE",
+                stripe_reference=intent.id,
+                actor_label=STRIPE_ACTOR,
+                message=link.review_note,
+            )
+        return link
+    paid_at = intent.charged_at or timezone.now()
+    notes = []
+    if intent.currency != invoice.currency or intent.amount_received != invoice.amount:
+        notes.append(
+            _("Stripe received %(received)s %(rcur)s but %(due)s %(dcur)s was due.")
+            % {
+                "received": intent.amount_received,
+                "rcur": intent.currency,
+                "due": invoice.amount,
+                "dcur": invoice.currency,
+            }
+        )
+    if link.status != PaymentLinkStatus.UNPAID:
+        notes.append(_("The payment arrived after the link was %(status)s.") % {"status": link.get_status_display()})
+    before = {"status": link.status}
+    link.status = PaymentLinkStatus.PAID
+    link.amount_paid = intent.amount_received
+    link.paid_at = paid_at
+    link.stripe_payment_intent_id = intent.id
+    link.stripe_charge_id = intent.latest_charge_id or ""
+    link.addon_contract = addon_contract_valid_at(organization=invoice.organization, moment=paid_at)
+    if link.addon_contract is None:
+        notes.append(_("No Stripe Credit Card Payment Add-on contract was valid when this payment was settled."))
+    link.review_note = " ".join(notes)
+    link.save()
+    _history(
+        link,
+        TransactionKind.PAYMENT,
+        amount=intent.amount_received,
+        status=link.status,
+        stripe_reference=intent.id,
+        actor_label=STRIPE_ACTOR,
+        message=" ".join([_("Paid by card (charge %(charge)s).") % {"charge": link.stripe_charge_id or "—"}, *notes]),
+        created_at=paid_at,
+    )
+    audit_record(
+        action="payment.record",
+        target=link,
+        organization=invoice.organization,
+        before=before,
+        after={"status": link.status, "amount_paid": link.amount_paid, "payment_intent": intent.id},
+    )
+    return link
+
+
+@transaction.atomic(durable=True)
+def payment_record_failure(*, intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
+    link = _link_for_intent(intent)
+    if link is None:
+        return None
+    _history(
+        link,
+        TransactionKind.PAYMENT_FAILED,
+        amount=intent.amount,
+        status="FAILED",
+        stripe_reference=intent.id,
+        actor_label=STRIPE_ACTOR,
+        message=intent.last_error or _("The card payment failed."),
+    )
+    return link
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@transaction.atomic(durable=True)
+def stripe_event_receive(*, event: gateway.WebhookEvent) -> tuple[StripeEvent, bool]:
+    """Store a verified event once by its id and queue its processing after commit.
+
+    Returns (event, created); a repeated delivery is acknowledged and changes nothing.
+    """
+    from .tasks import process_stripe_event
+
+    stored, created = StripeEvent.objects.get_or_create(
+        stripe_id=event.id,
+        defaults={
+            "type": event.type,
+            "account": event.account or "",
+            "payload": dict(event.payload),
+            "created_at_stripe": event.created,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
+    return stored, created
+
+
+PAYMENT_EVENT_HANDLERS = {
+    "payment_intent.succeeded": payment_record_intent,
+    "payment_intent.payment_failed": payment_record_failure,
+}
+
+
+def stripe_event_process(*, event_pk: int) -> None:
+    """Apply one stored event. Safe to run twice: the handlers are idempotent and it is marked processed."""
+    stored = StripeEvent.objects.get(pk=event_pk)
+    if stored.processed_at is not None:
+        return
+    handler = PAYMENT_EVENT_HANDLERS.get(stored.type)
+    try:
+        if handler is not None:
+            handler(intent=gateway.payment_intent_from_dict(stored.payload["data"]["object"]))
+    except Exception as error:
+        logger.exception("processing Stripe event %s failed", stored.stripe_id)
+        StripeEvent.objects.filter(pk=event_pk).update(error=f"{type(error).__name__}: {error}")
+        raise
+    StripeEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(processed_at=timezone.now(), error="")

@@ -1,0 +1,371 @@
+"""The one module that imports `stripe`.
+
+Everything else talks to Stripe through these functions, which take and return
+our own dataclasses and raise our own exceptions, never Stripe objects. One
+StripeClient is built from settings: secret key, API base address (localstripe
+in development and tests), explicit network retries and timeout. Calls for an
+organization with a Stripe Connect account carry that account.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- our types
+
+
+@dataclass(frozen=True)
+class PaymentIntentInfo:
+    id: str
+    status: str  # Stripe's: requires_payment_method, processing, succeeded, canceled, …
+    amount: int
+    amount_received: int
+    currency: str  # upper case ISO 4217
+    client_secret: str
+    latest_charge_id: str | None
+    charged_at: datetime | None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    last_error: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str  # Stripe's: pending, requires_action, succeeded, failed, canceled
+    amount: int
+    currency: str
+    payment_intent_id: str | None
+    failure_reason: str | None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    created: datetime
+    account: str | None
+    object: Mapping[str, Any]
+    payload: Mapping[str, Any]
+
+
+class StripeGatewayError(Exception):
+    """Stripe refused the request. `message` is safe to show to staff."""
+
+    def __init__(self, message: str, *, code: str | None = None, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+
+
+class StripeUnavailable(StripeGatewayError):
+    """Timeout or connection failure: whether Stripe acted is unknown. Retry with the same idempotency key."""
+
+
+class StripeCardError(StripeGatewayError):
+    """The card was declined."""
+
+
+class WebhookSignatureError(Exception):
+    """The webhook's signature is missing, wrong or too old, or the body is not an event."""
+
+
+# ---------------------------------------------------------------- the client
+
+_override = threading.local()
+
+
+@contextmanager
+def override_http_client(http_client: stripe.HTTPClient) -> Iterator[None]:
+    """Route this thread's Stripe calls through `http_client` (tests inject faults here)."""
+    previous = getattr(_override, "http_client", None)
+    _override.http_client = http_client
+    try:
+        yield
+    finally:
+        _override.http_client = previous
+
+
+def default_http_client() -> stripe.HTTPClient:
+    return stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
+
+
+def _client() -> stripe.StripeClient:
+    base_addresses: dict[str, str] = {}
+    if settings.STRIPE_API_BASE:
+        base_addresses = {"api": settings.STRIPE_API_BASE, "files": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,  # type: ignore[arg-type]
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=getattr(_override, "http_client", None) or _shared_http_client(),
+    )
+
+
+_shared: dict[str, stripe.HTTPClient] = {}
+
+
+def _shared_http_client() -> stripe.HTTPClient:
+    # One connection pool per process.
+    if "client" not in _shared:
+        _shared["client"] = default_http_client()
+    return _shared["client"]
+
+
+def _options(*, idempotency_key: str | None = None, stripe_account: str | None = None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if idempotency_key:
+        options["idempotency_key"] = idempotency_key
+    if stripe_account:
+        options["stripe_account"] = stripe_account
+    return options
+
+
+@contextmanager
+def _translated_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except stripe.APIConnectionError as error:
+        logger.warning("Stripe unreachable during %s: %s", action, error.user_message or error)
+        raise StripeUnavailable(
+            "Stripe did not answer in time; the outcome is not known yet.", code="unavailable"
+        ) from error
+    except stripe.CardError as error:
+        raise StripeCardError(
+            error.user_message or "The card was declined.", code=error.code, http_status=error.http_status
+        ) from error
+    except stripe.StripeError as error:
+        if error.http_status is not None and error.http_status >= 500:
+            raise StripeUnavailable(
+                "Stripe had a temporary problem; the outcome is not known yet.",
+                code=error.code or "api_error",
+                http_status=error.http_status,
+            ) from error
+        raise StripeGatewayError(
+            error.user_message or str(error) or "Stripe refused the request.",
+            code=error.code,
+            http_status=error.http_status,
+        ) from error
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def _timestamp(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+
+def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
+    """Accepts `latest_charge` as an id or an expanded charge; so do webhook payloads."""
+    charge = data.get("latest_charge")
+    charge_id: str | None
+    charged_at: datetime | None = None
+    charge_received: int | None = None
+    if isinstance(charge, Mapping):
+        charge_id = charge.get("id")
+        charged_at = _timestamp(charge.get("created"))
+        if charge.get("status") == "succeeded" and charge.get("captured", True):
+            charge_received = charge.get("amount_captured") or charge.get("amount")
+    else:
+        charge_id = charge or None
+    status = str(data.get("status") or "")
+    received = data.get("amount_received")
+    if received is None:
+        # localstripe leaves amount_received out; Stripe always sends it.
+        received = charge_received if charge_received is not None else (data["amount"] if status == "succeeded" else 0)
+    error = data.get("last_payment_error") or {}
+    return PaymentIntentInfo(
+        id=data["id"],
+        status=status,
+        amount=int(data["amount"]),
+        amount_received=int(received),
+        currency=str(data["currency"]).upper(),
+        client_secret=str(data.get("client_secret") or ""),
+        latest_charge_id=charge_id,
+        charged_at=charged_at,
+        metadata=dict(data.get("metadata") or {}),
+        last_error=(error.get("message") if isinstance(error, Mapping) else None) or None,
+    )
+
+
+def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
+    return RefundInfo(
+        id=data["id"],
+        status=str(data.get("status") or ""),
+        amount=int(data["amount"]),
+        currency=str(data["currency"]).upper(),
+        payment_intent_id=data.get("payment_intent"),
+        failure_reason=data.get("failure_reason"),
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+# ---------------------------------------------------------------- payments
+
+
+def create_payment_intent(
+    *,
+    amount: int,
+    currency: str,
+    metadata: Mapping[str, str],
+    idempotency_key: str,
+    stripe_account: str | None = None,
+) -> PaymentIntentInfo:
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "payment_method_types": ["card"],
+        "metadata": dict(metadata),
+    }
+    with _translated_errors("payment_intents.create"):
+        intent = _client().v1.payment_intents.create(
+            params=params,  # type: ignore[arg-type]
+            options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+    return payment_intent_from_dict(intent.to_dict())
+
+
+def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
+    with _translated_errors("payment_intents.retrieve"):
+        intent = _client().v1.payment_intents.retrieve(
+            payment_intent_id,
+            params={"expand": ["latest_charge"]},
+            options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+    return payment_intent_from_dict(intent.to_dict())
+
+
+def cancel_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
+    with _translated_errors("payment_intents.cancel"):
+        intent = _client().v1.payment_intents.cancel(
+            payment_intent_id,
+            options=_options(idempotency_key=f"cancel-{payment_intent_id}", stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+    return payment_intent_from_dict(intent.to_dict())
+
+
+# Stripe's test-mode PaymentMethods for the test card numbers we use.
+STRIPE_TEST_PAYMENT_METHODS = {
+    "4242424242424242": "pm_card_visa",
+    "4000000000000341": "pm_card_chargeDeclined",
+}
+
+
+def pay_with_test_card(
+    *,
+    payment_intent_id: str,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    cvc: str,
+    stripe_account: str | None = None,
+) -> PaymentIntentInfo:
+    """Test mode only: pay a PaymentIntent with one of Stripe's test cards (the demo data, the test card form).
+
+    Against localstripe the number becomes a PaymentMethod. Stripe itself takes
+    card numbers only through Stripe.js, so in its test mode the number picks
+    one of Stripe's test PaymentMethods instead; live keys are refused.
+    """
+    options = _options(stripe_account=stripe_account)
+    client = _client()
+    if not settings.STRIPE_TEST_CARD_FORM:
+        if not settings.STRIPE_SECRET_KEY.startswith("sk_test_") or number not in STRIPE_TEST_PAYMENT_METHODS:
+            raise StripeGatewayError("Test cards are only accepted in test mode.", code="not_test_mode")
+        with _translated_errors("test payment"):
+            client.v1.payment_intents.confirm(
+                payment_intent_id,
+                params={"payment_method": STRIPE_TEST_PAYMENT_METHODS[number]},
+                options=options,  # type: ignore[arg-type]
+            )
+        return retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account)
+    with _translated_errors("test card payment"):
+        method = client.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc},
+            },
+            options=options,  # type: ignore[arg-type]
+        )
+        client.v1.payment_intents.update(
+            payment_intent_id,
+            params={"payment_method": method.id},
+            options=options,  # type: ignore[arg-type]
+        )
+        client.v1.payment_intents.confirm(payment_intent_id, options=options)  # type: ignore[arg-type]
+    return retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account)
+
+
+# ---------------------------------------------------------------- refunds
+
+
+def create_refund(
+    *,
+    payment_intent_id: str,
+    amount: int,
+    metadata: Mapping[str, str],
+    idempotency_key: str,
+    reason: str | None = None,
+    stripe_account: str | None = None,
+) -> RefundInfo:
+    params: dict[str, Any] = {"payment_intent": payment_intent_id, "amount": amount, "metadata": dict(metadata)}
+    if reason:
+        params["reason"] = reason
+    with _translated_errors("refunds.create"):
+        refund = _client().v1.refunds.create(
+            params=params,  # type: ignore[arg-type]
+            options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+    return refund_from_dict(refund.to_dict())
+
+
+def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | None = None) -> int:
+    with _translated_errors("charges.retrieve"):
+        charge = _client().v1.charges.retrieve(charge_id, options=_options(stripe_account=stripe_account))  # type: ignore[arg-type]
+    return int(charge.to_dict().get("amount_refunded") or 0)
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
+    """Verify the Stripe-Signature header on the raw body and return the event."""
+    if not signature_header:
+        raise WebhookSignatureError("missing Stripe-Signature header")
+    try:
+        event = stripe.Webhook.construct_event(
+            payload,
+            signature_header,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except stripe.SignatureVerificationError as error:
+        raise WebhookSignatureError(str(error)) from error
+    except ValueError as error:
+        raise WebhookSignatureError(f"not a JSON event: {error}") from error
+    data = event.to_dict()
+    created = _timestamp(data.get("created")) or datetime.now(tz=UTC)
+    return WebhookEvent(
+        id=str(data["id"]),
+        type=str(data["type"]),
+        created=created,
+        account=data.get("account"),
+        object=dict(data.get("data", {}).get("object") or {}),
+        payload=data,
+    )

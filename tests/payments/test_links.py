@@ -1,0 +1,119 @@
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.audit.models import AuditEntry
+from invoicedesk.billing.models import PaymentMethod
+from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def membership(user: User) -> Membership:
+    return Membership.objects.select_related("organization").get(user=user)
+
+
+def test_operator_issues_a_link_with_an_unguessable_token_and_expiry(operator: User, org: Organization) -> None:
+    inv = factories.invoice(org, link_status=None)
+    link = payment_link_issue(actor=membership(operator), invoice_id=inv.pk)
+    assert link.status == PaymentLinkStatus.UNPAID
+    assert len(link.token) >= 40
+    assert timedelta(days=29) < link.expires_at - timezone.now() <= timedelta(days=30)
+    entry = link.transactions.get()
+    assert entry.kind == TransactionKind.LINK_ISSUED and entry.actor_user == operator
+    assert AuditEntry.objects.filter(action="payment_link.issue", object_id=str(link.pk), actor=operator).exists()
+
+
+def test_reissue_gives_a_new_address_and_the_old_one_stops_working(
+    operator: User, org: Organization, stripe_server: object
+) -> None:
+    inv = factories.invoice(org, link_status=None)
+    first = payment_link_issue(actor=membership(operator), invoice_id=inv.pk).token
+    second = payment_link_issue(actor=membership(operator), invoice_id=inv.pk).token
+    assert first != second
+    assert PaymentLink.objects.filter(invoice=inv).count() == 1
+    assert Client().get(f"/pay/{first}/").status_code == 404
+    assert Client().get(f"/pay/{second}/").status_code == 200
+
+
+def test_viewer_and_approver_may_not_issue(org: Organization) -> None:
+    inv = factories.invoice(org, link_status=None)
+    for role in (Role.VIEWER, Role.APPROVER):
+        with pytest.raises(Forbidden):
+            payment_link_issue(actor=membership(factories.member(org, role)), invoice_id=inv.pk)
+    assert not PaymentLink.objects.filter(invoice=inv).exists()
+
+
+def test_no_active_addon_contract_is_refused_with_a_clear_message(login: Callable[[User], Client]) -> None:
+    org = factories.organization(addon=False)
+    user = factories.member(org, Role.OPERATOR)
+    inv = factories.invoice(org, link_status=None)
+    with pytest.raises(ServiceError, match="no active Stripe Credit Card Payment Add-on contract"):
+        payment_link_issue(actor=membership(user), invoice_id=inv.pk)
+    response = login(user).post(f"/billing/invoices/{inv.pk}/payment-link/issue/", follow=True)
+    assert "no active Stripe Credit Card Payment Add-on contract" in response.content.decode()
+    assert not PaymentLink.objects.filter(invoice=inv).exists()
+
+
+def test_a_cancelled_contract_refuses_new_links(operator: User, org: Organization) -> None:
+    contract = org.addon_contracts.get()
+    contract.ends_at = timezone.now() - timedelta(minutes=1)
+    contract.save()
+    with pytest.raises(ServiceError) as caught:
+        payment_link_issue(actor=membership(operator), invoice_id=factories.invoice(org, link_status=None).pk)
+    assert caught.value.code == "no_addon"
+
+
+@pytest.mark.parametrize("method", [PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD_AT_ORDER])
+def test_out_of_scope_payment_methods_get_no_link(operator: User, org: Organization, method: str) -> None:
+    inv = factories.invoice(org, payment_method=method)
+    with pytest.raises(ServiceError) as caught:
+        payment_link_issue(actor=membership(operator), invoice_id=inv.pk)
+    assert caught.value.code == "out_of_scope"
+
+
+def test_paid_links_can_be_neither_reissued_nor_cancelled(operator: User, org: Organization) -> None:
+    inv = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    for service in (payment_link_issue, payment_link_cancel):
+        with pytest.raises(ServiceError) as caught:
+            service(actor=membership(operator), invoice_id=inv.pk)
+        assert caught.value.code == "already_paid"
+
+
+def test_cancel_before_payment(operator: User, org: Organization) -> None:
+    inv = factories.invoice(org)
+    link = payment_link_cancel(actor=membership(operator), invoice_id=inv.pk)
+    assert link.status == PaymentLinkStatus.CANCELLED
+    assert link.transactions.filter(kind=TransactionKind.LINK_CANCELLED).count() == 1
+    html = Client().get(f"/pay/{link.token}/").content.decode()
+    assert "cancelled by the seller" in html
+
+
+def test_another_organizations_invoice_is_not_found(
+    operator: User, operator_client: Client, other_org: Organization
+) -> None:
+    inv = factories.invoice(other_org, link_status=None)
+    with pytest.raises(NotFound):
+        payment_link_issue(actor=membership(operator), invoice_id=inv.pk)
+    assert operator_client.post(f"/billing/invoices/{inv.pk}/payment-link/issue/").status_code == 404
+
+
+def test_viewer_gets_403_from_the_view(org: Organization, login: Callable[[User], Client]) -> None:
+    inv = factories.invoice(org, link_status=None)
+    response = login(factories.member(org, Role.VIEWER)).post(f"/billing/invoices/{inv.pk}/payment-link/issue/")
+    assert response.status_code == 403
+
+
+def test_detail_page_offers_issue_to_operators_only(org: Organization, login: Callable[[User], Client]) -> None:
+    inv = factories.invoice(org, link_status=None)
+    operator_html = login(factories.member(org, Role.OPERATOR)).get(f"/billing/invoices/{inv.pk}/").content.decode()
+    viewer_html = login(factories.member(org, Role.VIEWER)).get(f"/billing/invoices/{inv.pk}/").content.decode()
+    assert "Issue Online Payment Link" in operator_html
+    assert "Issue Online Payment Link" not in viewer_html

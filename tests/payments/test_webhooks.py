@@ -1,0 +1,161 @@
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from invoicedesk.accounts.models import Organization
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, StripeEvent, TransactionKind
+from tests import factories
+from tests.stripe_support import event_payload, payment_intent_object, signature_header
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "whsec_test_webhooks"
+
+
+@pytest.fixture(autouse=True)
+def _webhook_secret(settings: Any) -> None:
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+
+
+@pytest.fixture
+def link(org: Organization) -> PaymentLink:
+    inv = factories.invoice(org, number="INV-2026-0001", amount=110_000)
+    PaymentLink.objects.filter(pk=inv.payment_link.pk).update(stripe_payment_intent_id="pi_test_1")
+    return PaymentLink.objects.get(pk=inv.payment_link.pk)
+
+
+def succeeded(link: PaymentLink, **overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "intent_id": "pi_test_1",
+        "amount": 110_000,
+        "metadata": {"payment_link_id": str(link.pk), "invoice_id": str(link.invoice_id)},
+    }
+    params.update(overrides)
+    return payment_intent_object(**params)
+
+
+@pytest.fixture
+def deliver(client: Client, django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+    def _deliver(
+        event_type: str,
+        obj: dict[str, Any],
+        *,
+        event_id: str = "evt_1",
+        secret: str = SECRET,
+        timestamp: int | None = None,
+        header: str | None = None,
+    ) -> Any:
+        payload = event_payload(event_type, obj, event_id=event_id)
+        signature = header if header is not None else signature_header(payload, secret, timestamp=timestamp)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/stripe/webhook/",
+                payload,
+                content_type="application/json",
+                headers={"stripe-signature": signature} if signature else {},
+            )
+
+    return _deliver
+
+
+def test_payment_succeeded_marks_the_link_paid(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    response = deliver("payment_intent.succeeded", succeeded(link))
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.PAID
+    assert (link.amount_paid, link.stripe_charge_id) == (110_000, "ch_test_1")
+    assert link.addon_contract is not None and link.review_note == ""
+    event = StripeEvent.objects.get()
+    assert event.stripe_id == "evt_1" and event.processed_at is not None and event.error == ""
+
+
+@pytest.mark.parametrize(
+    ("header", "secret", "age"),
+    [("", SECRET, 0), ("t=1,v1=deadbeef", SECRET, 0), (None, "whsec_forged", 0), (None, SECRET, 3600)],
+    ids=["missing", "garbage", "forged", "stale"],
+)
+def test_bad_signatures_are_refused_and_nothing_is_stored(
+    deliver: Callable[..., Any], link: PaymentLink, header: str | None, secret: str, age: int
+) -> None:
+    response = deliver(
+        "payment_intent.succeeded", succeeded(link), secret=secret, timestamp=int(time.time()) - age, header=header
+    )
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.UNPAID
+
+
+def test_a_repeated_event_is_acknowledged_and_ignored(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    assert deliver("payment_intent.succeeded", succeeded(link)).content == b"ok"
+    assert deliver("payment_intent.succeeded", succeeded(link)).content == b"duplicate"
+    assert StripeEvent.objects.count() == 1
+    assert link.transactions.filter(kind=TransactionKind.PAYMENT).count() == 1
+
+
+def test_the_same_payment_in_two_events_is_recorded_once(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    deliver("payment_intent.succeeded", succeeded(link), event_id="evt_1")
+    deliver("payment_intent.succeeded", succeeded(link), event_id="evt_2")
+    assert StripeEvent.objects.count() == 2
+    assert link.transactions.filter(kind=TransactionKind.PAYMENT).count() == 1
+
+
+def test_failure_after_success_does_not_undo_the_payment(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    # Out of order: the success is already recorded when an earlier failure arrives.
+    deliver("payment_intent.succeeded", succeeded(link), event_id="evt_2")
+    deliver(
+        "payment_intent.payment_failed",
+        succeeded(link, status="requires_payment_method", error="Your card was declined."),
+        event_id="evt_1",
+    )
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.PAID
+    failed = link.transactions.get(kind=TransactionKind.PAYMENT_FAILED)
+    assert failed.message == "Your card was declined." and failed.actor == "Stripe"
+
+
+def test_a_different_amount_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    deliver("payment_intent.succeeded", succeeded(link, amount_received=100_000))
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.PAID and link.amount_paid == 100_000
+    assert "received 100000 JPY but 110000 JPY was due" in link.review_note
+
+
+def test_payment_after_cancellation_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    PaymentLink.objects.filter(pk=link.pk).update(status=PaymentLinkStatus.CANCELLED)
+    deliver("payment_intent.succeeded", succeeded(link))
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.PAID
+    assert "after the link was CANCELLED" in link.review_note
+
+
+def test_payment_settled_without_a_valid_contract_is_flagged(
+    deliver: Callable[..., Any], link: PaymentLink, org: Organization
+) -> None:
+    org.addon_contracts.all().delete()
+    deliver("payment_intent.succeeded", succeeded(link))
+    link.refresh_from_db()
+    assert link.addon_contract is None
+    assert "No Stripe Credit Card Payment Add-on contract was valid" in link.review_note
+
+
+def test_metadata_pointing_at_another_invoice_is_not_trusted(
+    deliver: Callable[..., Any], link: PaymentLink, other_org: Organization
+) -> None:
+    foreign = factories.invoice(other_org).payment_link
+    deliver(
+        "payment_intent.succeeded",
+        succeeded(link, intent_id="pi_other", metadata={"payment_link_id": str(foreign.pk), "invoice_id": "0"}),
+    )
+    foreign.refresh_from_db()
+    assert foreign.status == PaymentLinkStatus.UNPAID
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(deliver: Callable[..., Any], link: PaymentLink) -> None:
+    response = deliver("customer.created", {"id": "cus_1", "object": "customer"})
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().processed_at is not None
+    assert not PaymentTransaction.objects.exclude(kind=TransactionKind.LINK_ISSUED).exists()
