@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "invoicedesk.accounts",
     "invoicedesk.billing",
     "invoicedesk.payments",
+    "invoicedesk.refunds",
+    "invoicedesk.notifications",
     "invoicedesk.audit",
 ]
 
@@ -209,6 +211,34 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 PAYMENT_LINK_VALID_DAYS = int(os.environ.get("PAYMENT_LINK_VALID_DAYS", "30"))
 # The public address of this app, for links shown to staff and sent to buyers.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
+# Email. With SMTP_HOST set, mail goes to that server; otherwise (development)
+# every message is written as a file under var/mail/.
+SMTP_HOST = os.environ.get("SMTP_HOST", "")
+if PRODUCTION and not SMTP_HOST:
+    raise ImproperlyConfigured("SMTP_HOST must be set in production")
+if SMTP_HOST:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": int(os.environ.get("SMTP_PORT", "587")),
+                "username": os.environ.get("SMTP_USERNAME", ""),
+                "password": os.environ.get("SMTP_PASSWORD", ""),
+                "use_tls": os.environ.get("SMTP_USE_TLS", "true").lower() in {"1", "true", "yes"},
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "invoicedesk <no-reply@invoicedesk.example>")
 
 # Invoice list: rows per page, and how far the "N invoices" counter counts
 # before it says "more than N" (an exact COUNT over a huge result is slow).

@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("billing/", include("invoicedesk.billing.urls")),
     path("", include("invoicedesk.payments.urls")),
+    path("", include("invoicedesk.refunds.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -49,22 +49,62 @@ class User(AbstractUser):
         return self.email
 
 
+class ApprovalPolicy(models.TextChoices):
+    NONE = "none", _("No approval: refunds execute at once")
+    ALWAYS = "always", _("Every refund needs approval")
+    ABOVE = "above", _("Refunds above a threshold need approval")
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     currency = models.CharField(_("currency"), max_length=3, default="JPY")
     contact_email = models.EmailField(_("contact email"), blank=True)
     # Stripe Connect: when set, every Stripe call for this seller carries this account.
     stripe_account_id = models.CharField(max_length=255, blank=True)
+    # Maker-checker for refunds (the approval step itself is a later feature;
+    # requests that need it wait as PENDING_APPROVAL).
+    refund_approval_policy = models.CharField(
+        _("refund approval"), max_length=16, choices=ApprovalPolicy.choices, default=ApprovalPolicy.NONE
+    )
+    # With ABOVE: a refund needs approval when it exceeds this amount (minor
+    # units) or this percentage of the payment, whichever is set.
+    refund_approval_threshold_amount = models.BigIntegerField(null=True, blank=True)
+    refund_approval_threshold_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    refund_approval_expiry_hours = models.PositiveIntegerField(default=72)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="organization_currency_iso4217"),
+            models.CheckConstraint(
+                condition=~Q(refund_approval_policy=ApprovalPolicy.ABOVE)
+                | Q(refund_approval_threshold_amount__isnull=False)
+                | Q(refund_approval_threshold_percent__isnull=False),
+                name="organization_approval_above_has_threshold",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_approval_threshold_percent__isnull=True)
+                | Q(refund_approval_threshold_percent__lte=100),
+                name="organization_approval_percent_at_most_100",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def refund_needs_approval(self, *, amount: int, amount_paid: int) -> bool:
+        if self.refund_approval_policy == ApprovalPolicy.ALWAYS:
+            return True
+        if self.refund_approval_policy != ApprovalPolicy.ABOVE:
+            return False
+        above_amount = self.refund_approval_threshold_amount is not None and amount > (
+            self.refund_approval_threshold_amount
+        )
+        above_share = self.refund_approval_threshold_percent is not None and amount * 100 > (
+            amount_paid * self.refund_approval_threshold_percent
+        )
+        return above_amount or above_share
 
 
 class Role(models.TextChoices):

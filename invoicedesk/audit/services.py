@@ -13,7 +13,8 @@ def audit_record(
     *,
     action: str,
     target: models.Model,
-    organization: Organization | None,
+    organization: Organization | None = None,
+    organization_id: int | None = None,
     actor: User | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
@@ -21,7 +22,7 @@ def audit_record(
 ) -> AuditEntry:
     """Write an audit row; call it inside the transaction that makes the change."""
     return AuditEntry.objects.create(
-        organization=organization,
+        organization_id=organization.pk if organization is not None else organization_id,
         actor=actor,
         action=action,
         object_type=target._meta.label,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from invoicedesk.accounts.models import Membership
 from invoicedesk.core.tenancy import tenant_view
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.refunds.selectors import refund_awaiting_stripe, refund_offer, refunds_for_link
 
 from .forms import InvoiceSearchForm
 from .models import BillingInvoice
@@ -122,6 +123,9 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "payment_link": link,
             "payment_link_url": public_pay_url(request, link) if link else "",
             "can_manage_links": membership.role_enum.can_manage_payment_links,
+            "refund_offer": refund_offer(membership=membership, invoice=invoice),
+            "awaiting_stripe": refund_awaiting_stripe(link) if link else [],
+            "refunds": refunds_for_link(link) if link and tab == "transactions" else [],
             "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
             "tab": tab,
         },

@@ -196,4 +196,123 @@ JA = {
     "Card payment is temporarily unavailable. Please try again in a few minutes.": (
         "カード決済は一時的にご利用いただけません。数分後にもう一度お試しください。"
     ),
+    "No approval: refunds execute at once": "承認なし：返金はすぐに実行されます",
+    "Every refund needs approval": "すべての返金に承認が必要",
+    "Refunds above a threshold need approval": "基準を超える返金に承認が必要",
+    "refund approval": "返金の承認",
+    "Refundable Amount": "返金可能額",
+    "A refund of %(amount)s is awaiting confirmation from Stripe. Its amount stays reserved; do not refund it again.": (
+        "%(amount)sの返金はStripeの確認待ちです。この金額は確保されたままです。再度返金しないでください。"
+    ),
+    "Refunds": "返金",
+    "Refund type": "返金の種類",
+    "Stripe refund ID": "Stripe返金ID",
+    "Requested by": "依頼者",
+    "Reason": "理由",
+    "Memo": "メモ",
+    "Buyer email": "購入者へのメール",
+    "History": "履歴",
+    "Refund notice": "返金のお知らせ",
+    "Pending": "送信待ち",
+    "Delivered": "送信済み",
+    "Retrying": "再送待ち",
+    "Failed": "失敗",
+    "Refund email to %(email)s failed after %(attempts)d attempts: %(error)s": (
+        "%(email)s への返金メールは%(attempts)d回試行しましたが送信できませんでした：%(error)s"
+    ),
+    "Refund email delivered to %(email)s.": "%(email)s に返金メールを送信しました。",
+    "Choose Full refund or Partial refund.": "全額返金または一部返金を選択してください。",
+    "Refund Amount": "返金額",
+    "Reason (optional)": "理由（任意）",
+    "No reason given": "理由なし",
+    "Internal memo (optional, not sent to the buyer)": "社内メモ（任意・購入者には送信されません）",
+    "Enter the amount to return to the buyer.": "購入者に返金する金額を入力してください。",
+    "Pending approval": "承認待ち",
+    "Processing": "処理中",
+    "Pending at Stripe": "Stripe処理中",
+    "Succeeded": "完了",
+    "Canceled": "取消",
+    "Rejected": "却下",
+    "Expired": "期限切れ",
+    "Full refund": "全額返金",
+    "Partial refund": "一部返金",
+    "Requested by customer": "購入者からの依頼",
+    "Duplicate payment": "重複した支払い",
+    "Fraudulent": "不正利用",
+    "invoicedesk": "invoicedesk",
+    "Stripe Dashboard": "Stripeダッシュボード",
+    "classification": "返金の種類",
+    "reason": "理由",
+    "internal memo": "社内メモ",
+    "This payment was settled outside any Stripe Credit Card Payment Add-on contract and cannot be refunded here.": (
+        "この支払いはStripeクレジットカード決済オプションの契約期間外に決済されたため、ここでは返金できません。"
+    ),
+    "Nothing to refund: this invoice has not been paid through its link.": (
+        "返金できるものはありません：この請求書は決済リンクで支払われていません。"
+    ),
+    "This payment has been refunded in full.": "この支払いは全額返金済みです。",
+    "The whole payment is already held by refunds in progress.": "支払額の全額が処理中の返金に確保されています。",
+    "This invoice was paid by %(method)s. Only payments made through the online payment link are refunded here; "
+    "this one is out of scope for this procedure.": (
+        "この請求書は%(method)sで支払われました。ここで返金できるのはオンライン決済リンクでの支払いのみです。"
+        "この支払いはこの手続きの対象外です。"
+    ),
+    "This invoice has not been paid through its payment link, so there is nothing to refund.": (
+        "この請求書は決済リンクで支払われていないため、返金できるものはありません。"
+    ),
+    "Your role cannot refund payments.": "あなたの権限では返金できません。",
+    "Nothing is left to refund on this payment.": "この支払いには返金できる金額が残っていません。",
+    "The Refund Amount cannot exceed the Refundable Amount of %(refundable)s.": (
+        "返金額は返金可能額（%(refundable)s）を超えられません。"
+    ),
+    "A full refund returns the whole Refundable Amount of %(refundable)s. To return %(amount)s, choose Partial refund.": (
+        "全額返金では返金可能額の全額（%(refundable)s）を返金します。%(amount)sを返金する場合は一部返金を選択してください。"
+    ),
+    "%(amount)s is the whole Refundable Amount: choose Full refund.": (
+        "%(amount)sは返金可能額の全額です。全額返金を選択してください。"
+    ),
+    "This form was already used for another refund. Open the Refund form again.": (
+        "このフォームは別の返金で使用済みです。返金フォームを開き直してください。"
+    ),
+    "%(classification)s requested.": "%(classification)sを依頼しました。",
+    "Refunded by Stripe. Online Payment Link Status is now %(status)s.": (
+        "Stripeで返金されました。オンライン決済リンクステータスは「%(status)s」になりました。"
+    ),
+    "Stripe accepted the refund and is still processing it.": "Stripeが返金を受け付け、処理中です。",
+    "Stripe reports the refund %(status)s (%(reason)s).": "Stripeによると返金は%(status)sです（%(reason)s）。",
+    "Stripe refused the refund: %(message)s": "Stripeが返金を拒否しました：%(message)s",
+    "Awaiting confirmation from Stripe (%(message)s). The amount stays reserved; do not refund it again.": (
+        "Stripeの確認待ちです（%(message)s）。金額は確保されたままです。再度返金しないでください。"
+    ),
+    "Refund Billing Amount": "請求金額の返金",
+    "Close": "閉じる",
+    "No refund can be made on this invoice.": "この請求書では返金できません。",
+    "Please confirm the refund": "返金内容を確認してください",
+    "Net paid after this refund": "返金後の支払額",
+    "Online Payment Link Status after it": "返金後のオンライン決済リンクステータス",
+    "The buyer will be notified at": "購入者への通知先",
+    "The refund goes back to the buyer's card through Stripe. It cannot be undone.": (
+        "返金はStripeを通じて購入者のカードに戻されます。取り消すことはできません。"
+    ),
+    "Back": "戻る",
+    "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: of 110,000 JPY, "
+    "to return 22,000 enter 22000, not 88000.": (
+        "購入者に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。"
+        "例：110,000円のうち22,000円を返金する場合は 88000 ではなく 22000 と入力します。"
+    ),
+    "Cancel": "キャンセル",
+    "Next: confirm": "次へ：確認",
+    "Refund now": "今回の返金額",
+    "Status after it": "返金後のステータス",
+    "Refunded %(amount)s. The buyer is being emailed.": "%(amount)sを返金しました。購入者にメールでお知らせします。",
+    "Stripe accepted the refund of %(amount)s and is still processing it.": (
+        "Stripeが%(amount)sの返金を受け付け、処理中です。"
+    ),
+    "The refund of %(amount)s awaits approval by another user.": "%(amount)sの返金は他のユーザーの承認待ちです。",
+    "Stripe refused the refund of %(amount)s: %(message)s Nothing was refunded.": (
+        "Stripeが%(amount)sの返金を拒否しました：%(message)s 返金は行われていません。"
+    ),
+    "The refund of %(amount)s is awaiting confirmation from Stripe. Its amount stays reserved; do not refund it again.": (
+        "%(amount)sの返金はStripeの確認待ちです。金額は確保されたままです。再度返金しないでください。"
+    ),
 }

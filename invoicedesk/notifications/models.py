@@ -1,0 +1,51 @@
+"""Outbox of messages to buyers: one row per (kind, refund), so each is sent exactly once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import Organization
+from invoicedesk.refunds.models import Refund
+
+
+class NotificationKind(models.TextChoices):
+    REFUND_SUCCEEDED = "refund_succeeded", _("Refund notice")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "PENDING", _("Pending")
+    SENT = "SENT", _("Delivered")
+    RETRYING = "RETRYING", _("Retrying")
+    FAILED = "FAILED", _("Failed")
+
+
+class Notification(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="notifications")
+    to_email = models.EmailField()
+    language = models.CharField(max_length=2)
+    status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    # The facts the email states, captured when the refund succeeded.
+    context = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "refund"], name="notification_once_per_kind_and_refund"),
+            models.CheckConstraint(
+                condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for refund {self.refund_id} to {self.to_email} ({self.status})"

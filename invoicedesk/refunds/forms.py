@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.core.money import Money, MoneyError
+
+from .models import RefundClassification, RefundReason
+from .services import RefundInput
+
+
+class RefundForm(forms.Form):
+    """The Refund Billing Amount modal: the operator states the amount to return."""
+
+    classification = forms.ChoiceField(
+        label=_("Refund type"),
+        choices=RefundClassification.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose Full refund or Partial refund.")},
+    )
+    amount = forms.CharField(label=_("Refund Amount"), required=False, max_length=32)
+    reason = forms.ChoiceField(
+        label=_("Reason (optional)"), required=False, choices=[("", _("No reason given")), *RefundReason.choices]
+    )
+    memo = forms.CharField(
+        label=_("Internal memo (optional, not sent to the buyer)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, currency: str, refundable: Money, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.refundable = refundable
+        self.fields["amount"].widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "data-refundable": refundable.plain()}
+        )
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+
+    def clean_amount(self) -> int | None:
+        raw = self.cleaned_data.get("amount", "")
+        if not raw.strip():
+            return None
+        try:
+            return Money.parse(raw, self.currency).amount
+        except MoneyError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("amount") is None and "amount" not in self.errors:
+            if data.get("classification") == RefundClassification.FULL:
+                # Full refund fills in the Refundable Amount, with or without JavaScript.
+                data["amount"] = self.refundable.amount
+            else:
+                self.add_error("amount", _("Enter the amount to return to the buyer."))
+        return data
+
+    def refund_input(self, *, invoice_id: int) -> RefundInput:
+        data = self.cleaned_data
+        return RefundInput(
+            invoice_id=invoice_id,
+            amount=data["amount"],
+            classification=RefundClassification(data["classification"]),
+            reason=data.get("reason") or "",
+            memo=(data.get("memo") or "").strip(),
+            idempotency_key=data["idempotency_key"],
+        )

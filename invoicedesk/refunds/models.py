@@ -1,0 +1,130 @@
+"""Refunds of payments made through an invoice's online payment link."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import Organization
+from invoicedesk.core.money import Money
+from invoicedesk.payments.models import PaymentLink
+
+
+class RefundStatus(models.TextChoices):
+    PENDING_APPROVAL = "PENDING_APPROVAL", _("Pending approval")
+    PROCESSING = "PROCESSING", _("Processing")
+    PENDING = "PENDING", _("Pending at Stripe")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    FAILED = "FAILED", _("Failed")
+    CANCELED = "CANCELED", _("Canceled")
+    REJECTED = "REJECTED", _("Rejected")
+    EXPIRED = "EXPIRED", _("Expired")
+
+    @classmethod
+    def reserving(cls) -> list[RefundStatus]:
+        """Statuses whose amount is no longer refundable: requested, in flight or done."""
+        return [cls.PENDING_APPROVAL, cls.PROCESSING, cls.PENDING, cls.SUCCEEDED]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (
+            RefundStatus.SUCCEEDED,
+            RefundStatus.FAILED,
+            RefundStatus.CANCELED,
+            RefundStatus.REJECTED,
+            RefundStatus.EXPIRED,
+        )
+
+    def can_become(self, new: RefundStatus) -> bool:
+        return new in _TRANSITIONS[self]
+
+
+_TRANSITIONS: dict[RefundStatus, set[RefundStatus]] = {
+    RefundStatus.PENDING_APPROVAL: {RefundStatus.PROCESSING, RefundStatus.REJECTED, RefundStatus.EXPIRED},
+    RefundStatus.PROCESSING: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED},
+    RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
+    # A refund can still fail at the bank after Stripe said it succeeded.
+    RefundStatus.SUCCEEDED: {RefundStatus.FAILED},
+    RefundStatus.FAILED: set(),
+    RefundStatus.CANCELED: set(),
+    RefundStatus.REJECTED: set(),
+    RefundStatus.EXPIRED: set(),
+}
+
+
+class RefundClassification(models.TextChoices):
+    FULL = "FULL", _("Full refund")
+    PARTIAL = "PARTIAL", _("Partial refund")
+
+
+class RefundReason(models.TextChoices):
+    """Stripe's refund reasons."""
+
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by customer")
+    DUPLICATE = "duplicate", _("Duplicate payment")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+
+
+class RefundSource(models.TextChoices):
+    APP = "app", _("invoicedesk")
+    STRIPE_DASHBOARD = "stripe_dashboard", _("Stripe Dashboard")
+
+
+class Refund(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="refunds")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField(_("Refund Amount"))
+    currency = models.CharField(max_length=3)
+    classification = models.CharField(_("classification"), max_length=16, choices=RefundClassification.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=RefundReason.choices, blank=True)
+    memo = models.TextField(_("internal memo"), blank=True)
+    status = models.CharField(_("status"), max_length=32, choices=RefundStatus.choices)
+    source = models.CharField(max_length=32, choices=RefundSource.choices, default=RefundSource.APP)
+    # Made when the form is shown: a double click or a resubmitted form finds this refund again.
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.TextField(blank=True)
+    # When we last asked Stripe and got no answer (timeout): the refund waits for reconciliation.
+    stripe_unconfirmed_since = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=RefundStatus.values), name="refund_status_valid"),
+            models.CheckConstraint(
+                condition=Q(classification__in=RefundClassification.values), name="refund_classification_valid"
+            ),
+            models.CheckConstraint(condition=Q(reason__in=[*RefundReason.values, ""]), name="refund_reason_valid"),
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="refund_unique_stripe_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["payment_link", "status"], name="refund_link_status")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} {self.amount} {self.currency} {self.status}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def status_enum(self) -> RefundStatus:
+        return RefundStatus(self.status)

@@ -1,0 +1,81 @@
+"""Reads for the refund procedure, scoped to one organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from invoicedesk.accounts.models import Membership
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.money import Money
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+
+from .models import Refund, RefundStatus
+
+OUTSIDE_CONTRACT = gettext_lazy(
+    "This payment was settled outside any Stripe Credit Card Payment Add-on contract and cannot be refunded here."
+)
+
+
+def reserved_amount(link: PaymentLink) -> int:
+    """What refunds already hold: requested, awaiting approval, in flight at Stripe, or done."""
+    total = Refund.objects.filter(payment_link=link, status__in=RefundStatus.reserving()).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return int(total or 0)
+
+
+def refundable_amount(link: PaymentLink) -> Money:
+    """Refundable Amount = amount paid − refunds that hold money. Services call it under the link's row lock."""
+    if not link.is_settled:
+        return Money(0, link.currency)
+    return Money(max(link.amount_paid - reserved_amount(link), 0), link.currency)
+
+
+@dataclass(frozen=True)
+class RefundOffer:
+    """Whether the detail page offers the Refund button, and if not, why."""
+
+    refundable: Money | None
+    allowed: bool
+    reason: str | None
+
+
+def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOffer:
+    if not invoice.is_online_payment_link:
+        return RefundOffer(None, False, None)  # the out-of-scope notice says why
+    link: PaymentLink | None = getattr(invoice, "payment_link", None)
+    if link is None or not link.is_settled:
+        return RefundOffer(None, False, _("Nothing to refund: this invoice has not been paid through its link."))
+    refundable = refundable_amount(link)
+    if link.addon_contract_id is None:
+        return RefundOffer(
+            refundable,
+            False,
+            str(OUTSIDE_CONTRACT),
+        )
+    if refundable.amount == 0:
+        if link.status == PaymentLinkStatus.REFUNDED:
+            return RefundOffer(refundable, False, _("This payment has been refunded in full."))
+        return RefundOffer(refundable, False, _("The whole payment is already held by refunds in progress."))
+    if not membership.role_enum.can_request_refund:
+        return RefundOffer(refundable, False, None)
+    return RefundOffer(refundable, True, None)
+
+
+def refunds_for_link(link: PaymentLink) -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(payment_link=link, organization_id=link.invoice.organization_id)
+        .select_related("requested_by", "decided_by")
+        .prefetch_related("notifications")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def refund_awaiting_stripe(link: PaymentLink) -> QuerySet[Refund]:
+    return Refund.objects.filter(
+        payment_link=link, status=RefundStatus.PROCESSING, stripe_unconfirmed_since__isnull=False
+    )
