@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.test import Client
 
-from invoicedesk.accounts.models import Organization, Role, User
+from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.localstripe import LocalStripe, free_port
 from tests import factories
 
@@ -68,3 +69,28 @@ def stripe_server(localstripe_server: LocalStripe, settings: pytest.FixtureReque
     settings.STRIPE_TEST_CARD_FORM = True  # type: ignore[attr-defined]
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_invoicedesk"  # type: ignore[attr-defined]
     return localstripe_server
+
+
+@pytest.fixture
+def make_paid_invoice(org: Organization, stripe_server: LocalStripe) -> Callable[..., BillingInvoice]:
+    def make(amount: int = 110_000, **fields: object) -> BillingInvoice:
+        bill_to = factories.buyer(
+            org,
+            "Sakura Trading Co., Ltd.",
+            contact_name="Haruka Sato",
+            email="billing@sakura-trading.example",
+            language="en",
+        )
+        return factories.pay_through_stripe(factories.invoice(org, bill_to=bill_to, amount=amount, **fields))  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def paid_invoice(make_paid_invoice: Callable[..., BillingInvoice]) -> BillingInvoice:
+    return make_paid_invoice(number="INV-2026-0001")
+
+
+@pytest.fixture
+def operator_membership(operator: User) -> Membership:
+    return Membership.objects.select_related("organization", "user").get(user=operator)

@@ -32,6 +32,8 @@ class RefundForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # The Refundable Amount shown with this form (minor units): the classification is checked against it.
+    shown_refundable = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args: Any, currency: str, refundable: Money, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +44,7 @@ class RefundForm(forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
+            self.initial.setdefault("shown_refundable", refundable.amount)
 
     def clean_amount(self) -> int | None:
         raw = self.cleaned_data.get("amount", "")
@@ -56,8 +59,9 @@ class RefundForm(forms.Form):
         data = super().clean() or {}
         if data.get("amount") is None and "amount" not in self.errors:
             if data.get("classification") == RefundClassification.FULL:
-                # Full refund fills in the Refundable Amount, with or without JavaScript.
-                data["amount"] = self.refundable.amount
+                # Full refund fills in the Refundable Amount shown, with or without JavaScript.
+                shown = data.get("shown_refundable")
+                data["amount"] = shown if shown is not None else self.refundable.amount
             else:
                 self.add_error("amount", _("Enter the amount to return to the buyer."))
         return data
@@ -71,4 +75,5 @@ class RefundForm(forms.Form):
             reason=data.get("reason") or "",
             memo=(data.get("memo") or "").strip(),
             idempotency_key=data["idempotency_key"],
+            shown_refundable=data.get("shown_refundable"),
         )

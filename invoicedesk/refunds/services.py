@@ -39,6 +39,8 @@ class RefundInput:
     reason: str = ""
     memo: str = ""
     idempotency_key: uuid.UUID
+    # The Refundable Amount on the operator's screen, for the classification cross-check.
+    shown_refundable: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,15 @@ def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
     return link
 
 
-def _check(*, actor: Membership, link: PaymentLink, amount: int, classification: str) -> Money:
-    """Role, add-on, amount and classification rules; returns the Refundable Amount they were checked against."""
+def _check(
+    *, actor: Membership, link: PaymentLink, amount: int, classification: str, shown_refundable: int | None = None
+) -> Money:
+    """Role, add-on, amount and classification rules; returns the Refundable Amount the amount was capped by.
+
+    The cap is always today's Refundable Amount, read under the row lock. The
+    classification is the operator's cross-check of what they typed, so it is
+    judged against the Refundable Amount they were shown, when the form says.
+    """
     if not actor.role_enum.can_request_refund:
         raise Forbidden(_("Your role cannot refund payments."))
     if link.addon_contract_id is None:
@@ -102,19 +111,20 @@ def _check(*, actor: Membership, link: PaymentLink, amount: int, classification:
         )
     if classification not in RefundClassification.values:
         raise ServiceError(_("Choose Full refund or Partial refund."), code="classification", field="classification")
-    if classification == RefundClassification.FULL and amount != refundable.amount:
+    shown = Money(shown_refundable, link.currency) if shown_refundable is not None else refundable
+    if classification == RefundClassification.FULL and amount != shown.amount:
         raise ServiceError(
             _(
                 "A full refund returns the whole Refundable Amount of %(refundable)s. To return %(amount)s, choose "
                 "Partial refund."
             )
-            % {"refundable": refundable.format(), "amount": Money(amount, link.currency).format()},
+            % {"refundable": shown.format(), "amount": Money(amount, link.currency).format()},
             code="classification",
             field="classification",
         )
-    if classification == RefundClassification.PARTIAL and amount == refundable.amount:
+    if classification == RefundClassification.PARTIAL and amount == shown.amount:
         raise ServiceError(
-            _("%(amount)s is the whole Refundable Amount: choose Full refund.") % {"amount": refundable.format()},
+            _("%(amount)s is the whole Refundable Amount: choose Full refund.") % {"amount": shown.format()},
             code="classification",
             field="classification",
         )
@@ -136,10 +146,14 @@ def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
 
 
 @transaction.atomic(durable=True)
-def refund_quote(*, actor: Membership, invoice_id: int, amount: int, classification: str) -> RefundQuote:
+def refund_quote(
+    *, actor: Membership, invoice_id: int, amount: int, classification: str, shown_refundable: int | None = None
+) -> RefundQuote:
     """Check a refund as refund_request would, without writing anything: for the preview and the confirmation step."""
     link = _locked_link(actor=actor, invoice_id=invoice_id)
-    refundable = _check(actor=actor, link=link, amount=amount, classification=classification)
+    refundable = _check(
+        actor=actor, link=link, amount=amount, classification=classification, shown_refundable=shown_refundable
+    )
     return _quote(link, refundable, amount)
 
 
@@ -168,7 +182,15 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
                 _("This form was already used for another refund. Open the Refund form again."), code="key_reused"
             )
         return existing
-    _check(actor=actor, link=link, amount=request.amount, classification=request.classification)
+    refundable = _check(
+        actor=actor,
+        link=link,
+        amount=request.amount,
+        classification=request.classification,
+        shown_refundable=request.shown_refundable,
+    )
+    # Stored as what it is now: another refund may have changed the Refundable Amount since the form was shown.
+    classification = RefundClassification.FULL if request.amount == refundable.amount else RefundClassification.PARTIAL
     organization = link.invoice.organization
     needs_approval = organization.refund_needs_approval(amount=request.amount, amount_paid=link.amount_paid)
     refund = Refund.objects.create(
@@ -176,7 +198,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         payment_link=link,
         amount=request.amount,
         currency=link.currency,
-        classification=request.classification,
+        classification=classification,
         reason=request.reason,
         memo=request.memo,
         status=RefundStatus.PENDING_APPROVAL if needs_approval else RefundStatus.PROCESSING,

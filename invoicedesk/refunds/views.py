@@ -93,6 +93,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
                 invoice_id=invoice.pk,
                 amount=refund_input.amount,
                 classification=refund_input.classification,
+                shown_refundable=refund_input.shown_refundable,
             )
         except NotFound:
             raise Http404 from None
@@ -124,6 +125,7 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
                 invoice_id=invoice.pk,
                 amount=form.cleaned_data["amount"],
                 classification=form.cleaned_data["classification"],
+                shown_refundable=form.cleaned_data.get("shown_refundable"),
             )
         except NotFound:
             raise Http404 from None
