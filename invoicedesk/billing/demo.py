@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,6 +21,8 @@ from invoicedesk.payments.services import (
     payment_link_issue,
     payment_record_intent,
 )
+from invoicedesk.refunds.models import RefundClassification, RefundReason
+from invoicedesk.refunds.services import RefundInput, refund_request
 
 from .models import BillingInvoice, Buyer, PaymentMethod
 
@@ -50,12 +53,14 @@ BUYERS: list[tuple[str, str, str, str]] = [
     ("有限会社あおぞら農園", "渡辺 花子", "aozora@aozora-farm.example", Language.JAPANESE),
 ]
 
-# Share of online payment link invoices per link status. Refunded ones are
-# made by the refund procedure, not here.
+# Share of online payment link invoices per link status. Every one is reached
+# through the services: issued, paid through Stripe, refunded by the operator.
 LINK_STATUS_WEIGHTS: dict[PaymentLinkStatus, int] = {
-    PaymentLinkStatus.UNPAID: 40,
-    PaymentLinkStatus.PAID: 45,
-    PaymentLinkStatus.EXPIRED: 9,
+    PaymentLinkStatus.UNPAID: 35,
+    PaymentLinkStatus.PAID: 40,
+    PaymentLinkStatus.PARTIALLY_REFUNDED: 7,
+    PaymentLinkStatus.REFUNDED: 4,
+    PaymentLinkStatus.EXPIRED: 8,
     PaymentLinkStatus.CANCELLED: 6,
 }
 TEST_CARD_NUMBER = "4242424242424242"
@@ -137,13 +142,17 @@ def _invoices(
     return created, plan
 
 
-def _bring_link_to(invoice: BillingInvoice, target: PaymentLinkStatus, admin: Membership) -> None:
-    """Issue the invoice's link and take it to `target` through the real services (and Stripe for payments)."""
+def _bring_link_to(
+    invoice: BillingInvoice, target: PaymentLinkStatus, admin: Membership, operator: Membership | None
+) -> None:
+    """Issue the invoice's link and take it to `target` through the real services (and Stripe for money)."""
     link = PaymentLink.objects.filter(invoice=invoice).first()
     if link is None:
         if addon_contract_valid_at(organization=invoice.organization, moment=timezone.now()) is None:
             return
         link = payment_link_issue(actor=admin, invoice_id=invoice.pk)
+    if link.status == PaymentLinkStatus.PAID and operator is not None:
+        _refund_to(invoice, target, operator)
     if link.status != PaymentLinkStatus.UNPAID or target == PaymentLinkStatus.UNPAID:
         return
     if target == PaymentLinkStatus.CANCELLED:
@@ -151,7 +160,7 @@ def _bring_link_to(invoice: BillingInvoice, target: PaymentLinkStatus, admin: Me
     elif target == PaymentLinkStatus.EXPIRED:
         PaymentLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(days=1))
         payment_link_expire(link_id=link.pk)
-    elif target == PaymentLinkStatus.PAID:
+    else:
         intent = payment_intent_for_link(link=link)
         if not intent.succeeded:
             account = invoice.organization.stripe_account_id or None
@@ -164,6 +173,26 @@ def _bring_link_to(invoice: BillingInvoice, target: PaymentLinkStatus, admin: Me
                 stripe_account=account,
             )
         payment_record_intent(intent=intent)
+        if operator is not None:
+            _refund_to(invoice, target, operator)
+
+
+def _refund_to(invoice: BillingInvoice, target: PaymentLinkStatus, operator: Membership) -> None:
+    if target not in (PaymentLinkStatus.PARTIALLY_REFUNDED, PaymentLinkStatus.REFUNDED):
+        return
+    full = target == PaymentLinkStatus.REFUNDED
+    refund_request(
+        actor=operator,
+        request=RefundInput(
+            invoice_id=invoice.pk,
+            amount=invoice.amount if full else invoice.amount // 5,
+            classification=RefundClassification.FULL if full else RefundClassification.PARTIAL,
+            reason=RefundReason.REQUESTED_BY_CUSTOMER,
+            memo="Demo data",
+            # The same key on every run: a rerun finds the refund instead of making another.
+            idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"invoicedesk-demo-refund/{invoice.number}"),
+        ),
+    )
 
 
 def seed_demo() -> DemoSummary:
@@ -194,8 +223,11 @@ def seed_demo() -> DemoSummary:
     admin = Membership.objects.select_related("organization", "user").get(
         organization=demo, user__email="admin@demo.test"
     )
+    operator = Membership.objects.select_related("organization", "user").get(
+        organization=demo, user__email="operator@demo.test"
+    )
     for invoice, target in plan:
-        _bring_link_to(invoice, target, admin)
+        _bring_link_to(invoice, target, admin, operator)
 
     # A second seller: its data must never show up for Demo Seller's staff. Its
     # add-on contract is cancelled after its payments, which stay refundable.
@@ -218,6 +250,6 @@ def seed_demo() -> DemoSummary:
         other_created, other_plan = _invoices(other, other_buyers, prefix="KITA-2026", count=20, first=None, rng=rng)
     other_admin = Membership.objects.select_related("organization", "user").get(organization=other)
     for invoice, target in other_plan:
-        _bring_link_to(invoice, target, other_admin)
+        _bring_link_to(invoice, target, other_admin, None)
     other.addon_contracts.filter(ends_at__isnull=True).update(ends_at=timezone.now())
     return DemoSummary(organization=demo, other_organization=other, invoices_created=created + other_created)

@@ -118,7 +118,9 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
         request.POST, currency=invoice.currency, refundable=offer.refundable or Money(0, invoice.currency)
     )
     quote = error = None
-    if form.is_valid():
+    if not (request.POST.get("amount", "").strip() or request.POST.get("classification")):
+        pass  # nothing typed yet: no preview, no complaint
+    elif form.is_valid():
         try:
             quote = services.refund_quote(
                 actor=membership,

@@ -10,7 +10,8 @@ from invoicedesk.core.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
-pytestmark = pytest.mark.django_db
+# Committed for real: refunds call Stripe when their transaction commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStripe) -> None:
@@ -39,7 +40,16 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
     demo_invoices = BillingInvoice.objects.filter(organization=first.organization)
     assert set(demo_invoices.values_list("payment_method", flat=True)) == set(PaymentMethod.values)
     statuses = set(demo_invoices.exclude(payment_link=None).values_list("payment_link__status", flat=True))
-    assert statuses == {"UNPAID", "PAID", "EXPIRED", "CANCELLED"}
+    assert statuses == set(PaymentLinkStatus.values)
+    # Refunded ones went through the refund procedure and Stripe.
+    refunded = PaymentLink.objects.filter(
+        invoice__organization=first.organization, status__in=["PARTIALLY_REFUNDED", "REFUNDED"]
+    )
+    assert refunded.exists()
+    for refunded_link in refunded:
+        (refund,) = refunded_link.refunds.all()
+        assert refund.status == "SUCCEEDED" and refund.stripe_refund_id.startswith("re_")
+        assert refunded_link.amount_refunded == refund.amount
     assert demo_invoices.filter(buyer__company_name__contains="株式会社").exists()
 
     for email, role in [
