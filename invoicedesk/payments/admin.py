@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import PaymentLink, PaymentTransaction
+from .models import PaymentLink, PaymentTransaction, StripeEvent
 
 
 @admin.register(PaymentLink)
@@ -42,3 +42,21 @@ class PaymentTransactionAdmin(admin.ModelAdmin[PaymentTransaction]):
 
     def has_delete_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
         return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
+    list_display = ["received_at", "stripe_id", "type", "account", "processed_at", "error"]
+    list_filter = ["type"]
+    search_fields = ["stripe_id"]
+    readonly_fields = [
+        "stripe_id",
+        "type",
+        "account",
+        "payload",
+        "created_at_stripe",
+        "received_at",
+        "processed_at",
+        "error",
+    ]
+    show_full_result_count = False

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin[Notification]):
+    list_display = ["created_at", "kind", "to_email", "language", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind", "organization"]
+    search_fields = ["to_email", "refund__payment_link__invoice__number"]
+    readonly_fields = [
+        "organization",
+        "kind",
+        "refund",
+        "to_email",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "message_id",
+        "context",
+        "created_at",
+        "sent_at",
+    ]
+    show_full_result_count = False
