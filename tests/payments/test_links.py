@@ -117,3 +117,19 @@ def test_detail_page_offers_issue_to_operators_only(org: Organization, login: Ca
     viewer_html = login(factories.member(org, Role.VIEWER)).get(f"/billing/invoices/{inv.pk}/").content.decode()
     assert "Issue Online Payment Link" in operator_html
     assert "Issue Online Payment Link" not in viewer_html
+
+
+def test_expire_command_marks_overdue_unpaid_links(org: Organization) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    overdue = factories.invoice(org).payment_link
+    current = factories.invoice(org).payment_link
+    paid = factories.invoice(org, link_status=PaymentLinkStatus.PAID).payment_link
+    PaymentLink.objects.filter(pk__in=[overdue.pk, paid.pk]).update(expires_at=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    call_command("expire_payment_links", stdout=out)
+    assert "1 payment link(s) expired." in out.getvalue()
+    statuses = dict(PaymentLink.objects.values_list("pk", "status"))
+    assert statuses == {overdue.pk: "EXPIRED", current.pk: "UNPAID", paid.pk: "PAID"}
