@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.core.money import Money, MoneyError
+from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
 
 from .models import PaymentMethod
@@ -21,8 +21,8 @@ class InvoiceSearchForm(forms.Form):
         label=_("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     issued_to = forms.DateField(label=_("Issued to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    amount_min = forms.CharField(label=_("Billing Amount from"), required=False, max_length=32)
-    amount_max = forms.CharField(label=_("Billing Amount to"), required=False, max_length=32)
+    amount_min = MoneyAmountField(label=_("Billing Amount from"))
+    amount_max = MoneyAmountField(label=_("Billing Amount to"))
     status = forms.MultipleChoiceField(
         label=_("Online Payment Link Status"),
         required=False,
@@ -37,22 +37,7 @@ class InvoiceSearchForm(forms.Form):
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.currency = currency
-
-    def _clean_amount(self, name: str) -> int | None:
-        raw = self.cleaned_data.get(name, "")
-        if not raw.strip():
-            return None
-        try:
-            return Money.parse(raw, self.currency).amount
-        except MoneyError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
-
-    def clean_amount_min(self) -> int | None:
-        return self._clean_amount("amount_min")
-
-    def clean_amount_max(self) -> int | None:
-        return self._clean_amount("amount_max")
+        set_currency(self, currency)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from invoicedesk.core.admin import ReadOnlyAdminMixin
 
 from .models import PaymentLink, PaymentTransaction, StripeEvent
 
@@ -26,22 +27,13 @@ class PaymentLinkAdmin(admin.ModelAdmin[PaymentLink]):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(admin.ModelAdmin[PaymentTransaction]):
+class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentTransaction]):
     """Read-only: the history is append-only."""
 
     list_display = ["created_at", "kind", "amount", "currency", "status", "stripe_reference", "actor_user"]
     list_filter = ["kind", "organization"]
     search_fields = ["stripe_reference", "payment_link__invoice__number"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: PaymentTransaction | None = None) -> bool:
-        return False
 
 
 @admin.register(StripeEvent)

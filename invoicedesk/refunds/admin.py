@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from invoicedesk.core.admin import ReadOnlyAdminMixin
 
 from .models import Refund
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin[Refund]):
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Refund]):
     """Read-only for support staff: refunds move only through the refund services."""
 
     list_display = [
@@ -23,12 +24,3 @@ class RefundAdmin(admin.ModelAdmin[Refund]):
     search_fields = ["stripe_refund_id", "payment_link__invoice__number", "idempotency_key"]
     list_select_related = ["payment_link__invoice", "requested_by", "organization"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False

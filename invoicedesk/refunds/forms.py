@@ -6,7 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.core.money import Money, MoneyError
+from invoicedesk.core.forms import MoneyAmountField, set_currency
+from invoicedesk.core.money import Money
 
 from .models import RefundClassification, RefundReason
 from .services import RefundInput
@@ -21,7 +22,7 @@ class RefundForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose Full refund or Partial refund.")},
     )
-    amount = forms.CharField(label=_("Refund Amount"), required=False, max_length=32)
+    amount = MoneyAmountField(label=_("Refund Amount"))
     reason = forms.ChoiceField(
         label=_("Reason (optional)"), required=False, choices=[("", _("No reason given")), *RefundReason.choices]
     )
@@ -37,23 +38,12 @@ class RefundForm(forms.Form):
 
     def __init__(self, *args: Any, currency: str, refundable: Money, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.currency = currency
+        set_currency(self, currency)
         self.refundable = refundable
-        self.fields["amount"].widget.attrs.update(
-            {"inputmode": "decimal", "autocomplete": "off", "data-refundable": refundable.plain()}
-        )
+        self.fields["amount"].widget.attrs["data-refundable"] = refundable.plain()
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("shown_refundable", refundable.amount)
-
-    def clean_amount(self) -> int | None:
-        raw = self.cleaned_data.get("amount", "")
-        if not raw.strip():
-            return None
-        try:
-            return Money.parse(raw, self.currency).amount
-        except MoneyError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

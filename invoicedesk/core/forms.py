@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .money import Money, MoneyError
+
+
+class MoneyAmountField(forms.CharField):
+    """An amount as operators type it (２２，０００, ¥22,000) → integer minor units, or None when blank.
+
+    The form sets `currency` before validation; errors are Money's messages, in the user's language.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.currency = "JPY"
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        if not text.strip():
+            return None
+        try:
+            return Money.parse(text, self.currency).amount
+        except MoneyError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+def set_currency(form: forms.Form, currency: str) -> None:
+    for field in form.fields.values():
+        if isinstance(field, MoneyAmountField):
+            field.currency = currency
