@@ -27,6 +27,10 @@ def _spawn(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR)  # noqa: S603
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def _wait_for_http(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -45,6 +49,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Stop cleanly on Ctrl-C and on SIGTERM, even when started in the background
+        # (where a shell leaves SIGINT ignored).
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
         port: int = options["port"]
         app_url = f"http://127.0.0.1:{port}"
         localstripe: LocalStripe | None = None
