@@ -11,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from invoicedesk.accounts.models import Membership
+from invoicedesk.core.money import Money
 from invoicedesk.core.tenancy import tenant_view
+from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.refunds.selectors import refund_awaiting_stripe, refund_offer, refunds_for_link
 
 from .forms import InvoiceSearchForm
-from .models import BillingInvoice
-from .selectors import Cursor, invoice_export_rows, invoice_get, invoice_page, parse_sort
+from .models import PaymentMethod
+from .selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
@@ -62,36 +64,41 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows: Iterable[BillingInvoice]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    # The BOM lets spreadsheet programs read the Japanese names as UTF-8.
-    yield "\ufeff"
-    yield writer.writerow(
-        [
-            _("Billing Invoice No."),
-            _("Bill to"),
-            _("Issue date"),
-            _("Due date"),
-            _("Billing Amount"),
-            _("Currency"),
-            _("Payment method"),
-            _("Online Payment Link Status"),
-        ]
-    )
-    for invoice in rows:
-        link = getattr(invoice, "payment_link", None)
-        yield writer.writerow(
-            [
-                invoice.number,
-                invoice.buyer.company_name,
-                invoice.issue_date.isoformat(),
-                invoice.due_date.isoformat(),
-                invoice.billing_amount.plain(),
-                invoice.currency,
-                invoice.get_payment_method_display(),
-                link.get_status_display() if link else "",
-            ]
-        )
+def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
+    # Labels are translated now, in the request's language: the body streams after the view returns.
+    header = [
+        _("Billing Invoice No."),
+        _("Bill to"),
+        _("Issue date"),
+        _("Due date"),
+        _("Billing Amount"),
+        _("Currency"),
+        _("Payment method"),
+        _("Online Payment Link Status"),
+    ]
+    methods = {value: str(label) for value, label in PaymentMethod.choices}
+    statuses = {value: str(label) for value, label in PaymentLinkStatus.choices}
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        # The BOM lets spreadsheet programs read the Japanese names as UTF-8.
+        yield "\ufeff"
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(
+                [
+                    row.number,
+                    row.bill_to,
+                    row.issue_date.isoformat(),
+                    row.due_date.isoformat(),
+                    Money(row.amount, row.currency).plain(),
+                    row.currency,
+                    methods[row.payment_method],
+                    statuses[row.link_status] if row.link_status else "",
+                ]
+            )
+
+    return lines()
 
 
 @require_GET

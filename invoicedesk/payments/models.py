@@ -167,6 +167,17 @@ class PaymentTransaction(models.Model):
     def actor(self) -> str:
         return str(self.actor_user) if self.actor_user_id else self.actor_label
 
+    @property
+    def status_label(self) -> str:
+        """The status in the reader's language; entries hold statuses of links, refunds and emails."""
+        from invoicedesk.notifications.models import NotificationStatus
+        from invoicedesk.refunds.models import RefundStatus
+
+        for choices in (PaymentLinkStatus, RefundStatus, NotificationStatus):
+            if self.status in choices.values:
+                return str(choices(self.status).label)
+        return self.status
+
 
 class StripeEvent(models.Model):
     """Every webhook event Stripe delivered, once by its id; processed by a task after commit."""

@@ -93,3 +93,29 @@ def test_csv_export_streams_the_current_search(operator_client: Client, org: Org
 def test_csv_export_refuses_a_bad_search(operator_client: Client) -> None:
     response = operator_client.get("/billing/invoices.csv", {"amount_min": "lots"})
     assert response.status_code == 400 and "as a number" in response.content.decode()
+
+
+def test_csv_export_speaks_the_users_language(org: Organization) -> None:
+    from invoicedesk.accounts.models import Role
+
+    factories.invoice(org, number="INV-JA", amount=22_000, link_status=PaymentLinkStatus.PARTIALLY_REFUNDED)
+    client = Client()
+    client.force_login(factories.member(org, Role.VIEWER, language="ja"))
+    rows = list(csv.reader(io.StringIO(streamed_text(client.get("/billing/invoices.csv")))))
+    assert rows[0][:2] == ["請求書番号", "請求先"]
+    assert rows[1][6:] == ["オンライン決済リンク", "一部返金済み"]
+
+
+def test_history_statuses_read_in_the_users_language(org: Organization) -> None:
+    from invoicedesk.accounts.models import Role
+
+    inv = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    for status in ["PAID", "SUCCEEDED", "SENT", "DUPLICATE"]:
+        PaymentTransaction.objects.create(
+            organization=org, payment_link=inv.payment_link, kind=TransactionKind.PAYMENT, currency="JPY", status=status
+        )
+    client = Client()
+    client.force_login(factories.member(org, Role.VIEWER, language="ja"))
+    html = client.get(f"/billing/invoices/{inv.pk}/", {"tab": "transactions"}).content.decode()
+    for label in ["<td>支払済み</td>", "<td>完了</td>", "<td>送信済み</td>", "<td>DUPLICATE</td>"]:
+        assert label in html, label
