@@ -112,7 +112,11 @@ def notification_deliver(*, notification_id: int) -> Notification:
     """Send one queued email. The row stays locked while the SMTP server takes the message, so a
     second worker (or a retried task) waits and then finds it SENT: one email, however often this runs."""
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().select_related("refund").get(pk=notification_id)
+        notification = (
+            Notification.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("refund")
+            .get(pk=notification_id)
+        )
         if notification.status in (NotificationStatus.SENT, NotificationStatus.FAILED):
             return notification
         if not notification.message_id:

@@ -27,7 +27,7 @@ STRIPE_ACTOR = "Stripe"
 
 def _invoice_for_update(*, membership: Membership, invoice_id: int) -> BillingInvoice:
     invoice = (
-        BillingInvoice.objects.select_for_update()
+        BillingInvoice.objects.select_for_update(of=("self",), no_key=True)
         .select_related("organization")
         .filter(organization=membership.organization, pk=invoice_id)
         .first()
@@ -38,7 +38,7 @@ def _invoice_for_update(*, membership: Membership, invoice_id: int) -> BillingIn
 
 
 def _link_for_update(invoice: BillingInvoice) -> PaymentLink | None:
-    return PaymentLink.objects.select_for_update().filter(invoice=invoice).first()
+    return PaymentLink.objects.select_for_update(of=("self",), no_key=True).filter(invoice=invoice).first()
 
 
 def _history(link: PaymentLink, kind: TransactionKind, **fields: object) -> PaymentTransaction:
@@ -172,7 +172,7 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
 @transaction.atomic(durable=True)
 def payment_link_expire(*, link_id: int) -> bool:
     """Mark an unpaid link past its expiry EXPIRED. True if it changed."""
-    link = PaymentLink.objects.select_for_update().select_related("invoice").get(pk=link_id)
+    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
     if not link.is_expired_at(timezone.now()):
         return False
     link.status = PaymentLinkStatus.EXPIRED
@@ -211,7 +211,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
         stripe_account=account,
     )
     with transaction.atomic(durable=True):
-        locked = PaymentLink.objects.select_for_update().get(pk=link.pk)
+        locked = PaymentLink.objects.select_for_update(of=("self",), no_key=True).get(pk=link.pk)
         if locked.token != link.token:
             raise ServiceError(_("This payment link has been replaced. Please use the newest link."), code="replaced")
         if locked.stripe_payment_intent_id == replaced:
@@ -229,7 +229,9 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
 
 
 def _link_for_intent(intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
-    qs = PaymentLink.objects.select_for_update().select_related("invoice", "invoice__organization")
+    qs = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "invoice", "invoice__organization"
+    )
     link_id = intent.metadata.get("payment_link_id", "")
     link = qs.filter(pk=int(link_id)).first() if link_id.isdigit() else None
     if link is not None and str(link.invoice_id) != intent.metadata.get("invoice_id"):

@@ -59,7 +59,7 @@ def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
     if invoice is None:
         raise NotFound(_("No such invoice."))
     link = (
-        PaymentLink.objects.select_for_update()
+        PaymentLink.objects.select_for_update(of=("self",), no_key=True)
         .select_related("invoice", "invoice__organization", "invoice__buyer")
         .filter(invoice=invoice)
         .first()
@@ -260,8 +260,8 @@ def refund_execute(*, refund_id: int) -> Refund:
 def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
     # Always the link first, then the refund: the same order as refund_request, so no deadlock.
     link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
-    link = PaymentLink.objects.select_for_update().select_related("invoice").get(pk=link_id)
-    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
+    refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
     return refund, link
 
 
