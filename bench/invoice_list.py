@@ -76,18 +76,19 @@ def load(org_id: int) -> None:
             """
             INSERT INTO payments_paymentlink
                 (invoice_id, token, status, expires_at, stripe_payment_intent_id, stripe_charge_id,
-                 amount_paid, amount_refunded, paid_at, created_at)
+                 amount_paid, amount_refunded, paid_at, created_at, review_note)
             SELECT id, md5(id::text) || id,
                    s.status, now() + interval '30 days', '', '',
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN amount ELSE 0 END,
                    CASE s.status WHEN 'PARTIALLY_REFUNDED' THEN amount / 5 WHEN 'REFUNDED' THEN amount ELSE 0 END,
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN now() END,
-                   now()
+                   now(), ''
             FROM billing_billinginvoice inv
+            CROSS JOIN LATERAL (SELECT abs(hashtext(inv.id::text)) %% 20 AS bucket) h
             CROSS JOIN LATERAL (SELECT CASE
-                WHEN inv.id %% 20 < 7 THEN 'UNPAID' WHEN inv.id %% 20 < 16 THEN 'PAID'
-                WHEN inv.id %% 20 = 16 THEN 'PARTIALLY_REFUNDED' WHEN inv.id %% 20 = 17 THEN 'REFUNDED'
-                WHEN inv.id %% 20 = 18 THEN 'EXPIRED' ELSE 'CANCELLED' END AS status) s
+                WHEN h.bucket < 7 THEN 'UNPAID' WHEN h.bucket < 16 THEN 'PAID'
+                WHEN h.bucket = 16 THEN 'PARTIALLY_REFUNDED' WHEN h.bucket = 17 THEN 'REFUNDED'
+                WHEN h.bucket = 18 THEN 'EXPIRED' ELSE 'CANCELLED' END AS status) s
             WHERE inv.organization_id = %s AND inv.payment_method = 'online_payment_link'
             """,
             [org_id],
