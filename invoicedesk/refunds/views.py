@@ -48,7 +48,7 @@ def _outcome_message(request: HttpRequest, refund: Refund) -> None:
                 _("Stripe refused the refund of %(amount)s: %(message)s Nothing was refunded.")
                 % {"amount": amount, "message": refund.failure_message},
             )
-        case _:
+        case _:  # PROCESSING: Stripe has not answered yet
             messages.warning(
                 request,
                 _(
