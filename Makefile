@@ -11,12 +11,13 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test lint typecheck test-sqlite test-postgres messages browser bench clean
+.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench clean
 
 help:
 	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
 	@echo "make test   ruff, mypy, tests on SQLite and PostgreSQL, browser tests"
 	@echo "make bench  list-page timings on a million invoices (PostgreSQL)"
+	@echo "make hooks  install the git pre-commit hook (ruff, ruff format, lint-imports)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is required"'
@@ -48,6 +49,12 @@ browser:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
+
+# Run ruff, ruff format and lint-imports before every commit.
+hooks: setup
+	$(VENV)/bin/pre-commit install
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -48,13 +48,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_tasks_db",
+    # Ours, from the ground floor up (the layers contract in pyproject.toml).
     "invoicedesk.core",
     "invoicedesk.accounts",
+    "invoicedesk.audit",
     "invoicedesk.billing",
     "invoicedesk.payments",
     "invoicedesk.refunds",
     "invoicedesk.notifications",
-    "invoicedesk.audit",
+    "invoicedesk.stripe_events",
+    "invoicedesk.backoffice",
+    "invoicedesk.devtools",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +71,7 @@ MIDDLEWARE = [
     "invoicedesk.accounts.middleware.UserLanguageMiddleware",
     "invoicedesk.accounts.middleware.CurrentOrganizationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "invoicedesk.core.http.ServiceErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -116,7 +121,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "billing:invoice_list"
+LOGIN_REDIRECT_URL = "backoffice:invoice_list"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
@@ -207,6 +212,8 @@ if not STRIPE_SECRET_KEY:
 STRIPE_TEST_CARD_FORM = bool(STRIPE_API_BASE)
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+# An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
+STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 

@@ -1,12 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="billing:invoice_list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="backoffice:invoice_list", permanent=False)),
     path("accounts/", include("invoicedesk.accounts.urls")),
-    path("billing/", include("invoicedesk.billing.urls")),
+    path("billing/", include("invoicedesk.backoffice.urls")),
     path("", include("invoicedesk.payments.urls")),
     path("", include("invoicedesk.refunds.urls")),
+    path("", include("invoicedesk.stripe_events.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.STRIPE_TEST_CARD_FORM:
+    # Test mode (localstripe): the pay page's address serves the test card form instead of Stripe.js.
+    urlpatterns.insert(0, path("", include("invoicedesk.devtools.urls")))

@@ -7,7 +7,7 @@ from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.localstripe import LocalStripe, free_port
+from invoicedesk.devtools.localstripe import LocalStripe, free_port
 from tests import factories
 
 

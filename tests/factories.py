@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from invoicedesk.accounts.models import AddonContract, Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice, Buyer, PaymentMethod
+from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services as payment_services
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 
 _sequence = itertools.count(1)
@@ -71,7 +71,7 @@ def pay_through_stripe(invoice: BillingInvoice) -> BillingInvoice:
     """Pay the invoice's link for real against localstripe, as the buyer's browser would."""
     link = invoice.payment_link
     intent = payment_services.payment_intent_for_link(link=link)
-    intent = gateway.pay_with_test_card(
+    intent = pay_with_test_card(
         payment_intent_id=intent.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
     )
     payment_services.payment_record_intent(intent=intent)

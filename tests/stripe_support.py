@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import stripe
+from django.test import override_settings
 
 
 def signature_header(payload: bytes, secret: str, *, timestamp: int | None = None) -> str:
@@ -75,3 +78,10 @@ class FaultyHTTPClient(stripe.RequestsClient):
             status, body = fault
             return json.dumps(body), status, {}
         return super().request(method, url, headers, post_data, **kwargs)
+
+
+@contextmanager
+def stripe_http_client(http_client: stripe.HTTPClient) -> Iterator[None]:
+    """Route the app's Stripe calls through `http_client`, in every thread (a worker thread too)."""
+    with override_settings(STRIPE_HTTP_CLIENT=http_client):
+        yield

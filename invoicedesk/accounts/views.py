@@ -11,11 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from invoicedesk.core.tenancy import AuthenticatedRequest
-
 from .middleware import SESSION_ORGANIZATION_KEY
 from .models import Language
 from .selectors import membership_get
+from .tenancy import AuthenticatedRequest
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
@@ -33,10 +32,10 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
     membership = membership_get(user=user, organization_id=int(raw)) if raw.isdigit() else None
     if membership is None:
         messages.error(request, _("You are not a member of that organization."))
-        return redirect("billing:invoice_list")
+        return redirect("backoffice:invoice_list")
     request.session[SESSION_ORGANIZATION_KEY] = membership.organization_id
     # Object ids differ between organizations: land on the list, not the old page.
-    return redirect("billing:invoice_list")
+    return redirect("backoffice:invoice_list")
 
 
 @require_POST

@@ -7,12 +7,23 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Organization
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit trail records; services name theirs from here, never as free strings."""
+
+    PAYMENT_LINK_ISSUE = "payment_link.issue", "Payment link issued"
+    PAYMENT_LINK_CANCEL = "payment_link.cancel", "Payment link cancelled"
+    PAYMENT_RECORD = "payment.record", "Payment recorded from Stripe"
+    REFUND_REQUEST = "refund.request", "Refund requested"
+    REFUND_STRIPE_RESULT = "refund.stripe_result", "Stripe's answer on a refund recorded"
+    REFUND_STRIPE_FAILED = "refund.stripe_failed", "Stripe refused a refund"
+
+
 class AuditEntry(models.Model):
     """Append-only: who did what to which object, with the state before and after."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     before = models.JSONField(default=dict, blank=True)

@@ -6,12 +6,12 @@ from django.db import models
 
 from invoicedesk.accounts.models import Organization, User
 
-from .models import AuditEntry
+from .models import AuditAction, AuditEntry
 
 
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     target: models.Model,
     organization: Organization | None = None,
     organization_id: int | None = None,

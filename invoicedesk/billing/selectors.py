@@ -9,9 +9,10 @@ from typing import Literal, NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.core.errors import NotFound
 
 from .models import BillingInvoice
 
@@ -180,4 +181,4 @@ def invoice_get(*, organization: Organization, invoice_id: int) -> BillingInvoic
             organization=organization, pk=invoice_id
         )
     except BillingInvoice.DoesNotExist:
-        raise Http404("No such invoice.") from None
+        raise NotFound(_("No such invoice.")) from None

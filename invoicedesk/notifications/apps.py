@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "invoicedesk.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        # Here, not at the top: models must be loaded first.
+        from invoicedesk.payments.history import register_statuses
+        from invoicedesk.payments.models import TransactionKind
+        from invoicedesk.refunds.signals import refund_succeeded
+
+        from .models import NotificationStatus
+        from .services import on_refund_succeeded
+
+        register_statuses([TransactionKind.NOTIFICATION], NotificationStatus)
+        refund_succeeded.connect(on_refund_succeeded, dispatch_uid="notifications.refund_succeeded")

@@ -1,8 +1,19 @@
-from django.tasks import task
+import logging
 
-from .services import notification_deliver
+from django.tasks import task
+from django.utils import timezone
+
+from .delivery import notification_deliver
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def deliver_notification(notification_id: int) -> None:
-    notification_deliver(notification_id=notification_id)
+    result = notification_deliver(notification_id=notification_id)
+    if result.retry_after is None:
+        return
+    if deliver_notification.get_backend().supports_defer:
+        deliver_notification.using(run_after=timezone.now() + result.retry_after).enqueue(notification_id)
+    else:  # a backend without deferral (tests): the next run is up to the caller
+        logger.info("task backend cannot defer; notification %s waits for the next run", notification_id)

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from invoicedesk.core.admin import ReadOnlyAdminMixin
 
-from .models import PaymentLink, PaymentTransaction, StripeEvent
+from .models import PaymentLink, PaymentTransaction
 
 
 @admin.register(PaymentLink)
@@ -33,22 +33,4 @@ class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentTransa
     list_display = ["created_at", "kind", "amount", "currency", "status", "stripe_reference", "actor_user"]
     list_filter = ["kind", "organization"]
     search_fields = ["stripe_reference", "payment_link__invoice__number"]
-    show_full_result_count = False
-
-
-@admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
-    list_display = ["received_at", "stripe_id", "type", "account", "processed_at", "error"]
-    list_filter = ["type"]
-    search_fields = ["stripe_id"]
-    readonly_fields = [
-        "stripe_id",
-        "type",
-        "account",
-        "payload",
-        "created_at_stripe",
-        "received_at",
-        "processed_at",
-        "error",
-    ]
     show_full_result_count = False

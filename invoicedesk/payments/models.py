@@ -149,7 +149,8 @@ class PaymentTransaction(models.Model):
     )
     # Who acted when it was not a user of ours, e.g. "Stripe".
     actor_label = models.CharField(max_length=100, blank=True)
-    message = models.TextField(_("message"), blank=True)
+    # [[message code, {parameter: value}], …]: rendered in the reader's language by payments.history.
+    message_parts = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
@@ -166,34 +167,3 @@ class PaymentTransaction(models.Model):
     @property
     def actor(self) -> str:
         return str(self.actor_user) if self.actor_user_id else self.actor_label
-
-    @property
-    def status_label(self) -> str:
-        """The status in the reader's language; entries hold statuses of links, refunds and emails."""
-        from invoicedesk.notifications.models import NotificationStatus
-        from invoicedesk.refunds.models import RefundStatus
-
-        for choices in (PaymentLinkStatus, RefundStatus, NotificationStatus):
-            if self.status in choices.values:
-                return str(choices(self.status).label)
-        return self.status
-
-
-class StripeEvent(models.Model):
-    """Every webhook event Stripe delivered, once by its id; processed by a task after commit."""
-
-    stripe_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    account = models.CharField(max_length=255, blank=True)
-    payload = models.JSONField()
-    created_at_stripe = models.DateTimeField()
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-        indexes = [models.Index(fields=["processed_at"], name="stripe_event_processed")]
-
-    def __str__(self) -> str:
-        return f"{self.stripe_id} {self.type}"

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.errors import NotFound
 
 from .models import PaymentLink, PaymentTransaction
 
@@ -24,7 +26,7 @@ def payment_link_by_token(*, token: str) -> PaymentLink:
     link = PaymentLink.objects.select_related("invoice", "invoice__organization", "invoice__buyer").filter(token=token)
     found = link.first() if token else None
     if found is None:
-        raise Http404("No such payment link.")
+        raise NotFound(_("No such payment link."))
     return found
 
 

@@ -13,16 +13,27 @@ from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.selectors import addon_contract_valid_at
+from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.money import Money
 
 from . import stripe_gateway as gateway
-from .models import PaymentLink, PaymentLinkStatus, PaymentTransaction, StripeEvent, TransactionKind, new_link_token
+from .history import (
+    STRIPE_ACTOR,
+    SYSTEM_ACTOR,
+    HistoryMessage,
+    MessagePart,
+    choice,
+    history_record,
+    moment,
+    money,
+    render_parts,
+)
+from .models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind, new_link_token
 
 logger = logging.getLogger(__name__)
-
-STRIPE_ACTOR = "Stripe"
 
 
 def _invoice_for_update(*, membership: Membership, invoice_id: int) -> BillingInvoice:
@@ -39,16 +50,6 @@ def _invoice_for_update(*, membership: Membership, invoice_id: int) -> BillingIn
 
 def _link_for_update(invoice: BillingInvoice) -> PaymentLink | None:
     return PaymentLink.objects.select_for_update(of=("self",), no_key=True).filter(invoice=invoice).first()
-
-
-def _history(link: PaymentLink, kind: TransactionKind, **fields: object) -> PaymentTransaction:
-    return PaymentTransaction.objects.create(
-        organization_id=link.invoice.organization_id,
-        payment_link=link,
-        kind=kind,
-        currency=link.invoice.currency,
-        **fields,
-    )
 
 
 def _cancel_intent_later(payment_intent_id: str, stripe_account: str) -> None:
@@ -92,7 +93,7 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
     expires_at = now + timedelta(days=settings.PAYMENT_LINK_VALID_DAYS)
     if link is None:
         link = PaymentLink.objects.create(invoice=invoice, expires_at=expires_at)
-        message = _("Payment link issued, valid until %(date)s.")
+        message = HistoryMessage.LINK_ISSUED
     else:
         if link.stripe_payment_intent_id:
             _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
@@ -101,17 +102,17 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
         link.status = PaymentLinkStatus.UNPAID
         link.stripe_payment_intent_id = ""
         link.save(update_fields=["token", "expires_at", "status", "stripe_payment_intent_id"])
-        message = _("Payment link re-issued at a new address, valid until %(date)s; the old address no longer works.")
-    _history(
-        link,
-        TransactionKind.LINK_ISSUED,
+        message = HistoryMessage.LINK_REISSUED
+    history_record(
+        link=link,
+        kind=TransactionKind.LINK_ISSUED,
+        parts=[(message, {"date": moment(expires_at)})],
         amount=invoice.amount,
         status=link.status,
         actor_user=actor.user,
-        message=message % {"date": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M")},
     )
     audit_record(
-        action="payment_link.issue",
+        action=AuditAction.PAYMENT_LINK_ISSUE,
         target=link,
         organization=invoice.organization,
         actor=actor.user,
@@ -138,9 +139,9 @@ def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
     link.save(update_fields=["status"])
     if link.stripe_payment_intent_id:
         _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
-    _history(link, TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
+    history_record(link=link, kind=TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
     audit_record(
-        action="payment_link.cancel",
+        action=AuditAction.PAYMENT_LINK_CANCEL,
         target=link,
         organization=invoice.organization,
         actor=actor.user,
@@ -177,7 +178,7 @@ def payment_link_expire(*, link_id: int) -> bool:
         return False
     link.status = PaymentLinkStatus.EXPIRED
     link.save(update_fields=["status"])
-    _history(link, TransactionKind.LINK_EXPIRED, status=link.status, actor_label="invoicedesk")
+    history_record(link=link, kind=TransactionKind.LINK_EXPIRED, status=link.status, actor_label=SYSTEM_ACTOR)
     return True
 
 
@@ -225,6 +226,27 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
     return intent
 
 
+def payment_refresh_from_stripe(*, link: PaymentLink) -> gateway.PaymentIntentInfo | None:
+    """Ask Stripe about the link's PaymentIntent and record a success (the buyer's return page).
+
+    None when there is no PaymentIntent yet or Stripe does not answer; the webhook records the payment then.
+    """
+    if not link.stripe_payment_intent_id:
+        return None
+    try:
+        intent = gateway.retrieve_payment_intent(
+            payment_intent_id=link.stripe_payment_intent_id,
+            stripe_account=link.invoice.organization.stripe_account_id or None,
+        )
+    except gateway.StripeGatewayError as failure:
+        logger.warning("return page for link %s: %s", link.pk, failure)
+        return None
+    if intent.succeeded:
+        payment_record_intent(intent=intent)
+        link.refresh_from_db()
+    return intent
+
+
 # ---------------------------------------------------------------- recording what Stripe says
 
 
@@ -257,34 +279,33 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
             ).exists()
         ):
             # A second payment for the same invoice: record it for a person to sort out.
-            link.review_note = _("A second payment (%(intent)s) was received for this already paid invoice.") % {
-                "intent": intent.id
-            }
+            second_payment: MessagePart = (HistoryMessage.SECOND_PAYMENT, {"intent": intent.id})
+            link.review_note = render_parts([second_payment])
             link.save(update_fields=["review_note"])
-            _history(
-                link,
-                TransactionKind.PAYMENT,
+            history_record(
+                link=link,
+                kind=TransactionKind.PAYMENT,
+                parts=[second_payment],
                 amount=intent.amount_received,
                 status="DUPLICATE",
                 stripe_reference=intent.id,
                 actor_label=STRIPE_ACTOR,
-                message=link.review_note,
             )
         return link
     paid_at = intent.charged_at or timezone.now()
-    notes = []
+    notes: list[MessagePart] = []
     if intent.currency != invoice.currency or intent.amount_received != invoice.amount:
         notes.append(
-            _("Stripe received %(received)s %(rcur)s but %(due)s %(dcur)s was due.")
-            % {
-                "received": intent.amount_received,
-                "rcur": intent.currency,
-                "due": invoice.amount,
-                "dcur": invoice.currency,
-            }
+            (
+                HistoryMessage.AMOUNT_DIFFERS,
+                {
+                    "received": money(Money(intent.amount_received, intent.currency)),
+                    "due": money(invoice.billing_amount),
+                },
+            )
         )
     if link.status != PaymentLinkStatus.UNPAID:
-        notes.append(_("The payment arrived after the link was %(status)s.") % {"status": link.get_status_display()})
+        notes.append((HistoryMessage.PAID_AFTER_LINK_CLOSED, {"status": choice("link_status", link.status)}))
     before = {"status": link.status}
     link.status = PaymentLinkStatus.PAID
     link.amount_paid = intent.amount_received
@@ -293,21 +314,21 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.stripe_charge_id = intent.latest_charge_id or ""
     link.addon_contract = addon_contract_valid_at(organization=invoice.organization, moment=paid_at)
     if link.addon_contract is None:
-        notes.append(_("No Stripe Credit Card Payment Add-on contract was valid when this payment was settled."))
-    link.review_note = " ".join(notes)
+        notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))
+    link.review_note = render_parts(notes)
     link.save()
-    _history(
-        link,
-        TransactionKind.PAYMENT,
+    history_record(
+        link=link,
+        kind=TransactionKind.PAYMENT,
+        parts=[(HistoryMessage.PAID_BY_CARD, {"charge": link.stripe_charge_id or "—"}), *notes],
         amount=intent.amount_received,
         status=link.status,
         stripe_reference=intent.id,
         actor_label=STRIPE_ACTOR,
-        message=" ".join([_("Paid by card (charge %(charge)s).") % {"charge": link.stripe_charge_id or "—"}, *notes]),
         created_at=paid_at,
     )
     audit_record(
-        action="payment.record",
+        action=AuditAction.PAYMENT_RECORD,
         target=link,
         organization=invoice.organization,
         before=before,
@@ -321,60 +342,17 @@ def payment_record_failure(*, intent: gateway.PaymentIntentInfo) -> PaymentLink 
     link = _link_for_intent(intent)
     if link is None:
         return None
-    _history(
-        link,
-        TransactionKind.PAYMENT_FAILED,
+    history_record(
+        link=link,
+        kind=TransactionKind.PAYMENT_FAILED,
+        parts=[
+            (HistoryMessage.TEXT, {"text": intent.last_error})
+            if intent.last_error
+            else (HistoryMessage.CARD_PAYMENT_FAILED, {})
+        ],
         amount=intent.amount,
         status="FAILED",
         stripe_reference=intent.id,
         actor_label=STRIPE_ACTOR,
-        message=intent.last_error or _("The card payment failed."),
     )
     return link
-
-
-# ---------------------------------------------------------------- webhooks
-
-
-@transaction.atomic(durable=True)
-def stripe_event_receive(*, event: gateway.WebhookEvent) -> tuple[StripeEvent, bool]:
-    """Store a verified event once by its id and queue its processing after commit.
-
-    Returns (event, created); a repeated delivery is acknowledged and changes nothing.
-    """
-    from .tasks import process_stripe_event
-
-    stored, created = StripeEvent.objects.get_or_create(
-        stripe_id=event.id,
-        defaults={
-            "type": event.type,
-            "account": event.account or "",
-            "payload": dict(event.payload),
-            "created_at_stripe": event.created,
-        },
-    )
-    if created:
-        transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
-    return stored, created
-
-
-PAYMENT_EVENT_HANDLERS = {
-    "payment_intent.succeeded": payment_record_intent,
-    "payment_intent.payment_failed": payment_record_failure,
-}
-
-
-def stripe_event_process(*, event_pk: int) -> None:
-    """Apply one stored event. Safe to run twice: the handlers are idempotent and it is marked processed."""
-    stored = StripeEvent.objects.get(pk=event_pk)
-    if stored.processed_at is not None:
-        return
-    handler = PAYMENT_EVENT_HANDLERS.get(stored.type)
-    try:
-        if handler is not None:
-            handler(intent=gateway.payment_intent_from_dict(stored.payload["data"]["object"]))
-    except Exception as error:
-        logger.exception("processing Stripe event %s failed", stored.stripe_id)
-        StripeEvent.objects.filter(pk=event_pk).update(error=f"{type(error).__name__}: {error}")
-        raise
-    StripeEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(processed_at=timezone.now(), error="")

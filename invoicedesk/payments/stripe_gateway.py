@@ -10,7 +10,6 @@ organization with a Stripe Connect account carry that account.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+
+from invoicedesk.core.webhooks import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +56,6 @@ class RefundInfo:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class WebhookEvent:
-    id: str
-    type: str
-    created: datetime
-    account: str | None
-    object: Mapping[str, Any]
-    payload: Mapping[str, Any]
-
-
 class StripeGatewayError(Exception):
     """Stripe refused the request. `message` is safe to show to staff."""
 
@@ -89,22 +80,14 @@ class WebhookSignatureError(Exception):
 
 # ---------------------------------------------------------------- the client
 
-_override = threading.local()
-
-
-@contextmanager
-def override_http_client(http_client: stripe.HTTPClient) -> Iterator[None]:
-    """Route this thread's Stripe calls through `http_client` (tests inject faults here)."""
-    previous = getattr(_override, "http_client", None)
-    _override.http_client = http_client
-    try:
-        yield
-    finally:
-        _override.http_client = previous
-
 
 def default_http_client() -> stripe.HTTPClient:
     return stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
+
+
+def stripe_client() -> stripe.StripeClient:
+    """The configured client, for the rare caller that needs a call this module does not wrap (devtools)."""
+    return _client()
 
 
 def _client() -> stripe.StripeClient:
@@ -115,7 +98,8 @@ def _client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         base_addresses=base_addresses,  # type: ignore[arg-type]
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
-        http_client=getattr(_override, "http_client", None) or _shared_http_client(),
+        # settings.STRIPE_HTTP_CLIENT: another transport (a proxy; the tests' fault injection).
+        http_client=settings.STRIPE_HTTP_CLIENT or _shared_http_client(),
     )
 
 
@@ -139,7 +123,8 @@ def _options(*, idempotency_key: str | None = None, stripe_account: str | None =
 
 
 @contextmanager
-def _translated_errors(action: str) -> Iterator[None]:
+def translated_errors(action: str) -> Iterator[None]:
+    """Turn the SDK's exceptions into ours; every call to Stripe runs inside it."""
     try:
         yield
     except stripe.APIConnectionError as error:
@@ -234,7 +219,7 @@ def create_payment_intent(
         "payment_method_types": ["card"],
         "metadata": dict(metadata),
     }
-    with _translated_errors("payment_intents.create"):
+    with translated_errors("payment_intents.create"):
         intent = _client().v1.payment_intents.create(
             params=params,  # type: ignore[arg-type]
             options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
@@ -243,7 +228,7 @@ def create_payment_intent(
 
 
 def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
-    with _translated_errors("payment_intents.retrieve"):
+    with translated_errors("payment_intents.retrieve"):
         intent = _client().v1.payment_intents.retrieve(
             payment_intent_id,
             params={"expand": ["latest_charge"]},
@@ -253,63 +238,12 @@ def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | Non
 
 
 def cancel_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
-    with _translated_errors("payment_intents.cancel"):
+    with translated_errors("payment_intents.cancel"):
         intent = _client().v1.payment_intents.cancel(
             payment_intent_id,
             options=_options(idempotency_key=f"cancel-{payment_intent_id}", stripe_account=stripe_account),  # type: ignore[arg-type]
         )
     return payment_intent_from_dict(intent.to_dict())
-
-
-# Stripe's test-mode PaymentMethods for the test card numbers we use.
-STRIPE_TEST_PAYMENT_METHODS = {
-    "4242424242424242": "pm_card_visa",
-    "4000000000000341": "pm_card_chargeDeclined",
-}
-
-
-def pay_with_test_card(
-    *,
-    payment_intent_id: str,
-    number: str,
-    exp_month: int,
-    exp_year: int,
-    cvc: str,
-    stripe_account: str | None = None,
-) -> PaymentIntentInfo:
-    """Test mode only: pay a PaymentIntent with one of Stripe's test cards (the demo data, the test card form).
-
-    Against localstripe the number becomes a PaymentMethod. Stripe itself takes
-    card numbers only through Stripe.js, so in its test mode the number picks
-    one of Stripe's test PaymentMethods instead; live keys are refused.
-    """
-    options = _options(stripe_account=stripe_account)
-    client = _client()
-    if not settings.STRIPE_TEST_CARD_FORM:
-        if not settings.STRIPE_SECRET_KEY.startswith("sk_test_") or number not in STRIPE_TEST_PAYMENT_METHODS:
-            raise StripeGatewayError("Test cards are only accepted in test mode.", code="not_test_mode")
-        with _translated_errors("test payment"):
-            client.v1.payment_intents.confirm(
-                payment_intent_id,
-                params={"payment_method": STRIPE_TEST_PAYMENT_METHODS[number]},
-                options=options,  # type: ignore[arg-type]
-            )
-        return retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account)
-    with _translated_errors("test card payment"):
-        method = client.v1.payment_methods.create(
-            params={
-                "type": "card",
-                "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc},
-            },
-            options=options,  # type: ignore[arg-type]
-        )
-        client.v1.payment_intents.update(
-            payment_intent_id,
-            params={"payment_method": method.id},
-            options=options,  # type: ignore[arg-type]
-        )
-        client.v1.payment_intents.confirm(payment_intent_id, options=options)  # type: ignore[arg-type]
-    return retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account)
 
 
 # ---------------------------------------------------------------- refunds
@@ -328,7 +262,7 @@ def create_refund(
     # localstripe, the only other API base we use, rejects `reason`; Stripe records it.
     if reason and not settings.STRIPE_API_BASE:
         params["reason"] = reason
-    with _translated_errors("refunds.create"):
+    with translated_errors("refunds.create"):
         refund = _client().v1.refunds.create(
             params=params,  # type: ignore[arg-type]
             options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
@@ -337,7 +271,7 @@ def create_refund(
 
 
 def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | None = None) -> int:
-    with _translated_errors("charges.retrieve"):
+    with translated_errors("charges.retrieve"):
         charge = _client().v1.charges.retrieve(charge_id, options=_options(stripe_account=stripe_account))  # type: ignore[arg-type]
     return int(charge.to_dict().get("amount_refunded") or 0)
 

@@ -9,5 +9,4 @@ urlpatterns = [
     path("billing/invoices/<int:invoice_id>/payment-link/cancel/", views.link_cancel, name="link_cancel"),
     path("pay/<str:token>/", views.pay, name="pay"),
     path("pay/<str:token>/return/", views.pay_return, name="pay_return"),
-    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class RefundsConfig(AppConfig):
     name = "invoicedesk.refunds"
     label = "refunds"
+
+    def ready(self) -> None:
+        # Here, not at the top: models must be loaded first.
+        from invoicedesk.payments.history import register_choices, register_statuses
+        from invoicedesk.payments.models import TransactionKind
+
+        from .models import RefundClassification, RefundStatus
+
+        register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
+        register_choices("refund_classification", RefundClassification)
+        register_choices("refund_status", RefundStatus)

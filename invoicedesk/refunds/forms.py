@@ -47,6 +47,10 @@ class RefundForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Hidden fields have no place to show an error: a tampered or stale form is said once, at the top.
+        tampered = [self.errors.pop(name) for name in ("idempotency_key", "shown_refundable") if name in self.errors]
+        if tampered:
+            self.add_error(None, _("This form is no longer valid. Close it and open the Refund form again."))
         if data.get("amount") is None and "amount" not in self.errors:
             if data.get("classification") == RefundClassification.FULL:
                 # Full refund fills in the Refundable Amount shown, with or without JavaScript.

@@ -8,8 +8,9 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.models import Membership, Organization
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.errors import NotFound
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 
@@ -75,7 +76,30 @@ def refunds_for_link(link: PaymentLink) -> QuerySet[Refund]:
     )
 
 
-def refund_awaiting_stripe(link: PaymentLink) -> QuerySet[Refund]:
-    return Refund.objects.filter(
-        payment_link=link, status=RefundStatus.PROCESSING, stripe_unconfirmed_since__isnull=False
+def refunds_in_flight(link: PaymentLink) -> list[Refund]:
+    """Refunds Stripe has not settled yet (being sent, awaiting confirmation, or pending at Stripe)."""
+    return list(
+        Refund.objects.filter(
+            payment_link=link,
+            organization_id=link.invoice.organization_id,
+            status__in=[RefundStatus.PROCESSING, RefundStatus.PENDING],
+        ).order_by("requested_at", "id")
     )
+
+
+def in_flight_fingerprint(refunds: list[Refund]) -> str:
+    """What the page shows about refunds in flight; when it changes, the page reloads itself."""
+    return ",".join(
+        f"{refund.pk}:{refund.status}:{int(refund.stripe_unconfirmed_since is not None)}" for refund in refunds
+    )
+
+
+def refund_get(*, organization: Organization, invoice_id: int, refund_id: int) -> Refund:
+    refund = (
+        Refund.objects.select_related("payment_link__invoice")
+        .filter(organization=organization, payment_link__invoice_id=invoice_id, pk=refund_id)
+        .first()
+    )
+    if refund is None:
+        raise NotFound(_("No such refund."))
+    return refund

@@ -1,32 +1,34 @@
-"""The refund procedure (DESIGN.md §3). Rules are checked under the payment link's row lock;
-Stripe is called after commit with the refund's own idempotency key."""
+"""The refund procedure (DESIGN.md §3), the operator's side: quote and request.
+
+Rules are checked under the payment link's row lock, split in two so approval
+can reuse the money rules: `_authorize` (who may: role, organization, add-on)
+and `_check_amount` (what may: amount, classification, Refundable Amount).
+Stripe is never called here: after commit a worker task executes the refund
+(refunds.outcomes)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership
+from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
-from invoicedesk.notifications.services import notification_queue_refund_succeeded
-from invoicedesk.payments import stripe_gateway as gateway
-from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
+from invoicedesk.payments.history import HistoryMessage, choice, history_record
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
+from .tasks import execute_refund
 
 logger = logging.getLogger(__name__)
-
-STRIPE_ACTOR = "Stripe"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,23 +83,33 @@ def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
     return link
 
 
-def _check(
-    *, actor: Membership, link: PaymentLink, amount: int, classification: str, shown_refundable: int | None = None
-) -> Money:
-    """Role, add-on, amount and classification rules; returns the Refundable Amount the amount was capped by.
+def _authorize(*, actor: Membership, link: PaymentLink) -> None:
+    """Who may refund this payment: the actor's role, and a payment settled under an add-on contract.
 
-    The cap is always today's Refundable Amount, read under the row lock. The
-    classification is the operator's cross-check of what they typed, so it is
-    judged against the Refundable Amount they were shown, when the form says.
+    The organization was checked when the link was found (_locked_link).
     """
     if not actor.role_enum.can_request_refund:
         raise Forbidden(_("Your role cannot refund payments."))
     if link.addon_contract_id is None:
-        raise ServiceError(
-            str(OUTSIDE_CONTRACT),
-            code="no_addon",
-        )
-    refundable = refundable_amount(link)
+        raise ServiceError(str(OUTSIDE_CONTRACT), code="no_addon")
+
+
+def _check_amount(
+    *,
+    link: PaymentLink,
+    amount: int,
+    classification: str,
+    shown_refundable: int | None = None,
+    own_reservation: int = 0,
+) -> Money:
+    """What may be refunded: returns the Refundable Amount the amount was capped by.
+
+    The cap is always today's Refundable Amount, read under the row lock, plus
+    `own_reservation` when a refund already holding its amount is re-checked
+    (approval). The classification is the operator's cross-check of what they
+    typed, so it is judged against the Refundable Amount they were shown, when the form says.
+    """
+    refundable = refundable_amount(link) + Money(own_reservation, link.currency)
     if refundable.amount == 0:
         raise ServiceError(_("Nothing is left to refund on this payment."), code="nothing_refundable", field="amount")
     if amount < 1:
@@ -151,29 +163,17 @@ def refund_quote(
 ) -> RefundQuote:
     """Check a refund as refund_request would, without writing anything: for the preview and the confirmation step."""
     link = _locked_link(actor=actor, invoice_id=invoice_id)
-    refundable = _check(
-        actor=actor, link=link, amount=amount, classification=classification, shown_refundable=shown_refundable
+    _authorize(actor=actor, link=link)
+    refundable = _check_amount(
+        link=link, amount=amount, classification=classification, shown_refundable=shown_refundable
     )
     return _quote(link, refundable, amount)
 
 
-def _history(link: PaymentLink, refund: Refund, kind: TransactionKind, message: str, **fields: object) -> None:
-    PaymentTransaction.objects.create(
-        organization_id=refund.organization_id,
-        payment_link=link,
-        kind=kind,
-        amount=refund.amount,
-        currency=refund.currency,
-        status=refund.status,
-        stripe_reference=refund.stripe_refund_id,
-        message=message,
-        **fields,
-    )
-
-
 @transaction.atomic(durable=True)
 def refund_request(*, actor: Membership, request: RefundInput, ip_address: str | None = None) -> Refund:
-    """Record a refund and, after commit, ask Stripe for it. A repeated idempotency key returns the first refund."""
+    """Record a refund and, after commit, have the worker ask Stripe for it. A repeated idempotency key returns
+    the first refund."""
     link = _locked_link(actor=actor, invoice_id=request.invoice_id)
     existing = Refund.objects.filter(idempotency_key=request.idempotency_key).first()
     if existing is not None:
@@ -182,8 +182,8 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
                 _("This form was already used for another refund. Open the Refund form again."), code="key_reused"
             )
         return existing
-    refundable = _check(
-        actor=actor,
+    _authorize(actor=actor, link=link)
+    refundable = _check_amount(
         link=link,
         amount=request.amount,
         classification=request.classification,
@@ -205,15 +205,16 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         idempotency_key=request.idempotency_key,
         requested_by=actor.user,
     )
-    _history(
-        link,
-        refund,
-        TransactionKind.REFUND,
-        _("%(classification)s requested.") % {"classification": refund.get_classification_display()},
+    history_record(
+        link=link,
+        kind=TransactionKind.REFUND,
+        parts=[(HistoryMessage.REFUND_REQUESTED, {"classification": choice("refund_classification", classification)})],
+        amount=refund.amount,
+        status=refund.status,
         actor_user=actor.user,
     )
     audit_record(
-        action="refund.request",
+        action=AuditAction.REFUND_REQUEST,
         target=refund,
         organization=organization,
         actor=actor.user,
@@ -227,143 +228,5 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         ip_address=ip_address,
     )
     if refund.status == RefundStatus.PROCESSING:
-        transaction.on_commit(partial(refund_execute, refund_id=refund.pk), robust=True)
-    return refund
-
-
-def refund_execute(*, refund_id: int) -> Refund:
-    """Ask Stripe for a PROCESSING refund and record its answer. Safe to repeat: same idempotency key."""
-    refund = Refund.objects.select_related("payment_link__invoice", "organization").get(pk=refund_id)
-    if refund.status != RefundStatus.PROCESSING:
-        return refund
-    link = refund.payment_link
-    try:
-        info = gateway.create_refund(
-            payment_intent_id=link.stripe_payment_intent_id,
-            amount=refund.amount,
-            metadata={
-                "refund_id": str(refund.pk),
-                "invoice_number": link.invoice.number,
-                "organization_id": str(refund.organization_id),
-            },
-            idempotency_key=f"refund-{refund.idempotency_key}",
-            reason=refund.reason or None,
-            stripe_account=refund.organization.stripe_account_id or None,
-        )
-    except gateway.StripeUnavailable as error:
-        return refund_mark_unconfirmed(refund_id=refund_id, message=error.message)
-    except gateway.StripeGatewayError as error:
-        return refund_record_stripe_failure(refund_id=refund_id, code=error.code or "", message=error.message)
-    return refund_apply_stripe_refund(refund_id=refund_id, info=info)
-
-
-def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
-    # Always the link first, then the refund: the same order as refund_request, so no deadlock.
-    link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
-    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
-    refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
-    return refund, link
-
-
-STRIPE_REFUND_STATUS = {
-    "succeeded": RefundStatus.SUCCEEDED,
-    "pending": RefundStatus.PENDING,
-    "requires_action": RefundStatus.PENDING,
-    "failed": RefundStatus.FAILED,
-    "canceled": RefundStatus.CANCELED,
-}
-
-
-@transaction.atomic(durable=True)
-def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> Refund:
-    """Record what Stripe says about a refund: its id and status; on success, move the link's amounts."""
-    refund, link = _locked_refund(refund_id)
-    new_status = STRIPE_REFUND_STATUS.get(info.status)
-    if new_status is None:
-        logger.warning("refund %s: unknown Stripe status %r", refund_id, info.status)
-        return refund
-    refund.stripe_refund_id = info.id
-    if new_status == refund.status or not refund.status_enum.can_become(new_status):
-        refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        return refund
-    before = {"status": refund.status}
-    refund.status = new_status
-    refund.stripe_unconfirmed_since = None
-    if new_status == RefundStatus.SUCCEEDED:
-        refund.succeeded_at = timezone.now()
-        link.amount_refunded += refund.amount
-        link.status = PaymentLinkStatus.after_payment(
-            amount_paid=link.amount_paid, amount_refunded=link.amount_refunded
-        )
-        link.save(update_fields=["amount_refunded", "status"])
-        message = _("Refunded by Stripe. Online Payment Link Status is now %(status)s.") % {
-            "status": link.get_status_display()
-        }
-    elif new_status == RefundStatus.PENDING:
-        message = _("Stripe accepted the refund and is still processing it.")
-    else:
-        refund.failure_code = info.failure_reason or ""
-        refund.failure_message = _("Stripe reports the refund %(status)s (%(reason)s).") % {
-            "status": info.status,
-            "reason": info.failure_reason or "no reason given",
-        }
-        message = refund.failure_message
-    refund.save()
-    _history(link, refund, TransactionKind.REFUND_UPDATE, message, actor_label=STRIPE_ACTOR)
-    audit_record(
-        action="refund.stripe_result",
-        target=refund,
-        organization_id=refund.organization_id,
-        before=before,
-        after={"status": refund.status, "stripe_refund_id": refund.stripe_refund_id},
-    )
-    if new_status == RefundStatus.SUCCEEDED:
-        notification_queue_refund_succeeded(refund=refund, link=link)
-    return refund
-
-
-@transaction.atomic(durable=True)
-def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> Refund:
-    """Stripe refused the refund: nothing was refunded and the amount is refundable again."""
-    refund, link = _locked_refund(refund_id)
-    if refund.status != RefundStatus.PROCESSING:
-        return refund
-    refund.status = RefundStatus.FAILED
-    refund.failure_code = code
-    refund.failure_message = message
-    refund.stripe_unconfirmed_since = None
-    refund.save()
-    _history(
-        link,
-        refund,
-        TransactionKind.REFUND_UPDATE,
-        _("Stripe refused the refund: %(message)s") % {"message": message},
-        actor_label=STRIPE_ACTOR,
-    )
-    audit_record(
-        action="refund.stripe_failed",
-        target=refund,
-        organization_id=refund.organization_id,
-        before={"status": RefundStatus.PROCESSING},
-        after={"status": refund.status, "code": code},
-    )
-    return refund
-
-
-@transaction.atomic(durable=True)
-def refund_mark_unconfirmed(*, refund_id: int, message: str) -> Refund:
-    """No answer from Stripe: the refund stays PROCESSING, its amount stays reserved, reconciliation resolves it."""
-    refund, link = _locked_refund(refund_id)
-    if refund.status != RefundStatus.PROCESSING or refund.stripe_unconfirmed_since is not None:
-        return refund
-    refund.stripe_unconfirmed_since = timezone.now()
-    refund.save(update_fields=["stripe_unconfirmed_since", "updated_at"])
-    _history(
-        link,
-        refund,
-        TransactionKind.REFUND_UPDATE,
-        _("Awaiting confirmation from Stripe (%(message)s). The amount stays reserved; do not refund it again.")
-        % {"message": message},
-        actor_label=STRIPE_ACTOR,
-    )
+        transaction.on_commit(lambda: execute_refund.enqueue(refund.pk))
     return refund

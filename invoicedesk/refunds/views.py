@@ -1,30 +1,27 @@
-"""The Refund Billing Amount modal: form → confirmation → execution. htmx swaps it in place;
-without JavaScript the same views serve whole pages."""
+"""The Refund Billing Amount modal: form → confirmation → execution → progress. htmx swaps it in place;
+without JavaScript the same views serve whole pages. Refusals that are not form errors (another tenant's
+invoice, a role that may not refund) propagate to core.http.ServiceErrorMiddleware."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.billing.selectors import invoice_get
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.http import is_htmx
 from invoicedesk.core.money import Money
-from invoicedesk.core.tenancy import tenant_view
 
 from . import services
 from .forms import RefundForm
 from .models import Refund, RefundStatus
-from .selectors import refund_offer
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from .selectors import in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -48,7 +45,7 @@ def _outcome_message(request: HttpRequest, refund: Refund) -> None:
                 _("Stripe refused the refund of %(amount)s: %(message)s Nothing was refunded.")
                 % {"amount": amount, "message": refund.failure_message},
             )
-        case _:  # PROCESSING: Stripe has not answered yet
+        case RefundStatus.PROCESSING if refund.stripe_unconfirmed_since is not None:
             messages.warning(
                 request,
                 _(
@@ -57,16 +54,33 @@ def _outcome_message(request: HttpRequest, refund: Refund) -> None:
                 )
                 % {"amount": amount},
             )
+        case _:  # PROCESSING: the worker is asking Stripe
+            messages.info(
+                request,
+                _("The refund of %(amount)s is being processed. This page updates itself when Stripe answers.")
+                % {"amount": amount},
+            )
+
+
+def _to_history(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    target = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice_id}) + "?tab=transactions"
+    if is_htmx(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+def _is_being_processed(refund: Refund) -> bool:
+    return refund.status == RefundStatus.PROCESSING and refund.stripe_unconfirmed_since is None
 
 
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
-    offer = refund_offer(membership=membership, invoice=invoice)
     if not membership.role_enum.can_request_refund:
-        raise PermissionDenied(_("Your role cannot refund payments."))
-    detail_url = reverse("billing:invoice_detail", kwargs={"invoice_id": invoice.pk})
+        raise Forbidden(_("Your role cannot refund payments."))
+    offer = refund_offer(membership=membership, invoice=invoice)
+    detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
     refundable = offer.refundable or Money(0, invoice.currency)
     form = RefundForm(request.POST or None, currency=invoice.currency, refundable=refundable)
     context: dict[str, object] = {
@@ -83,11 +97,11 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
             if step == "execute":
                 refund = services.refund_request(actor=membership, request=refund_input, ip_address=_client_ip(request))
                 refund.refresh_from_db()
+                if is_htmx(request) and _is_being_processed(refund):
+                    # The worker is asking Stripe: the modal shows progress and polls until the answer is in.
+                    return render(request, "refunds/_modal.html", {**context, "step": "processing", "refund": refund})
                 _outcome_message(request, refund)
-                target = f"{detail_url}?tab=transactions"
-                if _is_htmx(request):
-                    return HttpResponse(status=204, headers={"HX-Redirect": target})
-                return redirect(target)
+                return _to_history(request, invoice.pk)
             quote = services.refund_quote(
                 actor=membership,
                 invoice_id=invoice.pk,
@@ -95,17 +109,44 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
                 classification=refund_input.classification,
                 shown_refundable=refund_input.shown_refundable,
             )
-        except NotFound:
-            raise Http404 from None
-        except Forbidden as error:
-            raise PermissionDenied(error.message) from None
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             if step != "edit":
                 context.update(step="confirm", quote=quote, refund_input=refund_input)
-    template = "refunds/_modal.html" if _is_htmx(request) else "refunds/refund_page.html"
+    template = "refunds/_modal.html" if is_htmx(request) else "refunds/refund_page.html"
     return render(request, template, context)
+
+
+@require_GET
+@tenant_view
+def refund_progress(request: HttpRequest, membership: Membership, invoice_id: int, refund_id: int) -> HttpResponse:
+    """The modal's progress step, polled until Stripe's answer is recorded; then off to the history."""
+    refund = refund_get(organization=membership.organization, invoice_id=invoice_id, refund_id=refund_id)
+    if is_htmx(request) and _is_being_processed(refund):
+        invoice = refund.payment_link.invoice
+        return render(request, "refunds/_modal.html", {"invoice": invoice, "step": "processing", "refund": refund})
+    _outcome_message(request, refund)
+    return _to_history(request, invoice_id)
+
+
+@require_GET
+@tenant_view
+def refunds_in_flight_banner(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
+    """The detail page's banner of refunds Stripe has not settled, polled; the page reloads when it changes."""
+    invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
+    link = getattr(invoice, "payment_link", None)
+    in_flight = refunds_in_flight(link) if link else []
+    fingerprint = in_flight_fingerprint(in_flight)
+    if is_htmx(request) and request.GET.get("showing", "") != fingerprint:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return render(
+        request,
+        "refunds/_in_flight.html",
+        {"invoice": invoice, "refunds_in_flight": in_flight, "in_flight_fingerprint": fingerprint},
+    )
 
 
 @require_POST
@@ -129,8 +170,8 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
                 classification=form.cleaned_data["classification"],
                 shown_refundable=form.cleaned_data.get("shown_refundable"),
             )
-        except NotFound:
-            raise Http404 from None
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as failure:
             error = failure.message
     else:

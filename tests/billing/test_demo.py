@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import authenticate
 
 from invoicedesk.accounts.models import Membership, Role
-from invoicedesk.billing.demo import DEMO_PASSWORD, seed_demo
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
+from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 

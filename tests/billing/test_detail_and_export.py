@@ -54,7 +54,7 @@ def test_payment_transaction_tab_lists_history_newest_first(operator_client: Cli
             status="PAID",
             stripe_reference=ref,
             actor_label="Stripe",
-            message=f"{kind} happened",
+            message_parts=[["text", {"text": f"{kind} happened"}]],
         )
     response = operator_client.get(f"/billing/invoices/{inv.pk}/", {"tab": "transactions"})
     kinds = [t.kind for t in response.context["transactions"]]
@@ -110,12 +110,27 @@ def test_history_statuses_read_in_the_users_language(org: Organization) -> None:
     from invoicedesk.accounts.models import Role
 
     inv = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
-    for status in ["PAID", "SUCCEEDED", "SENT", "DUPLICATE"]:
+    for kind, status in [
+        (TransactionKind.PAYMENT, "PAID"),
+        (TransactionKind.REFUND_UPDATE, "SUCCEEDED"),
+        (TransactionKind.NOTIFICATION, "SENT"),
+        (TransactionKind.PAYMENT, "DUPLICATE"),
+        (TransactionKind.REFUND, "PENDING"),
+        (TransactionKind.NOTIFICATION, "PENDING"),
+    ]:
         PaymentTransaction.objects.create(
-            organization=org, payment_link=inv.payment_link, kind=TransactionKind.PAYMENT, currency="JPY", status=status
+            organization=org, payment_link=inv.payment_link, kind=kind, currency="JPY", status=status
         )
     client = Client()
     client.force_login(factories.member(org, Role.VIEWER, language="ja"))
     html = client.get(f"/billing/invoices/{inv.pk}/", {"tab": "transactions"}).content.decode()
-    for label in ["<td>支払済み</td>", "<td>完了</td>", "<td>送信済み</td>", "<td>DUPLICATE</td>"]:
+    # The same code reads differently by kind: a refund PENDING at Stripe is not an email waiting to be sent.
+    for label in [
+        "<td>支払済み</td>",
+        "<td>完了</td>",
+        "<td>送信済み</td>",
+        "<td>重複</td>",
+        "<td>Stripe処理中</td>",
+        "<td>送信待ち</td>",
+    ]:
         assert label in html, label

@@ -2,9 +2,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from invoicedesk.billing.demo import DEMO_PASSWORD, seed_demo
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
+from invoicedesk.devtools.localstripe import LocalStripe
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.accounts.models import Role
-from invoicedesk.billing.demo import DEMO_PASSWORD
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.demo import DEMO_PASSWORD
+from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments.models import PaymentLinkStatus
 from tests import factories
 

@@ -8,8 +8,8 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from invoicedesk.billing.demo import DEMO_PASSWORD, seed_demo
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
+from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds.models import Refund

@@ -4,9 +4,10 @@ from typing import Any
 
 import pytest
 
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import LocalStripe
+from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import stripe_gateway as gateway
-from tests.stripe_support import FaultyHTTPClient
+from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
 
 def _intent(**overrides: Any) -> gateway.PaymentIntentInfo:
@@ -27,7 +28,7 @@ def test_create_retrieve_and_pay_with_a_test_card(stripe_server: LocalStripe) ->
     assert created.metadata["invoice_number"] == "INV-2026-0001"
     assert created.client_secret
 
-    paid = gateway.pay_with_test_card(
+    paid = pay_with_test_card(
         payment_intent_id=created.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
     )
     assert paid.succeeded
@@ -40,7 +41,7 @@ def test_create_retrieve_and_pay_with_a_test_card(stripe_server: LocalStripe) ->
 def test_declined_card_raises_card_error_with_stripes_message(stripe_server: LocalStripe) -> None:
     intent = _intent()
     with pytest.raises(gateway.StripeCardError) as caught:
-        gateway.pay_with_test_card(
+        pay_with_test_card(
             payment_intent_id=intent.id, number="4000000000000341", exp_month=12, exp_year=2030, cvc="123"
         )
     assert caught.value.code == "card_declined"
@@ -50,7 +51,7 @@ def test_declined_card_raises_card_error_with_stripes_message(stripe_server: Loc
 
 def test_refund_round_trip_shows_on_the_charge(stripe_server: LocalStripe) -> None:
     intent = _intent()
-    paid = gateway.pay_with_test_card(
+    paid = pay_with_test_card(
         payment_intent_id=intent.id, number="4242424242424242", exp_month=1, exp_year=2031, cvc="123"
     )
     refund = gateway.create_refund(
@@ -70,9 +71,7 @@ def test_test_card_form_is_refused_against_real_stripe(settings: Any) -> None:
     settings.STRIPE_TEST_CARD_FORM = False
     settings.STRIPE_SECRET_KEY = "sk_live_123"
     with pytest.raises(gateway.StripeGatewayError, match="only accepted in test mode"):
-        gateway.pay_with_test_card(
-            payment_intent_id="pi_x", number="4242424242424242", exp_month=1, exp_year=2031, cvc="123"
-        )
+        pay_with_test_card(payment_intent_id="pi_x", number="4242424242424242", exp_month=1, exp_year=2031, cvc="123")
 
 
 @pytest.mark.parametrize(
@@ -96,7 +95,7 @@ def test_faults_become_our_exceptions(
     stripe_server: LocalStripe, fault: Any, error: type[gateway.StripeGatewayError], code: str
 ) -> None:
     client = FaultyHTTPClient(fail=lambda method, url: fault)
-    with gateway.override_http_client(client), pytest.raises(error) as caught:
+    with stripe_http_client(client), pytest.raises(error) as caught:
         _intent()
     assert caught.value.code == code
     assert caught.type is error
@@ -111,7 +110,7 @@ def test_connect_account_is_sent_on_every_call(stripe_server: LocalStripe) -> No
             seen.append(dict(headers))
             return super().request(method, url, headers, post_data, **kwargs)
 
-    with gateway.override_http_client(Recording(fail=lambda m, u: None)):
+    with stripe_http_client(Recording(fail=lambda m, u: None)):
         intent = _intent(stripe_account="acct_123")
         gateway.retrieve_payment_intent(payment_intent_id=intent.id, stripe_account="acct_123")
     assert len(seen) == 2

@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from tests import factories
-from tests.stripe_support import FaultyHTTPClient
+from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_unknown_token_is_404(db: None) -> None:
 
 
 def test_stripe_down_shows_a_friendly_message(link: PaymentLink) -> None:
-    with gateway.override_http_client(FaultyHTTPClient(fail=lambda m, u: "timeout")):
+    with stripe_http_client(FaultyHTTPClient(fail=lambda m, u: "timeout")):
         response = Client().get(f"/pay/{link.token}/")
     assert response.status_code == 503
     assert "temporarily unavailable" in response.content.decode()

@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
-from invoicedesk.core.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import LocalStripe
+from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services
-from invoicedesk.payments import stripe_gateway as gateway
-from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, StripeEvent, TransactionKind
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.stripe_events.models import StripeEvent
 from tests import factories
 from tests.stripe_support import event_payload, payment_intent_object, signature_header
 
@@ -44,9 +45,7 @@ def test_localstripe_delivers_a_signed_webhook_that_marks_the_link_paid() -> Non
     link = factories.invoice(org, amount=110_000).payment_link
     intent = services.payment_intent_for_link(link=link)
     # Pay without visiting the return page: only the webhook can record it.
-    gateway.pay_with_test_card(
-        payment_intent_id=intent.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
-    )
+    pay_with_test_card(payment_intent_id=intent.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
     wait_for(lambda: PaymentLink.objects.get(pk=link.pk).status == PaymentLinkStatus.PAID)
     event = StripeEvent.objects.get(type="payment_intent.succeeded", payload__data__object__id=intent.id)
     assert event.payload["data"]["object"]["id"] == intent.id

@@ -6,7 +6,9 @@ import pytest
 from django.test import Client
 
 from invoicedesk.accounts.models import Organization
-from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, StripeEvent, TransactionKind
+from invoicedesk.payments.history import render_message
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
+from invoicedesk.stripe_events.models import StripeEvent
 from tests import factories
 from tests.stripe_support import event_payload, payment_intent_object, signature_header
 
@@ -114,14 +116,14 @@ def test_failure_after_success_does_not_undo_the_payment(deliver: Callable[..., 
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID
     failed = link.transactions.get(kind=TransactionKind.PAYMENT_FAILED)
-    assert failed.message == "Your card was declined." and failed.actor == "Stripe"
+    assert render_message(failed) == "Your card was declined." and failed.actor == "Stripe"
 
 
 def test_a_different_amount_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
     deliver("payment_intent.succeeded", succeeded(link, amount_received=100_000))
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID and link.amount_paid == 100_000
-    assert "received 100000 JPY but 110000 JPY was due" in link.review_note
+    assert "Stripe received ¥100,000 but ¥110,000 was due." in link.review_note
 
 
 def test_payment_after_cancellation_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:

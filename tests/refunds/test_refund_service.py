@@ -11,12 +11,13 @@ from invoicedesk.billing.models import BillingInvoice, PaymentMethod
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.notifications.models import Notification, NotificationStatus
 from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_quote, refund_request
 from tests import factories
-from tests.stripe_support import FaultyHTTPClient
+from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +176,7 @@ def test_timeout_leaves_processing_with_the_amount_reserved(
     paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
 ) -> None:
     faulty = FaultyHTTPClient(fail=lambda method, url: "timeout" if url.endswith("/v1/refunds") else None)
-    with gateway.override_http_client(faulty):
+    with stripe_http_client(faulty):
         pending = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
     assert pending.status == RefundStatus.PROCESSING and pending.stripe_unconfirmed_since is not None
     link = link_of(paid_invoice)
@@ -183,7 +184,7 @@ def test_timeout_leaves_processing_with_the_amount_reserved(
     assert refundable_amount(link).amount == 80_000  # reserved, never offered twice
     with pytest.raises(ServiceError, match="Refundable Amount of ¥80,000"):
         refund_request(actor=operator_membership, request=ask(paid_invoice, 110_000, FULL))
-    assert "Awaiting confirmation from Stripe" in link.transactions.latest("id").message
+    assert "Awaiting confirmation from Stripe" in render_message(link.transactions.latest("id"))
     assert not mail.outbox
 
 
@@ -201,7 +202,7 @@ def test_stripe_error_fails_the_refund_with_its_message_and_frees_the_amount(
         },
     )
     faulty = FaultyHTTPClient(fail=lambda method, url: error if url.endswith("/v1/refunds") else None)
-    with gateway.override_http_client(faulty):
+    with stripe_http_client(faulty):
         failed = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
     assert failed.status == RefundStatus.FAILED
     assert failed.failure_code == "charge_already_refunded"
@@ -223,7 +224,7 @@ def test_pending_at_stripe_keeps_the_amount_reserved_and_sends_no_email(
         "metadata": {},
     }
     faulty = FaultyHTTPClient(fail=lambda method, url: (200, pending) if url.endswith("/v1/refunds") else None)
-    with gateway.override_http_client(faulty):
+    with stripe_http_client(faulty):
         result = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
     assert result.status == RefundStatus.PENDING and result.stripe_refund_id == "re_pending"
     assert refundable_amount(link_of(paid_invoice)).amount == 80_000
@@ -242,7 +243,7 @@ def test_approval_policy_holds_the_refund_without_calling_stripe(
     org.save()
     operator_membership.organization.refresh_from_db()
     faulty = FaultyHTTPClient(fail=lambda method, url: None)
-    with gateway.override_http_client(faulty):
+    with stripe_http_client(faulty):
         small = refund(operator_membership, ask(paid_invoice, 50_000), django_capture_on_commit_callbacks)
         big = refund(operator_membership, ask(paid_invoice, 60_000, FULL), django_capture_on_commit_callbacks)
     assert small.status == RefundStatus.SUCCEEDED

@@ -249,11 +249,10 @@ def test_back_returns_to_the_form_with_the_values(operator_client: Client, paid_
 def test_timeout_tells_the_operator_to_wait_and_offers_no_second_refund(
     operator_client: Client, paid_invoice: BillingInvoice, settings: Any
 ) -> None:
-    from invoicedesk.payments import stripe_gateway as gateway
-    from tests.stripe_support import FaultyHTTPClient
+    from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
     faulty = FaultyHTTPClient(fail=lambda method, u: "timeout" if u.endswith("/v1/refunds") else None)
-    with gateway.override_http_client(faulty):
+    with stripe_http_client(faulty):
         response = operator_client.post(
             url(paid_invoice, "refund/"),
             {

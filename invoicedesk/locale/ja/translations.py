@@ -315,4 +315,46 @@ JA = {
     "The refund of %(amount)s is awaiting confirmation from Stripe. Its amount stays reserved; do not refund it again.": (
         "%(amount)sの返金はStripeの確認待ちです。金額は確保されたままです。再度返金しないでください。"
     ),
+    # Error pages and refusals
+    "You are not a member of any organization.": "どの組織のメンバーでもありません。",
+    "Not found": "見つかりません",
+    "Not allowed": "権限がありません",
+    "Not possible": "実行できません",
+    "You are not allowed to do this.": "この操作を行う権限がありません。",
+    "No such payment link.": "該当する決済リンクはありません。",
+    "No such refund.": "該当する返金はありません。",
+    "There is nothing at this address, or it belongs to another organization.": (
+        "このアドレスには何もないか、別の組織のものです。"
+    ),
+    "Something went wrong": "エラーが発生しました",
+    "We could not complete this request. Nothing was changed by the part that failed; please try again in a moment. "
+    "If it keeps happening, tell your administrator the time it happened.": (
+        "この操作を完了できませんでした。失敗した部分による変更はありません。しばらくしてからもう一度お試しください。"
+        "繰り返し発生する場合は、発生した時刻を管理者にお伝えください。"
+    ),
+    "Back to Billing Management": "請求管理に戻る",
+    "This form is no longer valid. Close it and open the Refund form again.": (
+        "このフォームは無効になりました。閉じてから、もう一度返金フォームを開いてください。"
+    ),
+    # History and refunds in flight
+    "Stripe received %(received)s but %(due)s was due.": "Stripeの受領額は%(received)sですが、請求額は%(due)sです。",
+    "Refund email to %(email)s failed after %(attempts)s attempts: %(error)s": (
+        "%(email)s への返金メールは%(attempts)s回試行しましたが送信できませんでした：%(error)s"
+    ),
+    "Duplicate": "重複",
+    "Processing: the refund of %(amount)s is being sent to Stripe. This page updates itself when Stripe answers.": (
+        "処理中：%(amount)sの返金をStripeに送信しています。Stripeの応答があると、このページは自動で更新されます。"
+    ),
+    "The refund of %(amount)s has been recorded and is being sent to Stripe. This window updates itself when Stripe "
+    "answers; you may also close it.": (
+        "%(amount)sの返金を登録し、Stripeに送信しています。Stripeの応答があると、この画面は自動で更新されます。"
+        "閉じても問題ありません。"
+    ),
+    "The refund of %(amount)s is being processed. This page updates itself when Stripe answers.": (
+        "%(amount)sの返金を処理中です。Stripeの応答があると、このページは自動で更新されます。"
+    ),
+    # Stripe events (admin)
+    "Received": "受信",
+    "Processed": "処理済み",
+    "Ignored": "対象外",
 }

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.billing.models import PaymentMethod
+from invoicedesk.billing.selectors import InvoiceFilters
+from invoicedesk.core.forms import MoneyAmountField, set_currency
+from invoicedesk.payments.models import PaymentLinkStatus
+
+
+class InvoiceSearchForm(forms.Form):
+    """The search box of the Billing Invoices tab. Every field is optional."""
+
+    number = forms.CharField(label=_("Billing Invoice No."), required=False, max_length=64)
+    bill_to = forms.CharField(label=_("Bill to"), required=False, max_length=200)
+    issued_from = forms.DateField(
+        label=_("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    issued_to = forms.DateField(label=_("Issued to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    amount_min = MoneyAmountField(label=_("Billing Amount from"))
+    amount_max = MoneyAmountField(label=_("Billing Amount to"))
+    status = forms.MultipleChoiceField(
+        label=_("Online Payment Link Status"),
+        required=False,
+        choices=PaymentLinkStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"),
+        required=False,
+        choices=[("", _("Any")), *PaymentMethod.choices],
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_currency(self, currency)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("issued_from") and data.get("issued_to") and data["issued_from"] > data["issued_to"]:
+            self.add_error("issued_to", _("The end of the range is before its start."))
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", _("The end of the range is below its start."))
+        return data
+
+    def filters(self) -> InvoiceFilters:
+        """The search to run; call after is_valid(). Invalid fields are left out."""
+        data = self.cleaned_data
+        return InvoiceFilters(
+            number=(data.get("number") or "").strip(),
+            bill_to=(data.get("bill_to") or "").strip(),
+            issued_from=data.get("issued_from"),
+            issued_to=data.get("issued_to"),
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
+            statuses=tuple(data.get("status") or ()),
+            payment_method=data.get("payment_method") or "",
+        )

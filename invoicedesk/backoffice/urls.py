@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.invoice_list, name="invoice_list"),
+    path("invoices.csv", views.invoice_export, name="invoice_export"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+]

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.tenancy import tenant_view
+from invoicedesk.billing.models import PaymentMethod
+from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
+from invoicedesk.core.money import Money
+from invoicedesk.payments.models import PaymentLinkStatus
+from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
+
+from .forms import InvoiceSearchForm
+
+
+def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
+    # Always bound: every field is optional, so an empty query is a valid search for everything.
+    return InvoiceSearchForm(request.GET, currency=membership.organization.currency)
+
+
+@require_GET
+@tenant_view
+def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = _search_form(request, membership)
+    sort_field, descending = parse_sort(request.GET.get("sort"))
+    page = None
+    if form.is_valid():
+        page = invoice_page(
+            organization=membership.organization,
+            filters=form.filters(),
+            sort=request.GET.get("sort"),
+            after=Cursor.decode(request.GET.get("after")),
+            before=Cursor.decode(request.GET.get("before")),
+        )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(
+        request,
+        "backoffice/invoice_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sort_field": sort_field,
+            "sort_descending": descending,
+            "query": query,
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for csv.writer streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
+    # Labels are translated now, in the request's language: the body streams after the view returns.
+    header = [
+        _("Billing Invoice No."),
+        _("Bill to"),
+        _("Issue date"),
+        _("Due date"),
+        _("Billing Amount"),
+        _("Currency"),
+        _("Payment method"),
+        _("Online Payment Link Status"),
+    ]
+    methods = {value: str(label) for value, label in PaymentMethod.choices}
+    statuses = {value: str(label) for value, label in PaymentLinkStatus.choices}
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        # The BOM lets spreadsheet programs read the Japanese names as UTF-8.
+        yield "\ufeff"
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(
+                [
+                    row.number,
+                    row.bill_to,
+                    row.issue_date.isoformat(),
+                    row.due_date.isoformat(),
+                    Money(row.amount, row.currency).plain(),
+                    row.currency,
+                    methods[row.payment_method],
+                    statuses[row.link_status] if row.link_status else "",
+                ]
+            )
+
+    return lines()
+
+
+@require_GET
+@tenant_view
+def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    form = _search_form(request, membership)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+    rows = invoice_export_rows(
+        organization=membership.organization, filters=form.filters(), sort=request.GET.get("sort")
+    )
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="billing-invoices-{stamp}.csv"'
+    return response
+
+
+@require_GET
+@tenant_view
+def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
+    tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
+    link = getattr(invoice, "payment_link", None)
+    in_flight = refunds_in_flight(link) if link else []
+    return render(
+        request,
+        "backoffice/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "payment_link": link,
+            "payment_link_url": public_pay_url(request, link) if link else "",
+            "can_manage_links": membership.role_enum.can_manage_payment_links,
+            "refund_offer": refund_offer(membership=membership, invoice=invoice),
+            "refunds_in_flight": in_flight,
+            "in_flight_fingerprint": in_flight_fingerprint(in_flight),
+            "refunds": refunds_for_link(link) if link and tab == "transactions" else [],
+            "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
+            "tab": tab,
+        },
+    )

@@ -1,0 +1,76 @@
+"""Start and drive a localstripe process (development and tests only; see scripts/run_localstripe.py)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+LAUNCHER = Path(__file__).resolve().parents[2] / "scripts" / "run_localstripe.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStripe:
+    port: int
+    store: Path | None = None  # keep objects in this file between runs (the demo)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *, timeout: float = 20) -> LocalStripe:
+        if self.is_up():
+            raise RuntimeError(f"something already answers on {self.url}; stop it or choose another port")
+        store = ["--store", str(self.store)] if self.store else []
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(LAUNCHER), "--port", str(self.port), *store],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"localstripe exited with {self.process.returncode} (port {self.port} taken?)")
+            if self.is_up():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"localstripe did not answer on {self.url} within {timeout} s")
+
+    def is_up(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/js.stripe.com/v3/", timeout=1):  # noqa: S310
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def _call(self, method: str, path: str, data: dict[str, str] | None = None) -> None:
+        body = urllib.parse.urlencode(data or {}).encode() if data is not None else None
+        request = urllib.request.Request(f"{self.url}{path}", data=body, method=method)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+            pass
+
+    def reset(self) -> None:
+        """Forget every object (webhook registrations stay)."""
+        self._call("DELETE", "/_config/data")
+
+    def register_webhook(self, *, name: str, url: str, secret: str) -> None:
+        self._call("POST", f"/_config/webhooks/{name}", {"url": url, "secret": secret})

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, seed_demo
+from invoicedesk.payments.stripe_gateway import StripeUnavailable
+
+
+class Command(BaseCommand):
+    help = "Load the demo organizations, users and invoices, paying some through Stripe (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            summary = seed_demo()
+        except StripeUnavailable as error:
+            where = settings.STRIPE_API_BASE or "Stripe"
+            raise CommandError(
+                f"{error.message} The demo pays invoices through Stripe ({where}); `make run` starts localstripe."
+            ) from error
+        self.stdout.write(
+            f"Demo data ready: {summary.organization} and {summary.other_organization} "
+            f"({summary.invoices_created} invoices created this run)."
+        )
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+        for email, role in DEMO_USERS.items():
+            self.stdout.write(f"  {email:<22} {role.label}")
+        self.stdout.write(f"  {OTHER_USER:<22} Admin of the second organization")

@@ -1,0 +1,104 @@
+"""`make run`: localstripe, the web server and the task worker side by side until Ctrl-C, with demo data.
+
+Migrations are done by the Makefile before this starts. The demo data is
+loaded once the servers are up, so its payments go through Stripe
+(localstripe) and their webhooks reach the running app.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER
+from invoicedesk.devtools.localstripe import LocalStripe
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR)  # noqa: S603
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_for_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise CommandError(f"{url} did not answer within {timeout} s")
+
+
+class Command(BaseCommand):
+    help = "Serve the demo: localstripe, web server and task worker until Ctrl-C (`make run`)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # Stop cleanly on Ctrl-C and on SIGTERM, even when started in the background
+        # (where a shell leaves SIGINT ignored).
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        port: int = options["port"]
+        app_url = f"http://127.0.0.1:{port}"
+        localstripe: LocalStripe | None = None
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            if settings.STRIPE_TEST_CARD_FORM:
+                localstripe = LocalStripe(
+                    port=int(settings.STRIPE_API_BASE.rsplit(":", 1)[1]),
+                    store=settings.VAR_DIR / "localstripe.pickle",
+                )
+                try:
+                    localstripe.start()
+                except RuntimeError as error:
+                    raise CommandError(f"localstripe: {error}") from error
+                localstripe.register_webhook(
+                    name="invoicedesk", url=f"{app_url}/stripe/webhook/", secret=settings.STRIPE_WEBHOOK_SECRET
+                )
+                self.stdout.write(f"localstripe (test-mode Stripe) at {localstripe.url}")
+            else:
+                self.stdout.write("Talking to Stripe itself (STRIPE_SECRET_KEY is set); no localstripe started.")
+            processes = [
+                _spawn("db_worker", "--interval", "0.5", "--no-reload"),
+                _spawn("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"),
+            ]
+            _wait_for_http(f"{app_url}/accounts/login/")
+            self.stdout.write("Loading demo data (payments go through Stripe)…")
+            call_command("seed_demo", stdout=self.stdout)
+            self.stdout.write(self.style.SUCCESS(f"\ninvoicedesk is running at {app_url}/"))
+            self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+            for email, role in DEMO_USERS.items():
+                self.stdout.write(f"  {email:<22} {role.label}")
+            self.stdout.write(f"  {OTHER_USER:<22} Admin of the second organization")
+            self.stdout.write("Press Ctrl-C to stop.\n")
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+            raise CommandError("a demo process stopped; see the messages above")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            if localstripe is not None:
+                localstripe.stop()

@@ -1,0 +1,201 @@
+"""The Payment Transaction history: the one module that writes `PaymentTransaction` rows, and reads them out.
+
+A row stores message codes and their parameters, never a finished sentence, so
+each reader sees it in their own language. Parameters that need the reader's
+locale are tagged: `money(...)`, `moment(...)`, `choice(...)`. Apps above
+payments (refunds, notifications) own statuses and choices this module must
+label; they register them in their `AppConfig.ready()`, so payments never
+imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import User
+from invoicedesk.core.money import Money
+
+from .models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
+
+STRIPE_ACTOR = "Stripe"
+SYSTEM_ACTOR = "invoicedesk"
+
+
+class HistoryMessage(models.TextChoices):
+    """Every sentence the history can say; the label is the template, filled from the row's parameters."""
+
+    # Free text: Stripe's own words (a decline message), or a row whose text predates message codes.
+    TEXT = "text", "%(text)s"
+    LINK_ISSUED = "link_issued", _("Payment link issued, valid until %(date)s.")
+    LINK_REISSUED = (
+        "link_reissued",
+        _("Payment link re-issued at a new address, valid until %(date)s; the old address no longer works."),
+    )
+    PAID_BY_CARD = "paid_by_card", _("Paid by card (charge %(charge)s).")
+    SECOND_PAYMENT = "second_payment", _("A second payment (%(intent)s) was received for this already paid invoice.")
+    AMOUNT_DIFFERS = "amount_differs", _("Stripe received %(received)s but %(due)s was due.")
+    PAID_AFTER_LINK_CLOSED = "paid_after_link_closed", _("The payment arrived after the link was %(status)s.")
+    PAID_OUTSIDE_CONTRACT = (
+        "paid_outside_contract",
+        _("No Stripe Credit Card Payment Add-on contract was valid when this payment was settled."),
+    )
+    CARD_PAYMENT_FAILED = "card_payment_failed", _("The card payment failed.")
+    REFUND_REQUESTED = "refund_requested", _("%(classification)s requested.")
+    REFUND_SUCCEEDED = "refund_succeeded", _("Refunded by Stripe. Online Payment Link Status is now %(status)s.")
+    REFUND_PENDING = "refund_pending", _("Stripe accepted the refund and is still processing it.")
+    REFUND_FAILED_AT_STRIPE = "refund_failed_at_stripe", _("Stripe reports the refund %(status)s (%(reason)s).")
+    REFUND_REFUSED = "refund_refused", _("Stripe refused the refund: %(message)s")
+    REFUND_UNCONFIRMED = (
+        "refund_unconfirmed",
+        _("Awaiting confirmation from Stripe (%(message)s). The amount stays reserved; do not refund it again."),
+    )
+    EMAIL_DELIVERED = "email_delivered", _("Refund email delivered to %(email)s.")
+    EMAIL_FAILED = "email_failed", _("Refund email to %(email)s failed after %(attempts)s attempts: %(error)s")
+
+
+# A message part as stored: [code, {parameter: value}].
+MessagePart = tuple[HistoryMessage, Mapping[str, Any]]
+
+# ---------------------------------------------------------------- tagged parameters
+
+
+def money(value: Money) -> dict[str, Any]:
+    """An amount, formatted for the reader's locale."""
+    return {"money": [value.amount, value.currency]}
+
+
+def moment(value: datetime) -> dict[str, Any]:
+    """A point in time, shown in the site's time zone."""
+    return {"time": value.isoformat()}
+
+
+def choice(name: str, value: str) -> dict[str, Any]:
+    """A value of a registered set of choices (see `register_choices`), shown by its label."""
+    return {"choice": name, "value": value}
+
+
+# ---------------------------------------------------------------- registries filled by the apps that own the labels
+
+_choices: dict[str, type[models.TextChoices]] = {}
+_statuses: dict[str, type[models.TextChoices]] = {}
+
+
+def register_choices(name: str, choices: type[models.TextChoices]) -> None:
+    """Make `choice(name, value)` parameters render with `choices`' labels."""
+    _choices[name] = choices
+
+
+def register_statuses(kinds: Iterable[TransactionKind], choices: type[models.TextChoices]) -> None:
+    """Rows of these kinds hold statuses from `choices`: their Status column shows its labels."""
+    for kind in kinds:
+        _statuses[kind] = choices
+
+
+class PaymentEventStatus(models.TextChoices):
+    """Statuses of payment rows that are not link statuses."""
+
+    DUPLICATE = "DUPLICATE", _("Duplicate")
+    FAILED = "FAILED", _("Failed")
+
+
+register_choices("link_status", PaymentLinkStatus)
+register_statuses(
+    [TransactionKind.LINK_ISSUED, TransactionKind.LINK_CANCELLED, TransactionKind.LINK_EXPIRED], PaymentLinkStatus
+)
+
+# ---------------------------------------------------------------- writing
+
+
+def history_record(
+    *,
+    link: PaymentLink,
+    kind: TransactionKind,
+    parts: Sequence[MessagePart] = (),
+    amount: int | None = None,
+    status: str = "",
+    stripe_reference: str = "",
+    actor_user: User | None = None,
+    actor_label: str = "",
+    created_at: datetime | None = None,
+) -> PaymentTransaction:
+    """Append one row to the link's history. Call it inside the transaction that makes the change."""
+    for code, params in parts:
+        _check_params(code, params)
+    return PaymentTransaction.objects.create(
+        organization_id=link.invoice.organization_id,
+        payment_link=link,
+        kind=kind,
+        amount=amount,
+        currency=link.invoice.currency,
+        status=status,
+        stripe_reference=stripe_reference,
+        actor_user=actor_user,
+        actor_label=actor_label,
+        message_parts=[[str(code), dict(params)] for code, params in parts],
+        created_at=created_at or timezone.now(),
+    )
+
+
+def _check_params(code: HistoryMessage, params: Mapping[str, Any]) -> None:
+    # Fail at the writer, in the test that writes it, not in front of a reader.
+    _fill(str(code.label), dict.fromkeys(params, "x"))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _render_param(value: Any) -> str:
+    if isinstance(value, dict):
+        if "money" in value:
+            amount, currency = value["money"]
+            return Money(int(amount), str(currency)).format()
+        if "time" in value:
+            return timezone.localtime(datetime.fromisoformat(value["time"])).strftime("%Y-%m-%d %H:%M")
+        if "choice" in value:
+            choices = _choices.get(value["choice"])
+            if choices is not None and value["value"] in choices.values:
+                return str(choices(value["value"]).label)
+            return str(value["value"])
+    return str(value)
+
+
+def _fill(template: str, params: Mapping[str, str]) -> str:
+    return template % dict(params) if params else template.replace("%%", "%")
+
+
+def render_message(row: PaymentTransaction) -> str:
+    """The row's message in the active language."""
+    return render_parts(row.message_parts)
+
+
+def render_parts(parts: Iterable[Sequence[Any]]) -> str:
+    """Message parts as they are stored ([code, params] pairs) in the active language, one sentence after another."""
+    sentences = []
+    for code, params in parts:
+        if code not in HistoryMessage.values:
+            sentences.append(str(params.get("text", "")) if isinstance(params, dict) else "")
+            continue
+        rendered = {name: _render_param(value) for name, value in params.items()}
+        try:
+            sentences.append(_fill(str(HistoryMessage(code).label), rendered))
+        except (KeyError, ValueError, TypeError):
+            # A translation that names its parameters differently must not break the page: say it in English.
+            with translation.override(None):
+                sentences.append(_fill(str(HistoryMessage(code).label), rendered))
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def render_status(row: PaymentTransaction) -> str:
+    """The row's status label in the active language."""
+    if not row.status:
+        return ""
+    for choices in (_statuses.get(row.kind), PaymentLinkStatus, PaymentEventStatus):
+        if choices is not None and row.status in choices.values:
+            return str(choices(row.status).label)
+    return row.status

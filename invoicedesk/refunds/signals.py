@@ -1,0 +1,10 @@
+"""What refunds tell the apps above them, without importing them.
+
+`refund_succeeded` is sent inside the transaction that records a refund as
+SUCCEEDED (arguments: refund, link); receivers write in that same transaction
+(notifications queues the buyer's email there) and defer side effects to on_commit.
+"""
+
+from django.dispatch import Signal
+
+refund_succeeded = Signal()

@@ -1,0 +1,53 @@
+"""Apply one stored event through the handlers its owning app registered (core.webhooks)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from invoicedesk.core.webhooks import WebhookEvent, webhook_handlers_for
+
+from .models import StripeEvent, StripeEventStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _as_webhook_event(stored: StripeEvent) -> WebhookEvent:
+    return WebhookEvent(
+        id=stored.stripe_id,
+        type=stored.type,
+        created=stored.created_at_stripe or datetime.now(tz=UTC),
+        account=stored.account or None,
+        object=dict(stored.payload.get("data", {}).get("object") or {}),
+        payload=stored.payload,
+    )
+
+
+def stripe_event_process(*, event_pk: int) -> StripeEvent:
+    """Run the event's handlers. Safe to run twice: handlers are idempotent, and a done event is skipped.
+
+    Each handler is its own durable transaction; the event is marked done only
+    after all of them succeeded, so a failure is retried with every handler again.
+    """
+    stored = StripeEvent.objects.get(pk=event_pk)
+    if stored.status in StripeEventStatus.done():
+        return stored
+    handlers = webhook_handlers_for(stored.type)
+    event = _as_webhook_event(stored)
+    try:
+        for handler in handlers:
+            handler(event)
+    except Exception as error:
+        logger.exception("processing Stripe event %s failed", stored.stripe_id)
+        StripeEvent.objects.filter(pk=event_pk).update(
+            status=StripeEventStatus.FAILED, error=f"{type(error).__name__}: {error}"
+        )
+        raise
+    status = StripeEventStatus.PROCESSED if handlers else StripeEventStatus.IGNORED
+    StripeEvent.objects.filter(pk=event_pk).exclude(status__in=StripeEventStatus.done()).update(
+        status=status, processed_at=timezone.now(), error=""
+    )
+    stored.refresh_from_db()
+    return stored

@@ -1,0 +1,69 @@
+"""The house rules that import-linter's layers contract (make lint) does not cover, checked on the import graph."""
+
+from pathlib import Path
+
+import grimp
+
+GATEWAY = "invoicedesk.payments.stripe_gateway"
+
+
+def _cycles(graph: grimp.ImportGraph) -> list[set[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    modules = sorted(m for m in graph.modules if m.startswith("invoicedesk"))
+    imports = {
+        m: sorted(n for n in graph.find_modules_directly_imported_by(m) if n.startswith("invoicedesk")) for m in modules
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for other in imports[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(group)
+
+    for module in modules:
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_two_modules_import_each_other_directly_or_around_a_circle() -> None:
+    # Imports inside functions count too: grimp reads every import statement.
+    assert _cycles(grimp.build_graph("invoicedesk")) == []
+
+
+def test_only_the_gateway_imports_stripe() -> None:
+    graph = grimp.build_graph("invoicedesk", include_external_packages=True)
+    assert graph.find_modules_that_directly_import("stripe") == {GATEWAY}
+
+
+def test_the_gateway_holds_no_test_mode_code() -> None:
+    source = Path("invoicedesk/payments/stripe_gateway.py").read_text()
+    for test_only in ("test_card", "pm_card", "override", "STRIPE_TEST_CARD_FORM"):
+        assert test_only not in source, test_only
+
+
+def test_billing_knows_nothing_of_payments_or_refunds() -> None:
+    graph = grimp.build_graph("invoicedesk")
+    for module in ("invoicedesk.billing.models", "invoicedesk.billing.selectors"):
+        reached = graph.find_upstream_modules(module)  # what it imports, directly or not
+        assert not {m for m in reached if m.startswith(("invoicedesk.payments", "invoicedesk.refunds"))}, module
