@@ -212,6 +212,9 @@ if not STRIPE_SECRET_KEY:
 STRIPE_TEST_CARD_FORM = bool(STRIPE_API_BASE)
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+# How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,
+# STRIPE_TIMEOUT_SECONDS × (STRIPE_MAX_NETWORK_RETRIES + 1), must stay below it (system check invoicedesk.E001).
+WORKER_TASK_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TASK_TIMEOUT_SECONDS", "300"))
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).

@@ -7,9 +7,16 @@ of Stripe's test PaymentMethods instead; live keys are refused.
 
 from __future__ import annotations
 
+import logging
+from contextlib import suppress
+
 from django.conf import settings
 
+from invoicedesk.payments import services as payment_services
 from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink
+
+logger = logging.getLogger(__name__)
 
 # Stripe's test-mode PaymentMethods for the test card numbers we use.
 STRIPE_TEST_PAYMENT_METHODS = {
@@ -56,3 +63,31 @@ def pay_with_test_card(
         )
         client.v1.payment_intents.confirm(payment_intent_id, options=options)  # type: ignore[arg-type]
     return gateway.retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account)
+
+
+def pay_link_with_test_card(*, link: PaymentLink, number: str, exp_month: int, exp_year: int, cvc: str) -> str | None:
+    """The test card form's payment of a link's PaymentIntent. None when paid, else the message for the buyer."""
+    account = link.invoice.organization.stripe_account_id or None
+    intent: gateway.PaymentIntentInfo | None = None
+    try:
+        intent = payment_services.payment_intent_for_link(link=link)
+        if intent.status in ("requires_payment_method", "requires_confirmation"):
+            pay_with_test_card(
+                payment_intent_id=intent.id,
+                number=number,
+                exp_month=exp_month,
+                exp_year=exp_year,
+                cvc=cvc,
+                stripe_account=account,
+            )
+    except gateway.StripeCardError as declined:
+        if intent is not None:
+            # localstripe cannot confirm a PaymentIntent again after a decline (Stripe can):
+            # the next attempt starts on a fresh one.
+            with suppress(gateway.StripeGatewayError):
+                gateway.cancel_payment_intent(payment_intent_id=intent.id, stripe_account=account)
+        return declined.message
+    except gateway.StripeGatewayError as failure:
+        logger.warning("test card payment for link %s: %s", link.pk, failure)
+        return ""
+    return None

@@ -1,0 +1,61 @@
+"""Stripe events: stored once, dispatched after commit to the handlers their owning app registered."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler, webhook_handlers_for
+from invoicedesk.payments import webhooks as payment_webhooks
+from invoicedesk.stripe_events.dispatch import stripe_event_process
+from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+from tests.stripe_support import event_payload, signature_header
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def deliver(settings: Any, event_type: str, obj: dict[str, Any], event_id: str) -> int:
+    payload = event_payload(event_type, obj, event_id=event_id)
+    return (
+        Client()
+        .post(
+            "/stripe/webhook/",
+            payload,
+            content_type="application/json",
+            headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        )
+        .status_code
+    )
+
+
+def test_payments_registers_its_payment_intent_handlers() -> None:
+    assert payment_webhooks.on_payment_intent_succeeded in webhook_handlers_for("payment_intent.succeeded")
+    assert payment_webhooks.on_payment_intent_failed in webhook_handlers_for("payment_intent.payment_failed")
+
+
+def test_an_event_no_app_handles_is_stored_and_marked_ignored(settings: Any) -> None:
+    assert deliver(settings, "customer.created", {"id": "cus_1", "object": "customer"}, "evt_unknown") == 200
+    event = StripeEvent.objects.get(stripe_id="evt_unknown")
+    assert event.status == StripeEventStatus.IGNORED and event.processed_at is not None
+    assert event.payload["data"]["object"]["id"] == "cus_1"
+
+
+def test_a_failing_handler_marks_the_event_failed_and_a_rerun_completes_it(settings: Any) -> None:
+    calls: list[str] = []
+
+    def flaky(event: WebhookEvent) -> None:
+        calls.append(event.id)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+
+    register_webhook_handler("test.flaky", flaky)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    assert deliver(settings, "test.flaky", {"id": "obj_1"}, "evt_flaky") == 200
+    stored = StripeEvent.objects.get(stripe_id="evt_flaky")
+    with pytest.raises(RuntimeError):
+        stripe_event_process(event_pk=stored.pk)
+    stored.refresh_from_db()
+    assert stored.status == StripeEventStatus.FAILED and "database went away" in stored.error
+    assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED
+    assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED  # done: not run again
+    assert calls == ["evt_flaky", "evt_flaky"]
