@@ -2,11 +2,17 @@
 
 from typing import Any
 
-from django.core.checks import run_checks
+from django.core.checks import registry
+
+from invoicedesk.core.checks import stripe_calls_fit_in_a_worker_task
 
 
 def _errors() -> list[str]:
-    return [message.id or "" for message in run_checks() if message.level >= 40]
+    return [message.id or "" for message in stripe_calls_fit_in_a_worker_task(None) if message.level >= 40]
+
+
+def test_the_check_is_registered() -> None:
+    assert stripe_calls_fit_in_a_worker_task in registry.registry.get_checks()
 
 
 def test_the_default_stripe_timeouts_fit_in_a_worker_task(settings: Any) -> None:

@@ -8,7 +8,6 @@ Stripe is never called here: after commit a worker task executes the refund
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 
@@ -27,8 +26,6 @@ from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, Transact
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
 from .tasks import execute_refund
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
