@@ -3,13 +3,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
-from invoicedesk.devtools.localstripe import LocalStripe
-
-
-@pytest.fixture
-def demo(transactional_db: None, stripe_server: LocalStripe) -> None:
-    seed_demo()
+from invoicedesk.devtools.demo import DEMO_PASSWORD
 
 
 def log_in(page: Page, live_server: LiveServer, email: str) -> None:
