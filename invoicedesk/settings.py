@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "invoicedesk.accounts",
     "invoicedesk.audit",
     "invoicedesk.billing",
+    "invoicedesk.alerts",
     "invoicedesk.payments",
     "invoicedesk.refunds",
     "invoicedesk.notifications",

@@ -71,6 +71,8 @@ class Organization(models.Model):
     refund_approval_threshold_amount = models.BigIntegerField(null=True, blank=True)
     refund_approval_threshold_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     refund_approval_expiry_hours = models.PositiveIntegerField(default=72)
+    # Refunds made outside invoicedesk (the Stripe Dashboard, another system): email the buyer as for our own.
+    email_buyer_on_outside_refunds = models.BooleanField(_("email the buyer about refunds made outside"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

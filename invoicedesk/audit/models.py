@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     REFUND_REQUEST = "refund.request", "Refund requested"
     REFUND_STRIPE_RESULT = "refund.stripe_result", "Stripe's answer on a refund recorded"
     REFUND_STRIPE_FAILED = "refund.stripe_failed", "Stripe refused a refund"
+    REFUND_FOUND_AT_STRIPE = "refund.found_at_stripe", "A refund made outside invoicedesk recorded"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge", "Alert acknowledged"
 
 
 class AuditEntry(models.Model):

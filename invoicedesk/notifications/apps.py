@@ -9,10 +9,11 @@ class NotificationsConfig(AppConfig):
         # Here, not at the top: models must be loaded first.
         from invoicedesk.payments.history import register_statuses
         from invoicedesk.payments.models import TransactionKind
-        from invoicedesk.refunds.signals import refund_succeeded
+        from invoicedesk.refunds.signals import refund_reversed, refund_succeeded
 
         from .models import NotificationStatus
-        from .services import on_refund_succeeded
+        from .services import on_refund_reversed, on_refund_succeeded
 
         register_statuses([TransactionKind.NOTIFICATION], NotificationStatus)
         refund_succeeded.connect(on_refund_succeeded, dispatch_uid="notifications.refund_succeeded")
+        refund_reversed.connect(on_refund_reversed, dispatch_uid="notifications.refund_reversed")

@@ -18,7 +18,7 @@ from invoicedesk.core.money import Money
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
 
-from .models import Notification, NotificationStatus
+from .models import Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class DeliveryResult:
     retry_after: timedelta | None = None
 
 
-def _render_refund_email(notification: Notification) -> EmailMultiAlternatives:
+def _render(notification: Notification) -> EmailMultiAlternatives:
     facts: dict[str, Any] = dict(notification.context)
     currency = facts["currency"]
     with translation.override(notification.language):
@@ -46,9 +46,10 @@ def _render_refund_email(notification: Notification) -> EmailMultiAlternatives:
             "refunded_on": refunded_at.strftime("%Y年%m月%d日" if notification.language == "ja" else "%B %-d, %Y"),
             "is_full": facts["classification"] == "FULL",
         }
-        subject = render_to_string(f"notifications/refund_succeeded_subject.{notification.language}.txt", context)
-        text = render_to_string(f"notifications/refund_succeeded.{notification.language}.txt", context)
-        html = render_to_string(f"notifications/refund_succeeded.{notification.language}.html", context)
+        name = f"notifications/{notification.kind}"
+        subject = render_to_string(f"{name}_subject.{notification.language}.txt", context)
+        text = render_to_string(f"{name}.{notification.language}.txt", context)
+        html = render_to_string(f"{name}.{notification.language}.html", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
@@ -74,50 +75,100 @@ def _history(notification: Notification, status: str, message: MessagePart) -> N
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
-    """Send one queued email. The row stays locked while the SMTP server takes the message, so a
-    second worker (or a retried task) waits and then finds it SENT: one email, however often this runs."""
+    """Send one queued email, at most once however often this runs or whoever runs it.
+
+    The row is marked SENDING (committed) before the SMTP server is asked, and SENT after: a second worker
+    or a repeated task finds it SENDING or SENT and sends nothing. A worker killed in between leaves it
+    SENDING; `notifications_reclaim` resends such a row once its lease is over, with the same Message-ID,
+    so the buyer's mail system sees one message.
+    """
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
             .select_related("refund__payment_link__invoice")
             .get(pk=notification_id)
         )
-        if notification.status in (NotificationStatus.SENT, NotificationStatus.FAILED):
+        if notification.status in NotificationStatus.done():
             return DeliveryResult(notification)
+        if notification.status == NotificationStatus.SENDING:
+            return DeliveryResult(notification)  # another worker has it; reclaim takes over if that one died
         if not notification.message_id:
             # Fixed before the first attempt: a resend after a crash carries the same Message-ID.
             notification.message_id = make_msgid(domain="invoicedesk")
         notification.attempts += 1
-        try:
-            _render_refund_email(notification).send()
-        except (smtplib.SMTPException, OSError) as error:
-            notification.last_error = f"{type(error).__name__}: {error}"
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.status = NotificationStatus.FAILED
-                _history(
-                    notification,
-                    NotificationStatus.FAILED,
-                    (
-                        HistoryMessage.EMAIL_FAILED,
-                        {
-                            "email": notification.to_email,
-                            "attempts": notification.attempts,
-                            "error": notification.last_error,
-                        },
-                    ),
-                )
-                retry_after = None
-            else:
-                notification.status = NotificationStatus.RETRYING
-                retry_after = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1))
-            logger.warning("refund email %s attempt %d failed: %s", notification.pk, notification.attempts, error)
-            notification.save()
-            return DeliveryResult(notification, retry_after)
+        notification.status = NotificationStatus.SENDING
+        notification.sending_since = timezone.now()
+        notification.save(update_fields=["message_id", "attempts", "status", "sending_since"])
+    try:
+        _render(notification).send()
+    except (smtplib.SMTPException, OSError) as error:
+        return _record_failure(notification_id, error)
+    return _record_sent(notification_id)
+
+
+def _record_sent(notification_id: int) -> DeliveryResult:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("refund__payment_link__invoice")
+            .get(pk=notification_id)
+        )
         notification.status = NotificationStatus.SENT
         notification.sent_at = timezone.now()
+        notification.sending_since = None
         notification.last_error = ""
         notification.save()
-        _history(
-            notification, NotificationStatus.SENT, (HistoryMessage.EMAIL_DELIVERED, {"email": notification.to_email})
+        delivered = (
+            HistoryMessage.CORRECTION_DELIVERED
+            if notification.kind == NotificationKind.REFUND_CORRECTION
+            else HistoryMessage.EMAIL_DELIVERED
         )
+        _history(notification, NotificationStatus.SENT, (delivered, {"email": notification.to_email}))
         return DeliveryResult(notification)
+
+
+def _record_failure(notification_id: int, error: Exception) -> DeliveryResult:
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("refund__payment_link__invoice")
+            .get(pk=notification_id)
+        )
+        notification.last_error = f"{type(error).__name__}: {error}"
+        notification.sending_since = None
+        retry_after = None
+        if notification.attempts >= MAX_ATTEMPTS:
+            notification.status = NotificationStatus.FAILED
+            _history(
+                notification,
+                NotificationStatus.FAILED,
+                (
+                    HistoryMessage.EMAIL_FAILED,
+                    {
+                        "email": notification.to_email,
+                        "attempts": notification.attempts,
+                        "error": notification.last_error,
+                    },
+                ),
+            )
+        else:
+            notification.status = NotificationStatus.RETRYING
+            retry_after = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1))
+        logger.warning("email %s attempt %d failed: %s", notification.pk, notification.attempts, error)
+        notification.save()
+        return DeliveryResult(notification, retry_after)
+
+
+def notifications_reclaim(*, lease: timedelta) -> list[int]:
+    """Notifications left SENDING by a worker that died: back to RETRYING, to be sent again (same Message-ID).
+
+    Returns their ids; the caller enqueues their delivery.
+    """
+    stale = Notification.objects.filter(
+        status=NotificationStatus.SENDING, sending_since__lt=timezone.now() - lease
+    ).values_list("pk", flat=True)
+    reclaimed = list(stale)
+    Notification.objects.filter(pk__in=reclaimed, status=NotificationStatus.SENDING).update(
+        status=NotificationStatus.RETRYING, sending_since=None
+    )
+    return reclaimed

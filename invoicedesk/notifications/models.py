@@ -13,13 +13,23 @@ from invoicedesk.refunds.models import Refund
 
 class NotificationKind(models.TextChoices):
     REFUND_SUCCEEDED = "refund_succeeded", _("Refund notice")
+    # The buyer was told of a refund that then failed: say it did not go through.
+    REFUND_CORRECTION = "refund_correction", _("Refund correction")
 
 
 class NotificationStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
+    # Handed to the SMTP server, answer not recorded yet: after a crash it is resent with the same Message-ID.
+    SENDING = "SENDING", _("Sending")
     SENT = "SENT", _("Delivered")
     RETRYING = "RETRYING", _("Retrying")
     FAILED = "FAILED", _("Failed")
+    # Not sent because it stopped being true first (the refund failed before its notice went out).
+    CANCELED = "CANCELED", _("Canceled")
+
+    @classmethod
+    def done(cls) -> list[NotificationStatus]:
+        return [cls.SENT, cls.FAILED, cls.CANCELED]
 
 
 class Notification(models.Model):
@@ -36,6 +46,7 @@ class Notification(models.Model):
     context = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,4 +1,4 @@
-"""The buyer's refund email, queued: one outbox row per (kind, refund), written in the refund's transaction."""
+"""The buyer's refund emails, queued: one outbox row per (kind, refund), written in the refund's transaction."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from invoicedesk.payments.models import PaymentLink
-from invoicedesk.refunds.models import Refund
+from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, history_record
+from invoicedesk.payments.models import PaymentLink, TransactionKind
+from invoicedesk.refunds.models import Refund, RefundSource
 
-from .models import Notification, NotificationKind
+from .models import Notification, NotificationKind, NotificationStatus
 from .tasks import deliver_notification
 
 
-def notification_queue_refund_succeeded(*, refund: Refund, link: PaymentLink) -> Notification:
-    """Queue the buyer's refund email; call inside the transaction that marks the refund SUCCEEDED.
+def _queue(*, kind: NotificationKind, refund: Refund, link: PaymentLink) -> Notification:
+    """One outbox row per (kind, refund), unique in the database: however often this runs, one email.
 
-    The row is unique per (kind, refund), so however often this runs, one email is queued.
-    It records the facts as they are now, so the email says what was true at the refund.
+    It records the facts as they are now, so the email says what was true when it was queued.
     """
     invoice = link.invoice
     buyer = invoice.buyer
     seller = invoice.organization
     notification, created = Notification.objects.get_or_create(
-        kind=NotificationKind.REFUND_SUCCEEDED,
+        kind=kind,
         refund=refund,
         defaults={
             "organization_id": refund.organization_id,
@@ -50,6 +50,48 @@ def notification_queue_refund_succeeded(*, refund: Refund, link: PaymentLink) ->
     return notification
 
 
+def notification_queue_refund_succeeded(*, refund: Refund, link: PaymentLink) -> Notification | None:
+    """Queue the buyer's refund email; call inside the transaction that marks the refund SUCCEEDED.
+
+    A refund made outside invoicedesk is emailed only if the organization says so (the default).
+    """
+    if refund.source == RefundSource.STRIPE_DASHBOARD and not link.invoice.organization.email_buyer_on_outside_refunds:
+        return None
+    return _queue(kind=NotificationKind.REFUND_SUCCEEDED, refund=refund, link=link)
+
+
+def notification_correct_reversed_refund(*, refund: Refund, link: PaymentLink) -> Notification | None:
+    """A refund failed after it succeeded. If the buyer was told (or is being told), tell them it did not go
+    through; if the notice has not gone out yet, it never will."""
+    notice = (
+        Notification.objects.select_for_update(of=("self",), no_key=True)
+        .filter(kind=NotificationKind.REFUND_SUCCEEDED, refund=refund)
+        .first()
+    )
+    if notice is None:
+        return None
+    if notice.status in (NotificationStatus.PENDING, NotificationStatus.RETRYING):
+        notice.status = NotificationStatus.CANCELED
+        notice.save(update_fields=["status"])
+        history_record(
+            link=link,
+            kind=TransactionKind.NOTIFICATION,
+            parts=[(HistoryMessage.EMAIL_CANCELED, {"email": notice.to_email})],
+            amount=refund.amount,
+            status=NotificationStatus.CANCELED,
+            actor_label=SYSTEM_ACTOR,
+        )
+        return None
+    if notice.status in (NotificationStatus.SENT, NotificationStatus.SENDING):
+        return _queue(kind=NotificationKind.REFUND_CORRECTION, refund=refund, link=link)
+    return None
+
+
 def on_refund_succeeded(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
     """Receiver of refunds.signals.refund_succeeded (connected in NotificationsConfig.ready())."""
     notification_queue_refund_succeeded(refund=refund, link=link)
+
+
+def on_refund_reversed(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
+    """Receiver of refunds.signals.refund_reversed (connected in NotificationsConfig.ready())."""
+    notification_correct_reversed_refund(refund=refund, link=link)

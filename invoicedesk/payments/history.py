@@ -55,8 +55,24 @@ class HistoryMessage(models.TextChoices):
         "refund_unconfirmed",
         _("Awaiting confirmation from Stripe (%(message)s). The amount stays reserved; do not refund it again."),
     )
+    REFUND_MADE_OUTSIDE = (
+        "refund_made_outside",
+        _("Refund made outside invoicedesk (Stripe Dashboard or another system), found at Stripe."),
+    )
+    REFUND_REVERSED = (
+        "refund_reversed",
+        _(
+            "Stripe reports the refund %(status)s after it had succeeded (%(reason)s). The amount is refundable again; "
+            "Online Payment Link Status is now %(link_status)s."
+        ),
+    )
     EMAIL_DELIVERED = "email_delivered", _("Refund email delivered to %(email)s.")
     EMAIL_FAILED = "email_failed", _("Refund email to %(email)s failed after %(attempts)s attempts: %(error)s")
+    CORRECTION_DELIVERED = (
+        "correction_delivered",
+        _("Correction email delivered to %(email)s: the refund did not go through."),
+    )
+    EMAIL_CANCELED = "email_canceled", _("Refund email to %(email)s not sent: the refund failed before it went out.")
 
 
 # A message part as stored: [code, {parameter: value}].

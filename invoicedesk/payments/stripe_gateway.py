@@ -54,6 +54,9 @@ class RefundInfo:
     payment_intent_id: str | None
     failure_reason: str | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    charge_id: str | None = None
+    reason: str | None = None
+    created: datetime | None = None
 
 
 class StripeGatewayError(Exception):
@@ -137,9 +140,10 @@ def translated_errors(action: str) -> Iterator[None]:
             error.user_message or "The card was declined.", code=error.code, http_status=error.http_status
         ) from error
     except stripe.StripeError as error:
-        if error.http_status is not None and error.http_status >= 500:
+        if _outcome_unknown(error):
+            logger.warning("Stripe answered %s %s during %s: outcome unknown", error.http_status, error.code, action)
             raise StripeUnavailable(
-                "Stripe had a temporary problem; the outcome is not known yet.",
+                "Stripe could not confirm the request yet; the outcome is not known.",
                 code=error.code or "api_error",
                 http_status=error.http_status,
             ) from error
@@ -148,6 +152,26 @@ def translated_errors(action: str) -> Iterator[None]:
             code=error.code,
             http_status=error.http_status,
         ) from error
+
+
+# Codes of answers that do not say whether Stripe acted: another request with the same key is still running,
+# too many requests, a lock held elsewhere.
+UNKNOWN_OUTCOME_CODES = frozenset({"idempotency_key_in_use", "rate_limit", "lock_timeout"})
+
+
+def _outcome_unknown(error: stripe.StripeError) -> bool:
+    """Only Stripe's clear "not done" is a refusal; everything else may or may not have happened.
+
+    5xx (Stripe's side failed), 409 (the same idempotency key is in use), 429 and rate limits,
+    and an idempotency error (the key was used with other parameters: that earlier request stands).
+    """
+    status = error.http_status or 0
+    return (
+        status >= 500
+        or status in (409, 429)
+        or error.code in UNKNOWN_OUTCOME_CODES
+        or isinstance(error, stripe.IdempotencyError)
+    )
 
 
 # ---------------------------------------------------------------- conversions
@@ -199,7 +223,17 @@ def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
         payment_intent_id=data.get("payment_intent"),
         failure_reason=data.get("failure_reason"),
         metadata=dict(data.get("metadata") or {}),
+        charge_id=_id_of(data.get("charge")),
+        reason=data.get("reason"),
+        created=_timestamp(data.get("created")),
     )
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field: an id, an expanded object, or nothing."""
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "") or None
+    return str(value) if value else None
 
 
 # ---------------------------------------------------------------- payments
@@ -268,6 +302,17 @@ def create_refund(
             options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
         )
     return refund_from_dict(refund.to_dict())
+
+
+def list_refunds(*, payment_intent_id: str, stripe_account: str | None = None) -> list[RefundInfo]:
+    """Every refund of a payment, as Stripe has them now (all pages), oldest first."""
+    with translated_errors("refunds.list"):
+        page = _client().v1.refunds.list(
+            params={"payment_intent": payment_intent_id, "limit": 100},
+            options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+        refunds = [refund_from_dict(refund.to_dict()) for refund in page.auto_paging_iter()]
+    return sorted(refunds, key=lambda refund: (refund.created or datetime.min.replace(tzinfo=UTC), refund.id))
 
 
 def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | None = None) -> int:

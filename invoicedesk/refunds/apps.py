@@ -10,8 +10,10 @@ class RefundsConfig(AppConfig):
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
 
+        from . import webhooks
         from .models import RefundClassification, RefundStatus
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
         register_choices("refund_status", RefundStatus)
+        webhooks.register()

@@ -46,11 +46,12 @@ class RefundStatus(models.TextChoices):
 
 _TRANSITIONS: dict[RefundStatus, set[RefundStatus]] = {
     RefundStatus.PENDING_APPROVAL: {RefundStatus.PROCESSING, RefundStatus.REJECTED, RefundStatus.EXPIRED},
-    RefundStatus.PROCESSING: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED},
+    RefundStatus.PROCESSING: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
     RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
     # A refund can still fail at the bank after Stripe said it succeeded.
-    RefundStatus.SUCCEEDED: {RefundStatus.FAILED},
-    RefundStatus.FAILED: set(),
+    RefundStatus.SUCCEEDED: {RefundStatus.FAILED, RefundStatus.CANCELED},
+    # Stripe is the source of truth: what it later reports wins over what we concluded.
+    RefundStatus.FAILED: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.CANCELED},
     RefundStatus.CANCELED: set(),
     RefundStatus.REJECTED: set(),
     RefundStatus.EXPIRED: set(),
@@ -98,8 +99,13 @@ class Refund(models.Model):
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
-    # When we last asked Stripe and got no answer (timeout): the refund waits for reconciliation.
+    # When we last asked Stripe and got no answer (timeout, 5xx, 409, 429): recovery settles it.
     stripe_unconfirmed_since = models.DateTimeField(null=True, blank=True)
+    # The first request to Stripe with this refund's idempotency key: Stripe keeps keys for 24 h from it.
+    stripe_first_attempt_at = models.DateTimeField(null=True, blank=True)
+    stripe_attempts = models.PositiveIntegerField(default=0)
+    # Bumped only when Stripe has forgotten the key (24 h) and shows no refund of ours: see refunds.recovery.
+    stripe_key_generation = models.PositiveSmallIntegerField(default=0)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

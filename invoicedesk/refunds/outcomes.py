@@ -1,8 +1,12 @@
-"""The refund procedure, the worker's side: ask Stripe for a refund and record what Stripe says.
+"""The refund procedure, the worker's side: ask Stripe for a refund, and make our records agree with what Stripe
+says about every refund of a payment — ours, or made elsewhere (the Stripe Dashboard, another system).
 
-Runs in a worker task (refunds.tasks), never in a web request. Every answer is
-recorded under the payment link's row lock, link first, then the refund: the
-same order as refunds.services, so no deadlock. Nothing here enqueues work.
+Stripe is the source of truth. Whatever path brings its word (the answer to our request, a webhook, recovery,
+`reconcile_stripe`), it ends in `refund_record_stripe_refund`, which moves our refund to Stripe's status under
+the payment link's row lock (link first, then refund: the same order as refunds.services, so no deadlock) and
+recomputes the link's amounts from the refunds themselves, so the result is the same in any order and however
+often it runs. Only Stripe's clear refusal fails a refund; an unknown outcome keeps its amount reserved.
+Runs in the worker (refunds.tasks), never in a web request; nothing here enqueues work.
 """
 
 from __future__ import annotations
@@ -10,55 +14,22 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from invoicedesk.alerts.models import AlertKind
+from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
-from .models import Refund, RefundStatus
-from .signals import refund_succeeded
+from .models import Refund, RefundClassification, RefundReason, RefundSource, RefundStatus
+from .signals import refund_reversed, refund_succeeded
 
 logger = logging.getLogger(__name__)
-
-
-def refund_execute(*, refund_id: int) -> Refund:
-    """Ask Stripe for a PROCESSING refund and record its answer. Safe to repeat: same idempotency key.
-
-    The Stripe call runs outside any transaction and holds no lock.
-    """
-    refund = Refund.objects.select_related("payment_link__invoice", "organization").get(pk=refund_id)
-    if refund.status != RefundStatus.PROCESSING:
-        return refund
-    link = refund.payment_link
-    try:
-        info = gateway.create_refund(
-            payment_intent_id=link.stripe_payment_intent_id,
-            amount=refund.amount,
-            metadata={
-                "refund_id": str(refund.pk),
-                "invoice_number": link.invoice.number,
-                "organization_id": str(refund.organization_id),
-            },
-            idempotency_key=f"refund-{refund.idempotency_key}",
-            reason=refund.reason or None,
-            stripe_account=refund.organization.stripe_account_id or None,
-        )
-    except gateway.StripeUnavailable as error:
-        return refund_mark_unconfirmed(refund_id=refund_id, message=error.message)
-    except gateway.StripeGatewayError as error:
-        return refund_record_stripe_failure(refund_id=refund_id, code=error.code or "", message=error.message)
-    return refund_apply_stripe_refund(refund_id=refund_id, info=info)
-
-
-def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
-    link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
-    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
-    refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
-    return refund, link
-
 
 STRIPE_REFUND_STATUS = {
     "succeeded": RefundStatus.SUCCEEDED,
@@ -69,58 +40,236 @@ STRIPE_REFUND_STATUS = {
 }
 
 
+class RefundNotYetVisible(Exception):
+    """Stripe shows a refund carrying our refund id that this database cannot see (yet): retry later."""
+
+
+def stripe_idempotency_key(refund: Refund) -> str:
+    """The key of every request for this refund. A new generation only once Stripe has forgotten the old key
+    (24 h) and shows no refund of ours (refunds.recovery)."""
+    suffix = f"-{refund.stripe_key_generation}" if refund.stripe_key_generation else ""
+    return f"refund-{refund.idempotency_key}{suffix}"
+
+
+def refund_execute(*, refund_id: int) -> Refund:
+    """Ask Stripe for a PROCESSING refund and record its answer. Safe to repeat: same idempotency key.
+
+    The Stripe call runs outside any transaction and holds no lock.
+    """
+    refund = Refund.objects.select_related("payment_link__invoice", "organization").get(pk=refund_id)
+    if refund.status != RefundStatus.PROCESSING:
+        return refund
+    Refund.objects.filter(pk=refund_id).update(
+        stripe_attempts=F("stripe_attempts") + 1,
+        stripe_first_attempt_at=Coalesce(F("stripe_first_attempt_at"), timezone.now()),
+    )
+    link = refund.payment_link
+    try:
+        info = gateway.create_refund(
+            payment_intent_id=link.stripe_payment_intent_id,
+            amount=refund.amount,
+            metadata={
+                "refund_id": str(refund.pk),
+                "invoice_number": link.invoice.number,
+                "organization_id": str(refund.organization_id),
+            },
+            idempotency_key=stripe_idempotency_key(refund),
+            reason=refund.reason or None,
+            stripe_account=refund.organization.stripe_account_id or None,
+        )
+    except gateway.StripeUnavailable as error:
+        return refund_mark_unconfirmed(refund_id=refund_id, message=error.message)
+    except gateway.StripeGatewayError as error:
+        if error.code == "charge_already_refunded":
+            # Stripe says the money is already back: record the payment's refunds as Stripe has them. If one
+            # of them is this request's, that is its answer; otherwise Stripe clearly did not do it.
+            refunds_sync_payment(link_id=link.pk)
+            refund.refresh_from_db()
+            if refund.status != RefundStatus.PROCESSING:
+                return refund
+        return refund_record_stripe_failure(refund_id=refund_id, code=error.code or "", message=error.message)
+    # The answer to our request with this refund's key is this refund, whatever its metadata says.
+    return refund_apply_stripe_refund(refund_id=refund_id, info=info)
+
+
+def refunds_sync_payment(*, link_id: int) -> list[Refund]:
+    """Fetch every refund of the link's payment from Stripe and make ours agree. Idempotent, any order."""
+    link = PaymentLink.objects.select_related("invoice__organization").get(pk=link_id)
+    if not link.stripe_payment_intent_id:
+        return []
+    infos = gateway.list_refunds(
+        payment_intent_id=link.stripe_payment_intent_id,
+        stripe_account=link.invoice.organization.stripe_account_id or None,
+    )
+    recorded = [refund_record_stripe_refund(info=info, link_id=link.pk) for info in infos]
+    return [refund for refund in recorded if refund is not None]
+
+
+def _locked_link(*, link_id: int | None, info: gateway.RefundInfo) -> PaymentLink | None:
+    links = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice")
+    if link_id is not None:
+        return links.get(pk=link_id)
+    if info.payment_intent_id:
+        return links.filter(stripe_payment_intent_id=info.payment_intent_id).first()
+    if info.charge_id:
+        return links.filter(stripe_charge_id=info.charge_id).first()
+    return None
+
+
 @transaction.atomic(durable=True)
-def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> Refund:
-    """Record what Stripe says about a refund: its id and status; on success, move the link's amounts."""
-    refund, link = _locked_refund(refund_id)
+def refund_record_stripe_refund(*, info: gateway.RefundInfo, link_id: int | None = None) -> Refund | None:
+    """Make our records say what Stripe says about one of its refunds. None if it is no payment of ours.
+
+    Our refund is found by Stripe's refund id, else by our refund id in its metadata; a refund we never
+    requested is recorded with source "Stripe Dashboard" and raises an alert.
+    """
+    link = _locked_link(link_id=link_id, info=info)
+    if link is None or not link.is_settled:
+        return None
+    refunds = Refund.objects.select_for_update(of=("self",), no_key=True).filter(payment_link=link)
+    refund = refunds.filter(stripe_refund_id=info.id).first()
+    if refund is None:
+        ours = info.metadata.get("refund_id", "")
+        if ours.isdigit() and info.metadata.get("organization_id") == str(link.invoice.organization_id):
+            refund = refunds.filter(pk=int(ours)).first()
+            if refund is None:
+                raise RefundNotYetVisible(f"Stripe refund {info.id} names our refund {ours}, not found here")
+    if refund is None:
+        refund = _record_outside_refund(link, info)
+    _apply_stripe_state(link, refund, info)
+    return refund
+
+
+def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refund:
+    refund = Refund.objects.create(
+        organization_id=link.invoice.organization_id,
+        payment_link=link,
+        amount=info.amount,
+        currency=link.currency,
+        classification=RefundClassification.PARTIAL,  # made true when it succeeds
+        reason=info.reason if info.reason in RefundReason.values else "",
+        status=RefundStatus.PROCESSING,  # moved to Stripe's status right after, with its consequences
+        source=RefundSource.STRIPE_DASHBOARD,
+        stripe_refund_id=info.id,
+        requested_at=info.created or timezone.now(),
+    )
+    history_record(
+        link=link,
+        kind=TransactionKind.REFUND,
+        parts=[(HistoryMessage.REFUND_MADE_OUTSIDE, {})],
+        amount=refund.amount,
+        status=refund.status,
+        stripe_reference=info.id,
+        actor_label=STRIPE_ACTOR,
+        created_at=refund.requested_at,
+    )
+    audit_record(
+        action=AuditAction.REFUND_FOUND_AT_STRIPE,
+        target=refund,
+        organization_id=refund.organization_id,
+        after={"amount": refund.amount, "stripe_refund_id": info.id, "status": info.status},
+    )
+    alert_raise(
+        organization_id=refund.organization_id,
+        kind=AlertKind.REFUND_MADE_OUTSIDE,
+        subject=info.id,
+        invoice_id=link.invoice_id,
+        amount=refund.money,
+    )
+    return refund
+
+
+def _settle_link(link: PaymentLink) -> None:
+    """The link's refunded amount and status, computed from its succeeded refunds (never added up step by step)."""
+    refunded = Refund.objects.filter(payment_link=link, status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))[
+        "total"
+    ]
+    link.amount_refunded = int(refunded or 0)
+    link.status = PaymentLinkStatus.after_payment(amount_paid=link.amount_paid, amount_refunded=link.amount_refunded)
+    link.save(update_fields=["amount_refunded", "status"])
+
+
+def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> None:
     new_status = STRIPE_REFUND_STATUS.get(info.status)
-    if new_status is None:
-        logger.warning("refund %s: unknown Stripe status %r", refund_id, info.status)
-        return refund
     refund.stripe_refund_id = info.id
-    if new_status == refund.status or not refund.status_enum.can_become(new_status):
+    if new_status is None:
+        logger.warning("refund %s: unknown Stripe status %r", refund.pk, info.status)
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
-        return refund
-    before = {"status": refund.status}
+        return
+    old_status = refund.status
+    if new_status == old_status or not refund.status_enum.can_become(new_status):
+        if new_status != old_status:
+            logger.warning("refund %s: Stripe says %s, ours is %s; left as it is", refund.pk, new_status, old_status)
+        refund.save(update_fields=["stripe_refund_id", "updated_at"])
+        return
     refund.status = new_status
     refund.stripe_unconfirmed_since = None
+    refund.save(update_fields=["status", "stripe_refund_id", "stripe_unconfirmed_since", "updated_at"])
+    _settle_link(link)
+    reversed_after_success = old_status == RefundStatus.SUCCEEDED
+    message: MessagePart
     if new_status == RefundStatus.SUCCEEDED:
         refund.succeeded_at = timezone.now()
-        link.amount_refunded += refund.amount
-        link.status = PaymentLinkStatus.after_payment(
-            amount_paid=link.amount_paid, amount_refunded=link.amount_refunded
+        # True when it succeeds: the refund that empties the payment is the full one.
+        refund.classification = (
+            RefundClassification.FULL if link.amount_refunded == link.amount_paid else RefundClassification.PARTIAL
         )
-        link.save(update_fields=["amount_refunded", "status"])
-        message: MessagePart = (HistoryMessage.REFUND_SUCCEEDED, {"status": choice("link_status", link.status)})
+        message = (HistoryMessage.REFUND_SUCCEEDED, {"status": choice("link_status", link.status)})
     elif new_status == RefundStatus.PENDING:
         message = (HistoryMessage.REFUND_PENDING, {})
     else:
+        reason = info.failure_reason or "no reason given"
         refund.failure_code = info.failure_reason or ""
-        refund.failure_message = (
-            f"Stripe reports the refund {info.status} ({info.failure_reason or 'no reason given'})."
-        )
-        message = (
-            HistoryMessage.REFUND_FAILED_AT_STRIPE,
-            {"status": info.status, "reason": info.failure_reason or "—"},
-        )
+        refund.failure_message = f"Stripe reports the refund {info.status} ({reason})."
+        if reversed_after_success:
+            message = (
+                HistoryMessage.REFUND_REVERSED,
+                {"status": info.status, "reason": reason, "link_status": choice("link_status", link.status)},
+            )
+        else:
+            message = (HistoryMessage.REFUND_FAILED_AT_STRIPE, {"status": info.status, "reason": reason})
     refund.save()
     _refund_history(link, refund, message)
     audit_record(
         action=AuditAction.REFUND_STRIPE_RESULT,
         target=refund,
         organization_id=refund.organization_id,
-        before=before,
+        before={"status": old_status},
         after={"status": refund.status, "stripe_refund_id": refund.stripe_refund_id},
     )
     if new_status == RefundStatus.SUCCEEDED:
         # In this transaction: the buyer's email is queued exactly when the success is recorded.
         refund_succeeded.send(sender=Refund, refund=refund, link=link)
+    elif reversed_after_success:
+        alert_raise(
+            organization_id=refund.organization_id,
+            kind=AlertKind.REFUND_FAILED_AFTER_SUCCESS,
+            subject=refund.stripe_refund_id,
+            invoice_id=link.invoice_id,
+            amount=refund.money,
+            detail=refund.failure_message,
+        )
+        refund_reversed.send(sender=Refund, refund=refund, link=link)
+
+
+@transaction.atomic(durable=True)
+def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> Refund:
+    """Record what Stripe says about one refund of ours (its answer to our request)."""
+    refund, link = _locked_refund(refund_id)
+    _apply_stripe_state(link, refund, info)
     return refund
+
+
+def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
+    link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
+    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
+    refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
+    return refund, link
 
 
 @transaction.atomic(durable=True)
 def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> Refund:
-    """Stripe refused the refund: nothing was refunded and the amount is refundable again."""
+    """Stripe clearly refused the refund: nothing was refunded and the amount is refundable again."""
     refund, link = _locked_refund(refund_id)
     if refund.status != RefundStatus.PROCESSING:
         return refund
@@ -142,7 +291,7 @@ def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> 
 
 @transaction.atomic(durable=True)
 def refund_mark_unconfirmed(*, refund_id: int, message: str) -> Refund:
-    """No answer from Stripe: the refund stays PROCESSING and its amount reserved until Stripe's answer is known."""
+    """No clear answer from Stripe: the refund stays PROCESSING and its amount reserved until recovery knows."""
     refund, link = _locked_refund(refund_id)
     if refund.status != RefundStatus.PROCESSING or refund.stripe_unconfirmed_since is not None:
         return refund

@@ -8,3 +8,5 @@ SUCCEEDED (arguments: refund, link); receivers write in that same transaction
 from django.dispatch import Signal
 
 refund_succeeded = Signal()
+# Sent inside the transaction that records a refund failed or canceled after it had SUCCEEDED (refund, link).
+refund_reversed = Signal()

@@ -1,0 +1,56 @@
+"""Alerts for operators and admins: one per (organization, kind, subject), acknowledged by a person."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import Organization
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.money import Money
+
+
+class AlertKind(models.TextChoices):
+    REFUND_FAILED_AFTER_SUCCESS = "refund_failed_after_success", _("A refund failed after it had succeeded")
+    REFUND_MADE_OUTSIDE = "refund_made_outside", _("A refund was made outside invoicedesk")
+    REFUND_AWAITING_STRIPE = "refund_awaiting_stripe", _("A refund has awaited Stripe's confirmation for over an hour")
+    PAYMENT_DIFFERS = "payment_differs", _("A payment differs from what was due")
+
+
+class Alert(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="alerts")
+    invoice = models.ForeignKey(BillingInvoice, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("alert"), max_length=40, choices=AlertKind.choices)
+    # What it is about, so the same thing is alerted once (e.g. the Stripe refund id).
+    subject = models.CharField(max_length=255)
+    amount = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    # Stripe's own words (a failure reason), shown as they are.
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "subject"], name="alert_once_per_subject"),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="alert_acknowledged_by_someone",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "acknowledged_at"], name="alert_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject}"
+
+    @property
+    def money(self) -> Money | None:
+        return Money(self.amount, self.currency) if self.amount is not None and self.currency else None

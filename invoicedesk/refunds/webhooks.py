@@ -1,0 +1,60 @@
+"""Handlers for the refund events refunds owns, registered in RefundsConfig.ready().
+
+Each handler takes from the event only *which payment* it is about, then fetches that payment's refunds from
+Stripe and makes ours agree (refunds_sync_payment): Stripe's own advice, since events arrive late, twice or out
+of order and carry a copy that may already be stale. So `refund.updated` to failed arriving before
+`refund.created`, or a repeat of either, ends in the same records.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler
+from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink
+from invoicedesk.payments.services import payment_record_intent
+
+from .outcomes import refunds_sync_payment
+
+logger = logging.getLogger(__name__)
+
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
+CHARGE_EVENTS = ("charge.refunded",)
+
+
+def _link_for(*, payment_intent_id: str | None, charge_id: str | None, account: str | None) -> PaymentLink | None:
+    links = PaymentLink.objects.all()
+    if payment_intent_id:
+        link = links.filter(stripe_payment_intent_id=payment_intent_id).first()
+    else:
+        link = links.filter(stripe_charge_id=charge_id).first() if charge_id else None
+    if link is not None and link.is_settled:
+        return link
+    if payment_intent_id:
+        # The refund's event came before the payment was recorded here: record the payment first.
+        intent = gateway.retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=account)
+        return payment_record_intent(intent=intent)
+    return link
+
+
+def on_refund_event(event: WebhookEvent) -> None:
+    obj = event.object
+    if event.type in CHARGE_EVENTS:
+        payment_intent_id, charge_id = obj.get("payment_intent"), obj.get("id")
+    else:
+        payment_intent_id, charge_id = obj.get("payment_intent"), obj.get("charge")
+    link = _link_for(
+        payment_intent_id=str(payment_intent_id) if payment_intent_id else None,
+        charge_id=str(charge_id) if charge_id else None,
+        account=event.account,
+    )
+    if link is None:
+        logger.info("Stripe event %s (%s) is about no payment of ours", event.id, event.type)
+        return
+    refunds_sync_payment(link_id=link.pk)
+
+
+def register() -> None:
+    for event_type in (*REFUND_EVENTS, *CHARGE_EVENTS):
+        register_webhook_handler(event_type, on_refund_event)
