@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,5 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        # Registers the system checks.
+        # Here, not at the top: models must be loaded first. Importing checks registers them.
         from . import checks  # noqa: F401
+        from .schedule import register_periodic_job
+        from .task_leases import tasks_reclaim
+
+        register_periodic_job("reclaim_tasks", every=timedelta(minutes=1), run=tasks_reclaim)

@@ -1,9 +1,11 @@
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
-from .delivery import notification_deliver
+from .delivery import notification_deliver, notifications_reclaim
 
 logger = logging.getLogger(__name__)
 
@@ -17,3 +19,12 @@ def deliver_notification(notification_id: int) -> None:
         deliver_notification.using(run_after=timezone.now() + result.retry_after).enqueue(notification_id)
     else:  # a backend without deferral (tests): the next run is up to the caller
         logger.info("task backend cannot defer; notification %s waits for the next run", notification_id)
+
+
+def resend_abandoned_notifications() -> list[int]:
+    """Periodic job: emails a dead worker left SENDING are sent again (same Message-ID) once their lease is over."""
+    lease = timedelta(seconds=settings.WORKER_TASK_TIMEOUT_SECONDS)
+    reclaimed = notifications_reclaim(lease=lease)
+    for notification_id in reclaimed:
+        deliver_notification.enqueue(notification_id)
+    return reclaimed

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,6 +9,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
+        from invoicedesk.core.schedule import register_periodic_job
+
         from . import webhooks
+        from .services import payment_links_expire_due
 
         webhooks.register()
+        register_periodic_job("expire_payment_links", every=timedelta(hours=1), run=payment_links_expire_due)

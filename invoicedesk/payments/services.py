@@ -182,6 +182,12 @@ def payment_link_expire(*, link_id: int) -> bool:
     return True
 
 
+def payment_links_expire_due() -> int:
+    """Unpaid links past their expiry → EXPIRED (hourly, in the worker). Returns how many."""
+    due = PaymentLink.objects.filter(status=PaymentLinkStatus.UNPAID, expires_at__lte=timezone.now())
+    return sum(payment_link_expire(link_id=pk) for pk in due.values_list("pk", flat=True).iterator())
+
+
 def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
     """The link's one PaymentIntent for exactly the amount due, created on first use and reused after.
 

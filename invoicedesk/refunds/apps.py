@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,13 +9,16 @@ class RefundsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
+        from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
 
         from . import webhooks
         from .models import RefundClassification, RefundStatus
+        from .recovery import refunds_recover
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
         register_choices("refund_status", RefundStatus)
         webhooks.register()
+        register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,11 @@ class StripeEventsConfig(AppConfig):
 
     name = "invoicedesk.stripe_events"
     label = "stripe_events"
+
+    def ready(self) -> None:
+        # Here, not at the top: models must be loaded first.
+        from invoicedesk.core.schedule import register_periodic_job
+
+        from .services import stripe_events_retry
+
+        register_periodic_job("retry_stripe_events", every=timedelta(minutes=1), run=stripe_events_retry)

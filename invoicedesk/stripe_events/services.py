@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from invoicedesk.core.webhooks import WebhookEvent
 
-from .models import StripeEvent
+from .models import StripeEvent, StripeEventStatus
 from .tasks import process_stripe_event
 
 
@@ -28,3 +31,19 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[StripeEvent, bool]:
     if created:
         transaction.on_commit(lambda: process_stripe_event.enqueue(stored.pk))
     return stored, created
+
+
+RETRY_AFTER = timedelta(minutes=1)
+
+
+def stripe_events_retry() -> list[int]:
+    """Periodic job: events not processed a minute after they arrived (their task failed or was lost) are queued
+    again. Processing is idempotent, so an event queued twice changes nothing twice."""
+    due = StripeEvent.objects.filter(
+        status__in=[StripeEventStatus.RECEIVED, StripeEventStatus.FAILED],
+        received_at__lte=timezone.now() - RETRY_AFTER,
+    ).values_list("pk", flat=True)
+    queued = list(due[:1000])
+    for event_pk in queued:
+        process_stripe_event.enqueue(event_pk)
+    return queued

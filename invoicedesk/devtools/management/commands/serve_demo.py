@@ -74,7 +74,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("Talking to Stripe itself (STRIPE_SECRET_KEY is set); no localstripe started.")
             processes = [
-                _spawn("db_worker", "--interval", "0.5", "--no-reload"),
+                _spawn("run_worker", "--interval", "0.5"),
                 _spawn("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"),
             ]
             _wait_for_http(f"{app_url}/accounts/login/")

@@ -1,0 +1,81 @@
+"""`manage.py run_worker`: django-tasks-db's worker, plus the periodic jobs the apps registered (core.schedule)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
+
+logger = logging.getLogger("invoicedesk.worker")
+
+
+def run_due_jobs(jobs: list[PeriodicJob], next_run: dict[str, float]) -> None:
+    now = time.monotonic()
+    for job in jobs:
+        if next_run[job.name] > now:
+            continue
+        next_run[job.name] = now + job.every.total_seconds()
+        try:
+            job.run()
+        except Exception:  # a job's trouble is logged and retried on its next turn; the worker goes on
+            logger.exception("periodic job %s failed", job.name)
+        finally:
+            close_old_connections()
+
+
+def _job_loop(stop: threading.Event) -> None:
+    jobs = periodic_jobs()
+    start = time.monotonic()
+    next_run = {job.name: start if job.at_start else start + job.every.total_seconds() for job in jobs}
+    try:
+        while not stop.is_set():
+            run_due_jobs(jobs, next_run)
+            stop.wait(1)
+    finally:
+        connections.close_all()
+
+
+class Command(BaseCommand):
+    help = (
+        "Run tasks (django.tasks) and the periodic jobs: refund recovery, lease reclaim, link expiry, reconciliation."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+        parser.add_argument("--batch", action="store_true", help="run the periodic jobs once, the queue dry, then exit")
+        parser.add_argument("--no-jobs", action="store_true", help="tasks only, no periodic jobs")
+        parser.add_argument("--worker-id", default="", help="unique per worker process (default: random)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = Worker(
+            queue_names=["default"],
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=not options["batch"],
+            max_tasks=None,
+            worker_id=options["worker_id"] or get_random_string(32),
+            excluded_queue_names=[],
+        )
+        if options["batch"]:
+            if not options["no_jobs"]:
+                jobs = periodic_jobs()
+                run_due_jobs(jobs, dict.fromkeys((job.name for job in jobs), 0.0))
+            worker.run()
+            return
+        stop = threading.Event()
+        if not options["no_jobs"]:
+            threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
+        worker.configure_signals()
+        try:
+            worker.run()
+        finally:
+            stop.set()
