@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -85,3 +86,91 @@ def stripe_http_client(http_client: stripe.HTTPClient) -> Iterator[None]:
     """Route the app's Stripe calls through `http_client`, in every thread (a worker thread too)."""
     with override_settings(STRIPE_HTTP_CLIENT=http_client):
         yield
+
+
+def stripe_error(status: int, code: str, message: str, error_type: str = "invalid_request_error") -> tuple[int, Any]:
+    """An error answer shaped as Stripe sends it."""
+    return status, {"error": {"type": error_type, "code": code, "message": message}}
+
+
+class StripeLike(stripe.RequestsClient):
+    """localstripe, plus the Stripe rules it lacks, at the SDK's http_client boundary.
+
+    - Idempotent replay: a POST repeated with the same Idempotency-Key gets the first answer again
+      (localstripe would act twice), as Stripe does for 24 h.
+    - Over-refund refusal: a refund beyond what is left of the charge is refused with Stripe's
+      `charge_already_refunded` / `amount_too_large` errors.
+    - Scripted faults for POST /v1/refunds, taken one per request from `refund_faults`:
+      "timeout" (nothing reaches Stripe), "timeout_after" (Stripe acts, the answer is lost),
+      or (status, body) answered instead of Stripe.
+    - `later[refund_id]`: fields that Stripe reports for that refund from now on (a refund that fails
+      after it succeeded), in every answer that carries it, lists included.
+    """
+
+    name = "stripe-like"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refund_faults: list[Any] = []
+        self.later: dict[str, dict[str, Any]] = {}
+        self.replayed: dict[str, tuple[Any, int, Any]] = {}
+        self.refund_posts = 0
+
+    def _rewrite(self, body: Any) -> Any:
+        if not self.later:
+            return body
+        data = json.loads(body)
+        for obj in data.get("data", []) if data.get("object") == "list" else [data]:
+            if isinstance(obj, dict) and obj.get("id") in self.later:
+                obj.update(self.later[obj["id"]])
+        return json.dumps(data)
+
+    def _left_on_charge(self, url: str, headers: Any, payment_intent: str) -> int:
+        base = url.split("/v1/")[0]
+        listing, _, _ = super().request("get", f"{base}/v1/refunds?payment_intent={payment_intent}", headers)
+        intent, _, _ = super().request("get", f"{base}/v1/payment_intents/{payment_intent}", headers)
+        refunded: int = sum(
+            int(r["amount"])
+            for r in json.loads(listing)["data"]
+            if {**r, **self.later.get(r["id"], {})}["status"] in ("succeeded", "pending")
+        )
+        total: int = json.loads(intent)["amount"]
+        return total - refunded
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any) -> Any:
+        key = (headers or {}).get("Idempotency-Key")
+        fault = None
+        if method == "post" and url.endswith("/v1/refunds"):
+            self.refund_posts += 1
+            fault = self.refund_faults.pop(0) if self.refund_faults else None
+        if method == "post" and key and key in self.replayed and fault is None:
+            body, status, response_headers = self.replayed[key]
+            return body, status, response_headers
+        if method == "post" and url.endswith("/v1/refunds"):
+            if fault == "timeout":
+                raise stripe.APIConnectionError("Request timed out (injected)", should_retry=False)  # type: ignore[no-untyped-call]
+            if isinstance(fault, tuple):
+                return json.dumps(fault[1]), fault[0], {}
+            params = dict(urllib.parse.parse_qsl(post_data or ""))
+            if "payment_intent" in params and "amount" in params:
+                left = self._left_on_charge(url, headers, params["payment_intent"])
+                if left <= 0:
+                    status, error = stripe_error(
+                        400, "charge_already_refunded", "This charge has already been refunded."
+                    )
+                    return json.dumps(error), status, {}
+                if int(params["amount"]) > left:
+                    status, error = stripe_error(
+                        400, "amount_too_large", "Refund amount is greater than unrefunded amount."
+                    )
+                    return json.dumps(error), status, {}
+            body, status, response_headers = super().request(method, url, headers, post_data, **kwargs)
+            if key and status < 500:
+                self.replayed[key] = (body, status, response_headers)
+            if fault == "timeout_after":
+                raise stripe.APIConnectionError("Request timed out (injected)", should_retry=False)  # type: ignore[no-untyped-call]
+            return self._rewrite(body), status, response_headers
+        body, status, response_headers = super().request(method, url, headers, post_data, **kwargs)
+        if method == "post" and key and status < 500:
+            self.replayed[key] = (body, status, response_headers)
+        return self._rewrite(body), status, response_headers

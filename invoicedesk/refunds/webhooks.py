@@ -31,11 +31,12 @@ def _link_for(*, payment_intent_id: str | None, charge_id: str | None, account: 
         link = links.filter(stripe_charge_id=charge_id).first() if charge_id else None
     if link is not None and link.is_settled:
         return link
-    if payment_intent_id:
-        # The refund's event came before the payment was recorded here: record the payment first.
-        intent = gateway.retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=account)
-        return payment_record_intent(intent=intent)
-    return link
+    payment_intent_id = payment_intent_id or (link.stripe_payment_intent_id if link is not None else None)
+    if not payment_intent_id:
+        return None
+    # The refund's event came before the payment was recorded here: record the payment first.
+    intent = gateway.retrieve_payment_intent(payment_intent_id=payment_intent_id, stripe_account=account)
+    return payment_record_intent(intent=intent)
 
 
 def on_refund_event(event: WebhookEvent) -> None:
