@@ -15,6 +15,7 @@ class RefundsConfig(AppConfig):
 
         from . import webhooks
         from .models import RefundClassification, RefundStatus
+        from .reconcile import reconcile_nightly
         from .recovery import refunds_recover
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
@@ -22,3 +23,4 @@ class RefundsConfig(AppConfig):
         register_choices("refund_status", RefundStatus)
         webhooks.register()
         register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)
+        register_periodic_job("reconcile_stripe", every=timedelta(days=1), run=reconcile_nightly, at_start=False)

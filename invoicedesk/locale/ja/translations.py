@@ -357,4 +357,29 @@ JA = {
     "Received": "受信",
     "Processed": "処理済み",
     "Ignored": "対象外",
+    # Stripe is the source of truth: outside refunds, reversals, alerts
+    "email the buyer about refunds made outside": "外部で行われた返金も購入者にメールする",
+    "A refund failed after it had succeeded": "成功した返金が後から失敗しました",
+    "A refund was made outside invoicedesk": "invoicedesk以外で返金が行われました",
+    "A refund has awaited Stripe's confirmation for over an hour": "返金が1時間以上Stripeの確認待ちです",
+    "A payment differs from what was due": "支払額が請求額と異なります",
+    "alert": "アラート",
+    "Your role cannot acknowledge alerts.": "あなたの権限ではアラートを確認済みにできません。",
+    "No such alert.": "該当するアラートはありません。",
+    "Refund correction": "返金の訂正",
+    "Sending": "送信中",
+    "Refund made outside invoicedesk (Stripe Dashboard or another system), found at Stripe.": (
+        "invoicedesk以外（Stripeダッシュボードや他のシステム）で行われた返金をStripeで確認しました。"
+    ),
+    "Stripe reports the refund %(status)s after it had succeeded (%(reason)s). The amount is refundable again; "
+    "Online Payment Link Status is now %(link_status)s.": (
+        "成功していた返金について、Stripeから%(status)sとの報告がありました（%(reason)s）。"
+        "この金額は再び返金可能です。オンライン決済リンクステータスは「%(link_status)s」になりました。"
+    ),
+    "Correction email delivered to %(email)s: the refund did not go through.": (
+        "%(email)s に訂正メールを送信しました：返金は完了していません。"
+    ),
+    "Refund email to %(email)s not sent: the refund failed before it went out.": (
+        "%(email)s への返金メールは送信していません：送信前に返金が失敗しました。"
+    ),
 }

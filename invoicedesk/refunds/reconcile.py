@@ -1,0 +1,190 @@
+"""Compare our payments and refunds with Stripe's, and optionally make ours agree (`manage.py reconcile_stripe`).
+
+Differences are fixed through the very services the webhooks use (payments.services.payment_record_intent,
+refunds.outcomes.refund_record_stripe_refund), which lock, write history and audit entries, and raise alerts.
+What cannot be fixed from here (an amount Stripe received that differs from the invoice, a refund of ours that
+Stripe does not have) is reported and raised as an alert for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from invoicedesk.alerts.models import AlertKind
+from invoicedesk.alerts.services import alert_raise
+from invoicedesk.core.money import Money
+from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+from invoicedesk.payments.services import payment_record_intent
+
+from .models import Refund, RefundStatus
+from .outcomes import STRIPE_REFUND_STATUS, refund_record_stripe_refund
+
+logger = logging.getLogger(__name__)
+
+# What the nightly run looks at: payments settled (or links changed) this recently.
+NIGHTLY_WINDOW = timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class Difference:
+    invoice_number: str
+    kind: str  # paid_at_stripe_only, amount_differs, currency_differs, refund_missing_here, refund_missing_at_stripe,
+    # refund_status_differs, refund_amount_differs, refunded_total_differs
+    reference: str
+    ours: str
+    stripe: str
+    fixable: bool
+
+
+def links_to_check(*, organization_id: int | None = None, since: datetime | None = None) -> QuerySet[PaymentLink]:
+    """Every link that took, or may have taken, money: settled ones, and unsettled ones with a PaymentIntent."""
+    links = PaymentLink.objects.select_related("invoice__organization").filter(
+        Q(status__in=PaymentLinkStatus.settled()) | ~Q(stripe_payment_intent_id="")
+    )
+    if organization_id is not None:
+        links = links.filter(invoice__organization_id=organization_id)
+    if since is not None:
+        links = links.filter(Q(paid_at__gte=since) | Q(paid_at__isnull=True, created_at__gte=since))
+    return links.order_by("pk")
+
+
+def compare_link(link: PaymentLink) -> list[Difference]:
+    """Our records of one link against Stripe's, as they are now."""
+    number = link.invoice.number
+    account = link.invoice.organization.stripe_account_id or None
+    if not link.stripe_payment_intent_id:
+        return []
+    intent = gateway.retrieve_payment_intent(payment_intent_id=link.stripe_payment_intent_id, stripe_account=account)
+    differences: list[Difference] = []
+    if intent.succeeded and not link.is_settled:
+        differences.append(
+            Difference(number, "paid_at_stripe_only", intent.id, link.status, f"{intent.amount_received}", True)
+        )
+        return differences
+    if not link.is_settled:
+        return differences
+    if intent.currency != link.invoice.currency:
+        differences.append(
+            Difference(number, "currency_differs", intent.id, link.invoice.currency, intent.currency, False)
+        )
+    if intent.amount_received != link.amount_paid:
+        differences.append(
+            Difference(number, "amount_differs", intent.id, str(link.amount_paid), str(intent.amount_received), False)
+        )
+    at_stripe = gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account)
+    ours = list(Refund.objects.filter(payment_link=link))
+    by_stripe_id = {refund.stripe_refund_id: refund for refund in ours if refund.stripe_refund_id}
+    by_our_id = {str(refund.pk): refund for refund in ours}
+    matched: set[int] = set()
+    for info in at_stripe:
+        refund = by_stripe_id.get(info.id) or by_our_id.get(info.metadata.get("refund_id", ""))
+        if refund is None:
+            differences.append(
+                Difference(number, "refund_missing_here", info.id, "—", f"{info.amount} {info.status}", True)
+            )
+            continue
+        matched.add(refund.pk)
+        stripe_status = STRIPE_REFUND_STATUS.get(info.status)
+        if stripe_status is not None and stripe_status != refund.status:
+            differences.append(Difference(number, "refund_status_differs", info.id, refund.status, stripe_status, True))
+        if info.amount != refund.amount:
+            differences.append(
+                Difference(number, "refund_amount_differs", info.id, str(refund.amount), str(info.amount), False)
+            )
+    for refund in ours:
+        if refund.pk in matched:
+            continue
+        if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.PENDING) or refund.stripe_refund_id:
+            differences.append(
+                Difference(
+                    number,
+                    "refund_missing_at_stripe",
+                    refund.stripe_refund_id or f"refund {refund.pk}",
+                    f"{refund.amount} {refund.status}",
+                    "—",
+                    False,
+                )
+            )
+    refunded_at_stripe = sum(info.amount for info in at_stripe if info.status == "succeeded")
+    if refunded_at_stripe != link.amount_refunded and not any(d.fixable for d in differences):
+        differences.append(
+            Difference(
+                number, "refunded_total_differs", intent.id, str(link.amount_refunded), str(refunded_at_stripe), False
+            )
+        )
+    return differences
+
+
+def fix_link(link: PaymentLink) -> None:
+    """Apply Stripe's word to one link through the services the webhooks use."""
+    account = link.invoice.organization.stripe_account_id or None
+    intent = gateway.retrieve_payment_intent(payment_intent_id=link.stripe_payment_intent_id, stripe_account=account)
+    if intent.succeeded and not link.is_settled:
+        payment_record_intent(intent=intent)
+    link.refresh_from_db()
+    if not link.is_settled:
+        return
+    for info in gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account):
+        refund_record_stripe_refund(info=info, link_id=link.pk)
+
+
+def _alert_unfixable(link: PaymentLink, differences: Iterable[Difference]) -> None:
+    for difference in differences:
+        if difference.fixable or difference.kind not in ("amount_differs", "currency_differs"):
+            continue
+        with transaction.atomic():
+            alert_raise(
+                organization_id=link.invoice.organization_id,
+                kind=AlertKind.PAYMENT_DIFFERS,
+                subject=f"{difference.reference}:{difference.kind}",
+                invoice_id=link.invoice_id,
+                amount=Money(link.amount_paid, link.invoice.currency) if link.amount_paid else None,
+                detail=f"{difference.kind}: ours {difference.ours}, Stripe {difference.stripe}",
+            )
+
+
+def reconcile(
+    *,
+    fix: bool,
+    organization_id: int | None = None,
+    since: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Difference]:
+    """Differences that remain (after fixing, with `fix`). A link Stripe cannot be asked about is reported too."""
+    links = links_to_check(organization_id=organization_id, since=since)
+    total = links.count()
+    remaining: list[Difference] = []
+    for done, link in enumerate(links.iterator(chunk_size=500), start=1):
+        try:
+            differences = compare_link(link)
+            if fix and any(d.fixable for d in differences):
+                fix_link(link)
+                link.refresh_from_db()
+                differences = compare_link(link)
+            _alert_unfixable(link, differences)
+        except gateway.StripeGatewayError as error:
+            differences = [
+                Difference(
+                    link.invoice.number, "stripe_unreachable", link.stripe_payment_intent_id, "", error.message, False
+                )
+            ]
+        remaining.extend(differences)
+        if progress is not None:
+            progress(done, total)
+    return remaining
+
+
+def reconcile_nightly() -> int:
+    """Periodic job: fix what recent payments differ in from Stripe. Returns how many differences remain."""
+    remaining = reconcile(fix=True, since=timezone.now() - NIGHTLY_WINDOW)
+    for difference in remaining:
+        logger.warning("reconcile_stripe: %s", difference)
+    return len(remaining)

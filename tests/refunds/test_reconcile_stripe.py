@@ -1,0 +1,108 @@
+"""`manage.py reconcile_stripe` on records that differ from localstripe's, before and after --fix."""
+
+import io
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from invoicedesk.accounts.models import Membership
+from invoicedesk.alerts.models import Alert
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.devtools.test_cards import pay_with_test_card
+from invoicedesk.payments import services as payment_services
+from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+from invoicedesk.refunds.models import Refund, RefundClassification, RefundSource, RefundStatus
+from invoicedesk.refunds.services import RefundInput, refund_request
+from tests import factories
+from tests.stripe_support import StripeLike, stripe_http_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("reconcile_stripe", *args, stdout=out, stderr=io.StringIO())
+    except SystemExit as exit_:
+        return int(exit_.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_reconcile_reports_differences_fixes_what_stripe_settles_and_exits_1_while_any_remain(
+    make_paid_invoice: Callable[..., BillingInvoice], operator_membership: Membership, org: Any
+) -> None:
+    fake = StripeLike()
+    with stripe_http_client(fake):
+        # A: paid at Stripe, never recorded here (its webhook was lost).
+        unrecorded = factories.invoice(org, number="INV-A", amount=50_000)
+        intent = payment_services.payment_intent_for_link(link=unrecorded.payment_link)
+        pay_with_test_card(payment_intent_id=intent.id)
+        # B: a Dashboard refund we never heard of, and a refund we think succeeded that Stripe never had.
+        b = make_paid_invoice(number="INV-B", amount=40_000)
+        b_link = PaymentLink.objects.get(invoice=b)
+        gateway.stripe_client().v1.refunds.create(params={"charge": b_link.stripe_charge_id, "amount": 4_000})
+        Refund.objects.create(
+            organization=org,
+            payment_link=b_link,
+            amount=1_000,
+            currency="JPY",
+            classification=RefundClassification.PARTIAL,
+            status=RefundStatus.SUCCEEDED,
+            stripe_refund_id="re_ghost",
+        )
+        # C: a refund that failed at Stripe after we recorded its success.
+        c = make_paid_invoice(number="INV-C", amount=30_000)
+        refund = refund_request(
+            actor=operator_membership,
+            request=RefundInput(
+                invoice_id=c.pk,
+                amount=30_000,
+                classification=RefundClassification.FULL,
+                idempotency_key=uuid.uuid4(),
+            ),
+        )
+        refund.refresh_from_db()
+        fake.later[refund.stripe_refund_id] = {"status": "failed", "failure_reason": "expired_or_canceled_card"}
+
+        status, report = run()
+        assert status == 1
+        for expected in (
+            r"INV-A +paid_at_stripe_only .* True",
+            r"INV-B +refund_missing_here .* 4000 succeeded +True",
+            r"INV-B +refund_missing_at_stripe +re_ghost .* False",
+            r"INV-C +refund_status_differs .* SUCCEEDED +FAILED +True",
+        ):
+            assert re.search(expected, report), report
+        assert (
+            PaymentLink.objects.get(invoice=unrecorded).status == PaymentLinkStatus.UNPAID
+        )  # a report changes nothing
+
+        status, report = run("--fix")
+        assert status == 1 and "re_ghost" in report  # not Stripe's to settle: it stays, for a person
+        assert "INV-A" not in report and "INV-C" not in report
+        assert PaymentLink.objects.get(invoice=unrecorded).status == PaymentLinkStatus.PAID
+        outside = Refund.objects.get(payment_link=b_link, source=RefundSource.STRIPE_DASHBOARD)
+        assert outside.amount == 4_000 and outside.status == RefundStatus.SUCCEEDED
+        refund.refresh_from_db()
+        assert refund.status == RefundStatus.FAILED
+        assert PaymentLink.objects.get(invoice=c).status == PaymentLinkStatus.PAID
+        assert Alert.objects.filter(organization=org).count() >= 2
+
+        Refund.objects.filter(stripe_refund_id="re_ghost").delete()
+        PaymentLink.objects.filter(pk=b_link.pk).update(amount_refunded=4_000)
+        status, report = run("--organization", str(org.pk), "--since", "2020-01-01")
+        assert (status, report.strip()) == (0, "No differences: our records agree with Stripe.")
+
+
+def test_bad_arguments_are_refused_with_a_message() -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("reconcile_stripe", "--since", "yesterday")
+    with pytest.raises(CommandError, match="No organization"):
+        call_command("reconcile_stripe", "--organization", "Nobody K.K.")
