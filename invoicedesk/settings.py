@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "invoicedesk.accounts.context_processors.tenancy",
+                "invoicedesk.alerts.context_processors.alerts",
             ],
         },
     },

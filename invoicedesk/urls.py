@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:invoice_list", permanent=False)),
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("billing/", include("invoicedesk.backoffice.urls")),
+    path("alerts/", include("invoicedesk.alerts.urls")),
     path("", include("invoicedesk.payments.urls")),
     path("", include("invoicedesk.refunds.urls")),
     path("", include("invoicedesk.stripe_events.urls")),

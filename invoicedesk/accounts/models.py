@@ -120,6 +120,11 @@ class Role(models.TextChoices):
         return self in (Role.OPERATOR, Role.ADMIN)
 
     @property
+    def can_see_alerts(self) -> bool:
+        """Operators and admins look after what Stripe did differently."""
+        return self in (Role.OPERATOR, Role.ADMIN)
+
+    @property
     def can_approve_refund(self) -> bool:
         return self in (Role.APPROVER, Role.ADMIN)
 

@@ -39,7 +39,7 @@ def alert_raise(
 
 @transaction.atomic(durable=True)
 def alert_acknowledge(*, actor: Membership, alert_id: int, ip_address: str | None = None) -> Alert:
-    if not actor.role_enum.can_request_refund:
+    if not actor.role_enum.can_see_alerts:
         raise Forbidden(_("Your role cannot acknowledge alerts."))
     alert = (
         Alert.objects.select_for_update(of=("self",), no_key=True)

@@ -1,6 +1,7 @@
 """Money: an integer count of a currency's minor unit plus its ISO 4217 code.
 
-Never a float. Parsing accepts what operators type (full-width digits, thousands
+Never a float. Minor units are Stripe's (core.currencies), so an amount means the
+same here and at Stripe. Parsing accepts what operators type (full-width digits, thousands
 separators, currency signs) and refuses anything ambiguous with a message that
 names the problem.
 """
@@ -13,9 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import total_ordering
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
+
+from .currencies import minor_unit_digits
 
 # Signs and words an operator may type around a number; NFKC has already turned
 # full-width forms (￥, ＄, ２２) into their ASCII or standard equivalents.
@@ -30,10 +33,6 @@ class MoneyError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def minor_unit_digits(currency: str) -> int:
-    return int(get_currency_precision(currency))
 
 
 def _locale_for(language: str | None) -> str:

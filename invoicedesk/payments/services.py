@@ -16,6 +16,7 @@ from invoicedesk.accounts.selectors import addon_contract_valid_at
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 
@@ -65,6 +66,24 @@ def _cancel_intent_later(payment_intent_id: str, stripe_account: str) -> None:
     transaction.on_commit(cancel)
 
 
+def _stripe_cannot_charge(due: Money) -> str | None:
+    """Why Stripe cannot take this amount in one card payment, in words for staff; None when it can."""
+    minimum = STRIPE_MINIMUM_CHARGE.get(due.currency)
+    if minimum is not None and due.amount < minimum:
+        return _("Stripe cannot charge less than %(minimum)s by card; this invoice is %(amount)s.") % {
+            "minimum": Money(minimum, due.currency).format(),
+            "amount": due.format(),
+        }
+    if due.amount > STRIPE_MAXIMUM_CHARGE:
+        return _("Stripe cannot charge more than %(maximum)s in one card payment; this invoice is %(amount)s.") % {
+            "maximum": Money(STRIPE_MAXIMUM_CHARGE, due.currency).format(),
+            "amount": due.format(),
+        }
+    if due.currency in STRIPE_THREE_DECIMAL and due.amount % 10:
+        return _("Stripe charges %(currency)s only in amounts whose last decimal is 0.") % {"currency": due.currency}
+    return None
+
+
 @transaction.atomic(durable=True)
 def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
     """Issue the invoice's online payment link, or re-issue it (new address, new expiry) before payment."""
@@ -77,6 +96,9 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
             % {"method": invoice.get_payment_method_display()},
             code="out_of_scope",
         )
+    problem = _stripe_cannot_charge(invoice.billing_amount)
+    if problem is not None:
+        raise ServiceError(problem, code="amount_stripe_cannot_charge")
     now = timezone.now()
     if addon_contract_valid_at(organization=invoice.organization, moment=now) is None:
         raise ServiceError(
@@ -167,6 +189,9 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
         return _("This invoice is not payable online.")
     if addon_contract_valid_at(organization=link.invoice.organization, moment=now) is None:
         return _("Online card payment is not available for this invoice. Please contact the seller.")
+    if _stripe_cannot_charge(link.invoice.billing_amount) is not None:
+        # Issued before the limits were checked: say so instead of "try again later" for ever.
+        return _("This amount cannot be paid by card. Please contact the seller for another way to pay.")
     return None
 
 

@@ -382,4 +382,32 @@ JA = {
     "Refund email to %(email)s not sent: the refund failed before it went out.": (
         "%(email)s への返金メールは送信していません：送信前に返金が失敗しました。"
     ),
+    "Alerts": "アラート",
+    "What Stripe did differently from our records, and what waits on Stripe too long. Acknowledge an alert once "
+    "you have looked after it.": (
+        "Stripeの記録と当社の記録の違いや、Stripeの応答待ちが長すぎるものです。対応が済んだら確認済みにしてください。"
+    ),
+    "Not acknowledged": "未確認",
+    "All": "すべて表示",
+    "Alert": "アラート",
+    "Detail": "詳細",
+    "Acknowledged by %(who)s, %(when)s": "%(who)sが確認済み（%(when)s）",
+    "Acknowledge": "確認済みにする",
+    "No alerts yet.": "アラートはまだありません。",
+    "No open alerts.": "未確認のアラートはありません。",
+    "Your role cannot see alerts.": "あなたの権限ではアラートを表示できません。",
+    "Alert acknowledged.": "アラートを確認済みにしました。",
+    "Stripe cannot charge less than %(minimum)s by card; this invoice is %(amount)s.": (
+        "Stripeでは%(minimum)s未満のカード決済はできません。この請求書は%(amount)sです。"
+    ),
+    "Stripe cannot charge more than %(maximum)s in one card payment; this invoice is %(amount)s.": (
+        "Stripeでは1回のカード決済で%(maximum)sを超える金額は決済できません。この請求書は%(amount)sです。"
+    ),
+    "Stripe charges %(currency)s only in amounts whose last decimal is 0.": (
+        "Stripeでは%(currency)sは最後の桁が0の金額でのみ決済できます。"
+    ),
+    "This amount cannot be paid by card. Please contact the seller for another way to pay.": (
+        "この金額はカードでお支払いいただけません。別のお支払い方法について販売者にお問い合わせください。"
+    ),
+    "%(n)s open alert": ("未確認のアラート %(n)s件",),
 }

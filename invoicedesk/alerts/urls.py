@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("", views.alert_list, name="alert_list"),
+    path("<int:alert_id>/acknowledge/", views.alert_ack, name="alert_ack"),
+]
