@@ -11,6 +11,7 @@ from invoicedesk.core.errors import Forbidden, NotFound
 from invoicedesk.core.money import Money
 
 from .models import Alert, AlertKind
+from .signals import alert_raised
 
 
 def alert_raise(
@@ -23,7 +24,7 @@ def alert_raise(
     detail: str = "",
 ) -> Alert:
     """Raise an alert once per (organization, kind, subject); call it inside the transaction that found it."""
-    alert, _created = Alert.objects.get_or_create(
+    alert, created = Alert.objects.get_or_create(
         organization_id=organization_id,
         kind=kind,
         subject=subject,
@@ -34,6 +35,8 @@ def alert_raise(
             "detail": detail,
         },
     )
+    if created:
+        alert_raised.send(sender=Alert, alert=alert)
     return alert
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
@@ -33,19 +34,35 @@ class DeliveryResult:
     retry_after: timedelta | None = None
 
 
+def _template_context(notification: Notification) -> dict[str, Any]:
+    """The stored facts, formatted for the recipient's language (call inside translation.override)."""
+    facts: dict[str, Any] = dict(notification.context)
+    language = notification.language
+    if notification.kind == NotificationKind.ALERT:
+        amount = facts.get("amount")
+        return {
+            **facts,
+            "amount": Money(amount, facts["currency"]).format(language) if amount is not None else "",
+            "kind_label": AlertKind(facts["kind"]).label
+            if facts.get("kind") in AlertKind.values
+            else facts.get("kind"),
+        }
+    currency = facts["currency"]
+    refunded_at = timezone.localtime(datetime.fromisoformat(facts["refunded_at"]))
+    return {
+        **facts,
+        "refund_amount": Money(facts["refund_amount"], currency).format(language),
+        "net_paid_after": Money(facts["net_paid_after"], currency).format(language),
+        "paid_amount": Money(facts["paid_amount"], currency).format(language),
+        "refunded_on": refunded_at.strftime("%Y年%m月%d日" if language == "ja" else "%B %-d, %Y"),
+        "is_full": facts["classification"] == "FULL",
+    }
+
+
 def _render(notification: Notification) -> EmailMultiAlternatives:
     facts: dict[str, Any] = dict(notification.context)
-    currency = facts["currency"]
     with translation.override(notification.language):
-        refunded_at = timezone.localtime(datetime.fromisoformat(facts["refunded_at"]))
-        context = {
-            **facts,
-            "refund_amount": Money(facts["refund_amount"], currency).format(notification.language),
-            "net_paid_after": Money(facts["net_paid_after"], currency).format(notification.language),
-            "paid_amount": Money(facts["paid_amount"], currency).format(notification.language),
-            "refunded_on": refunded_at.strftime("%Y年%m月%d日" if notification.language == "ja" else "%B %-d, %Y"),
-            "is_full": facts["classification"] == "FULL",
-        }
+        context = _template_context(notification)
         name = f"notifications/{notification.kind}"
         subject = render_to_string(f"{name}_subject.{notification.language}.txt", context)
         text = render_to_string(f"{name}.{notification.language}.txt", context)
@@ -64,6 +81,8 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
 
 def _history(notification: Notification, status: str, message: MessagePart) -> None:
     refund = notification.refund
+    if refund is None:  # an admin's alert email is not part of a payment's history
+        return
     history_record(
         link=refund.payment_link,
         kind=TransactionKind.NOTIFICATION,
@@ -85,7 +104,7 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice")
+            .select_related("refund__payment_link__invoice", "alert")
             .get(pk=notification_id)
         )
         if notification.status in NotificationStatus.done():
@@ -110,7 +129,7 @@ def _record_sent(notification_id: int) -> DeliveryResult:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice")
+            .select_related("refund__payment_link__invoice", "alert")
             .get(pk=notification_id)
         )
         notification.status = NotificationStatus.SENT
@@ -131,7 +150,7 @@ def _record_failure(notification_id: int, error: Exception) -> DeliveryResult:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice")
+            .select_related("refund__payment_link__invoice", "alert")
             .get(pk=notification_id)
         )
         notification.last_error = f"{type(error).__name__}: {error}"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.alerts.models import Alert
 from invoicedesk.refunds.models import Refund
 
 
@@ -15,6 +16,8 @@ class NotificationKind(models.TextChoices):
     REFUND_SUCCEEDED = "refund_succeeded", _("Refund notice")
     # The buyer was told of a refund that then failed: say it did not go through.
     REFUND_CORRECTION = "refund_correction", _("Refund correction")
+    # To the organization's admins: an alert was raised.
+    ALERT = "alert", _("Alert to admins")
 
 
 class NotificationStatus(models.TextChoices):
@@ -35,7 +38,8 @@ class NotificationStatus(models.TextChoices):
 class Notification(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="notifications")
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications")
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     to_email = models.EmailField()
     language = models.CharField(max_length=2)
     status = models.CharField(max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
@@ -52,6 +56,13 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "refund"], name="notification_once_per_kind_and_refund"),
+            models.UniqueConstraint(fields=["alert", "to_email"], name="notification_once_per_alert_and_admin"),
+            # A buyer's email is about a refund; an admin's is about an alert.
+            models.CheckConstraint(
+                condition=(Q(kind="alert") & Q(alert__isnull=False) & Q(refund__isnull=True))
+                | (~Q(kind="alert") & Q(refund__isnull=False) & Q(alert__isnull=True)),
+                name="notification_about_refund_or_alert",
+            ),
             models.CheckConstraint(
                 condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
                 name="notification_sent_has_time",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from invoicedesk.accounts.models import Membership, Role
+from invoicedesk.alerts.models import Alert
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundSource
@@ -85,6 +90,42 @@ def notification_correct_reversed_refund(*, refund: Refund, link: PaymentLink) -
     if notice.status in (NotificationStatus.SENT, NotificationStatus.SENDING):
         return _queue(kind=NotificationKind.REFUND_CORRECTION, refund=refund, link=link)
     return None
+
+
+def notification_queue_alert(*, alert: Alert) -> list[Notification]:
+    """Email the organization's admins about a new alert: one outbox row per (alert, admin)."""
+    admins = Membership.objects.filter(organization_id=alert.organization_id, role=Role.ADMIN).select_related("user")
+    invoice_number = alert.invoice.number if alert.invoice_id is not None and alert.invoice else ""
+    queued = []
+    for admin in admins:
+        notification, created = Notification.objects.get_or_create(
+            kind=NotificationKind.ALERT,
+            alert=alert,
+            to_email=admin.user.email,
+            defaults={
+                "organization_id": alert.organization_id,
+                "language": admin.user.language or "ja",
+                "context": {
+                    "kind": alert.kind,
+                    "organization_name": admin.organization.name,
+                    "invoice_number": invoice_number,
+                    "amount": alert.amount,
+                    "currency": alert.currency or admin.organization.currency,
+                    "subject": alert.subject,
+                    "detail": alert.detail,
+                    "alerts_url": f"{settings.PUBLIC_BASE_URL}{reverse('alerts:alert_list')}",
+                },
+            },
+        )
+        if created:
+            transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
+            queued.append(notification)
+    return queued
+
+
+def on_alert_raised(sender: type[Alert], *, alert: Alert, **kwargs: Any) -> None:
+    """Receiver of alerts.signals.alert_raised (connected in NotificationsConfig.ready())."""
+    notification_queue_alert(alert=alert)
 
 
 def on_refund_succeeded(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:

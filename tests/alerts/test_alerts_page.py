@@ -10,6 +10,7 @@ from invoicedesk.accounts.models import Organization, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction, AuditEntry
+from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.money import Money
 from tests import factories
 
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def raise_one(org: Organization, subject: str = "re_123") -> Alert:
-    invoice = factories.invoice(org, number=f"INV-{subject}")
+    invoice = BillingInvoice.objects.filter(organization=org, number=f"INV-{subject}").first()
+    invoice = invoice or factories.invoice(org, number=f"INV-{subject}")
     return alert_raise(
         organization_id=org.pk,
         kind=AlertKind.REFUND_FAILED_AFTER_SUCCESS,
@@ -66,3 +68,20 @@ def test_viewers_neither_see_nor_acknowledge_alerts(org: Organization, login: Ca
     assert 'data-testid="alerts-menu"' not in viewer.get("/billing/").content.decode()
     assert viewer.get("/alerts/").status_code == 403
     assert viewer.post(f"/alerts/{alert.pk}/acknowledge/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admins_are_emailed_once_per_alert_in_their_language(org: Organization) -> None:
+    from django.core import mail
+
+    factories.member(org, Role.ADMIN, email="admin-en@example.test", language="en")
+    factories.member(org, Role.ADMIN, email="admin-ja@example.test", language="ja")
+    factories.member(org, Role.OPERATOR, email="operator-x@example.test")
+    alert = raise_one(org)
+    raise_one(org)  # the same alert again: no second email
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert sorted(by_recipient) == ["admin-en@example.test", "admin-ja@example.test"]
+    assert "A refund failed after it had succeeded" in by_recipient["admin-en@example.test"].subject
+    assert "成功した返金が後から失敗しました" in by_recipient["admin-ja@example.test"].subject
+    body = by_recipient["admin-en@example.test"].body
+    assert alert.subject in body and "¥22,000" in body and "/alerts/" in body
