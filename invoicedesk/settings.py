@@ -230,6 +230,9 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 # Email. With SMTP_HOST set, mail goes to that server; otherwise (development)
 # every message is written as a file under var/mail/.
 SMTP_HOST = os.environ.get("SMTP_HOST", "")
+# Per socket operation; a whole send (connect, greeting, TLS, auth, DATA) takes a few of them, which must fit
+# in WORKER_TASK_TIMEOUT_SECONDS, or another worker takes the email for abandoned and sends it again.
+SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "20"))
 if PRODUCTION and not SMTP_HOST:
     raise ImproperlyConfigured("SMTP_HOST must be set in production")
 if SMTP_HOST:
@@ -242,7 +245,7 @@ if SMTP_HOST:
                 "username": os.environ.get("SMTP_USERNAME", ""),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
                 "use_tls": os.environ.get("SMTP_USE_TLS", "true").lower() in {"1", "true", "yes"},
-                "timeout": 20,
+                "timeout": SMTP_TIMEOUT_SECONDS,
             },
         }
     }

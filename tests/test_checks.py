@@ -4,7 +4,11 @@ from typing import Any
 
 from django.core.checks import registry
 
-from invoicedesk.core.checks import stripe_calls_fit_in_a_worker_task
+from invoicedesk.core.checks import (
+    smtp_sends_fit_in_a_worker_task,
+    stripe_calls_fit_in_a_worker_task,
+    stripe_worst_case_seconds,
+)
 
 
 def _errors() -> list[str]:
@@ -28,4 +32,19 @@ def test_timeouts_longer_than_a_worker_task_refuse_to_start(settings: Any) -> No
     settings.WORKER_TASK_TIMEOUT_SECONDS = 300
     assert "invoicedesk.E001" in _errors()
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
-    assert "invoicedesk.E001" not in _errors()  # 100 s × 2 + 2 s < 300 s
+    assert "invoicedesk.E001" not in _errors()  # 100 s × 2 + 0.5 s < 300 s
+
+
+def test_the_sdks_longer_pauses_are_counted(settings: Any) -> None:
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    settings.STRIPE_MAX_NETWORK_RETRIES = 6  # pauses 0.5 + 1 + 2 + 4 + 5 + 5 s
+    assert stripe_worst_case_seconds() == 7 + 17.5
+
+
+def test_an_smtp_timeout_longer_than_a_worker_task_refuses_to_start(settings: Any) -> None:
+    settings.SMTP_HOST = "smtp.example.test"
+    settings.SMTP_TIMEOUT_SECONDS = 60
+    settings.WORKER_TASK_TIMEOUT_SECONDS = 300
+    assert [m.id for m in smtp_sends_fit_in_a_worker_task(None)] == ["invoicedesk.E002"]
+    settings.SMTP_TIMEOUT_SECONDS = 20
+    assert smtp_sends_fit_in_a_worker_task(None) == []

@@ -7,17 +7,25 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-# The stripe SDK sleeps at most this long between two attempts.
-STRIPE_MAX_RETRY_DELAY_SECONDS = 2
+# The stripe SDK pauses before retry n for min(0.5 s × 2^(n-1), 5 s) (stripe.HTTPClient INITIAL_DELAY, MAX_DELAY).
+STRIPE_FIRST_RETRY_DELAY_SECONDS = 0.5
+STRIPE_MAX_RETRY_DELAY_SECONDS = 5.0
+# One SMTP send takes several socket operations (connect, greeting, STARTTLS, auth, envelope, DATA).
+SMTP_OPERATIONS_PER_SEND = 6
 
 
 def stripe_worst_case_seconds() -> float:
     """The longest one Stripe call can take: every attempt timing out, with the SDK's pauses between them."""
-    attempts = settings.STRIPE_MAX_NETWORK_RETRIES + 1
-    return float(
-        settings.STRIPE_TIMEOUT_SECONDS * attempts
-        + STRIPE_MAX_RETRY_DELAY_SECONDS * settings.STRIPE_MAX_NETWORK_RETRIES
+    retries = settings.STRIPE_MAX_NETWORK_RETRIES
+    pauses = sum(
+        min(STRIPE_FIRST_RETRY_DELAY_SECONDS * 2 ** (retry - 1), STRIPE_MAX_RETRY_DELAY_SECONDS)
+        for retry in range(1, retries + 1)
     )
+    return float(settings.STRIPE_TIMEOUT_SECONDS * (retries + 1) + pauses)
+
+
+def smtp_worst_case_seconds() -> float:
+    return float(settings.SMTP_TIMEOUT_SECONDS * SMTP_OPERATIONS_PER_SEND)
 
 
 @register()
@@ -33,5 +41,21 @@ def stripe_calls_fit_in_a_worker_task(app_configs: Any, **kwargs: Any) -> list[C
             "would be taken for dead.",
             hint="Lower STRIPE_TIMEOUT_SECONDS or STRIPE_MAX_NETWORK_RETRIES, or raise WORKER_TASK_TIMEOUT_SECONDS.",
             id="invoicedesk.E001",
+        )
+    ]
+
+
+@register()
+def smtp_sends_fit_in_a_worker_task(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    worst = smtp_worst_case_seconds()
+    if not settings.SMTP_HOST or worst < settings.WORKER_TASK_TIMEOUT_SECONDS:
+        return []
+    return [
+        Error(
+            f"An email can take {worst:g} s to send (SMTP_TIMEOUT_SECONDS={settings.SMTP_TIMEOUT_SECONDS:g} × "
+            f"{SMTP_OPERATIONS_PER_SEND} steps), not less than WORKER_TASK_TIMEOUT_SECONDS="
+            f"{settings.WORKER_TASK_TIMEOUT_SECONDS}: another worker would send a slow email again.",
+            hint="Lower SMTP_TIMEOUT_SECONDS or raise WORKER_TASK_TIMEOUT_SECONDS.",
+            id="invoicedesk.E002",
         )
     ]

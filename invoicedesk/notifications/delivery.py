@@ -118,20 +118,24 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         notification.status = NotificationStatus.SENDING
         notification.sending_since = timezone.now()
         notification.save(update_fields=["message_id", "attempts", "status", "sending_since"])
+        attempt = notification.attempts
     try:
         _render(notification).send()
     except (smtplib.SMTPException, OSError) as error:
-        return _record_failure(notification_id, error)
+        return _record_failure(notification_id, attempt, error)
     return _record_sent(notification_id)
 
 
 def _record_sent(notification_id: int) -> DeliveryResult:
+    """The SMTP server took the message: SENT, whichever attempt this was (a late success still stops resends)."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
             .select_related("refund__payment_link__invoice", "alert")
             .get(pk=notification_id)
         )
+        if notification.status in NotificationStatus.done():
+            return DeliveryResult(notification)
         notification.status = NotificationStatus.SENT
         notification.sent_at = timezone.now()
         notification.sending_since = None
@@ -146,13 +150,20 @@ def _record_sent(notification_id: int) -> DeliveryResult:
         return DeliveryResult(notification)
 
 
-def _record_failure(notification_id: int, error: Exception) -> DeliveryResult:
+def _record_failure(notification_id: int, attempt: int, error: Exception) -> DeliveryResult:
+    """The SMTP server refused or did not answer. Only the attempt that still holds the row may record it: a slow
+    attempt that failed after the row was reclaimed and sent again must not undo that."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",), no_key=True)
             .select_related("refund__payment_link__invoice", "alert")
             .get(pk=notification_id)
         )
+        if notification.status != NotificationStatus.SENDING or notification.attempts != attempt:
+            logger.warning(
+                "email %s attempt %d failed after another attempt took over: %s", notification_id, attempt, error
+            )
+            return DeliveryResult(notification)
         notification.last_error = f"{type(error).__name__}: {error}"
         notification.sending_since = None
         retry_after = None

@@ -99,7 +99,7 @@ class Refund(models.Model):
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
-    # When we last asked Stripe and got no answer (timeout, 5xx, 409, 429): recovery settles it.
+    # Since when Stripe's answer has been unknown (timeout, 5xx, 409, 429): recovery settles it.
     stripe_unconfirmed_since = models.DateTimeField(null=True, blank=True)
     # The first request to Stripe with this refund's idempotency key: Stripe keeps keys for 24 h from it.
     stripe_first_attempt_at = models.DateTimeField(null=True, blank=True)
