@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -18,6 +19,7 @@ from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
+from invoicedesk.refunds.models import RefundStatus
 
 from .models import Notification, NotificationKind, NotificationStatus
 
@@ -111,6 +113,16 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
             return DeliveryResult(notification)
         if notification.status == NotificationStatus.SENDING:
             return DeliveryResult(notification)  # another worker has it; reclaim takes over if that one died
+        refund = notification.refund
+        if (
+            notification.kind == NotificationKind.REFUND_SUCCEEDED
+            and refund
+            and refund.status != RefundStatus.SUCCEEDED
+        ):
+            # The refund stopped being true before its notice went out (it failed at the bank): say nothing.
+            notification.status = NotificationStatus.CANCELED
+            notification.save(update_fields=["status"])
+            return DeliveryResult(notification)
         if not notification.message_id:
             # Fixed before the first attempt: a resend after a crash carries the same Message-ID.
             notification.message_id = make_msgid(domain="invoicedesk")
@@ -184,9 +196,21 @@ def _record_failure(notification_id: int, attempt: int, error: Exception) -> Del
         else:
             notification.status = NotificationStatus.RETRYING
             retry_after = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (notification.attempts - 1))
+            notification.next_attempt_at = timezone.now() + retry_after
         logger.warning("email %s attempt %d failed: %s", notification.pk, notification.attempts, error)
         notification.save()
         return DeliveryResult(notification, retry_after)
+
+
+def notifications_overdue(*, grace: timedelta) -> list[int]:
+    """Queued emails whose delivery task was lost (a worker died between commit and enqueue, or before a retry
+    was queued): PENDING or RETRYING well past when they were due. The caller enqueues their delivery again."""
+    now = timezone.now()
+    overdue = Notification.objects.filter(
+        Q(status=NotificationStatus.PENDING, created_at__lt=now - grace)
+        | Q(status=NotificationStatus.RETRYING, next_attempt_at__lt=now - grace)
+    )
+    return list(overdue.values_list("pk", flat=True)[:1000])
 
 
 def notifications_reclaim(*, lease: timedelta) -> list[int]:
@@ -198,7 +222,8 @@ def notifications_reclaim(*, lease: timedelta) -> list[int]:
         status=NotificationStatus.SENDING, sending_since__lt=timezone.now() - lease
     ).values_list("pk", flat=True)
     reclaimed = list(stale)
-    Notification.objects.filter(pk__in=reclaimed, status=NotificationStatus.SENDING).update(
-        status=NotificationStatus.RETRYING, sending_since=None
-    )
+    # The same conditions again: a row that a worker took since the select keeps its fresh lease.
+    Notification.objects.filter(
+        pk__in=reclaimed, status=NotificationStatus.SENDING, sending_since__lt=timezone.now() - lease
+    ).update(status=NotificationStatus.RETRYING, sending_since=None)
     return reclaimed

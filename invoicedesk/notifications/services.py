@@ -75,7 +75,8 @@ def notification_correct_reversed_refund(*, refund: Refund, link: PaymentLink) -
     )
     if notice is None:
         return None
-    if notice.status in (NotificationStatus.PENDING, NotificationStatus.RETRYING):
+    if notice.status in (NotificationStatus.PENDING, NotificationStatus.RETRYING) and notice.attempts == 0:
+        # Never handed to a mail server: it will not go out now, and there is nothing to correct.
         notice.status = NotificationStatus.CANCELED
         notice.save(update_fields=["status"])
         history_record(
@@ -87,9 +88,11 @@ def notification_correct_reversed_refund(*, refund: Refund, link: PaymentLink) -
             actor_label=SYSTEM_ACTOR,
         )
         return None
-    if notice.status in (NotificationStatus.SENT, NotificationStatus.SENDING):
-        return _queue(kind=NotificationKind.REFUND_CORRECTION, refund=refund, link=link)
-    return None
+    if notice.status in (NotificationStatus.PENDING, NotificationStatus.RETRYING, NotificationStatus.SENDING):
+        # It may have reached the buyer (an attempt was made): stop further attempts, and correct it.
+        notice.status = NotificationStatus.CANCELED
+        notice.save(update_fields=["status"])
+    return _queue(kind=NotificationKind.REFUND_CORRECTION, refund=refund, link=link)
 
 
 def notification_queue_alert(*, alert: Alert) -> list[Notification]:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
-from .delivery import notification_deliver, notifications_reclaim
+from .delivery import notification_deliver, notifications_overdue, notifications_reclaim
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,10 @@ def deliver_notification(notification_id: int) -> None:
 
 
 def resend_abandoned_notifications() -> list[int]:
-    """Periodic job: emails a dead worker left SENDING are sent again (same Message-ID) once their lease is over."""
+    """Periodic job: emails a dead worker left SENDING are sent again (same Message-ID) once their lease is over,
+    and queued emails whose delivery task was lost are queued again. Delivery is idempotent."""
     lease = timedelta(seconds=settings.WORKER_TASK_TIMEOUT_SECONDS)
-    reclaimed = notifications_reclaim(lease=lease)
-    for notification_id in reclaimed:
+    due = notifications_reclaim(lease=lease) + notifications_overdue(grace=lease)
+    for notification_id in dict.fromkeys(due):
         deliver_notification.enqueue(notification_id)
-    return reclaimed
+    return list(dict.fromkeys(due))

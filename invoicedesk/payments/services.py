@@ -287,8 +287,12 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
     )
     link_id = intent.metadata.get("payment_link_id", "")
     link = qs.filter(pk=int(link_id)).first() if link_id.isdigit() else None
-    if link is not None and str(link.invoice_id) != intent.metadata.get("invoice_id"):
-        link = None  # metadata that does not hang together is not trusted
+    if link is not None and (
+        str(link.invoice_id) != intent.metadata.get("invoice_id")
+        or str(link.invoice.organization_id) != intent.metadata.get("organization_id")
+    ):
+        # Metadata that does not hang together is not trusted: anyone with a Stripe account can write metadata.
+        link = None
     return link or qs.filter(stripe_payment_intent_id=intent.id).first()
 
 

@@ -157,21 +157,23 @@ def translated_errors(action: str) -> Iterator[None]:
 # Codes of answers that do not say whether Stripe acted: another request with the same key is still running,
 # too many requests, a lock held elsewhere.
 UNKNOWN_OUTCOME_CODES = frozenset({"idempotency_key_in_use", "rate_limit", "lock_timeout"})
+# Stripe's clear "not done": the request was invalid, not allowed, or the card was declined.
+_REFUSALS = (stripe.InvalidRequestError, stripe.AuthenticationError, stripe.PermissionError, stripe.CardError)
 
 
 def _outcome_unknown(error: stripe.StripeError) -> bool:
     """Only Stripe's clear "not done" is a refusal; everything else may or may not have happened.
 
-    5xx (Stripe's side failed), 409 (the same idempotency key is in use), 429 and rate limits,
-    and an idempotency error (the key was used with other parameters: that earlier request stands).
+    Unknown: 5xx (Stripe's side failed), 409 (the same idempotency key is in use), 429 and rate limits, an
+    idempotency error (the key was used with other parameters: that earlier request stands), and any answer the
+    SDK could not read (a truncated body, a proxy's 408 page: `APIError`).
     """
     status = error.http_status or 0
-    return (
-        status >= 500
-        or status in (409, 429)
-        or error.code in UNKNOWN_OUTCOME_CODES
-        or isinstance(error, stripe.IdempotencyError)
-    )
+    if status >= 500 or status in (409, 429) or error.code in UNKNOWN_OUTCOME_CODES:
+        return True
+    if isinstance(error, stripe.IdempotencyError):
+        return True
+    return not isinstance(error, _REFUSALS)
 
 
 # ---------------------------------------------------------------- conversions

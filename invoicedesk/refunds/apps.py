@@ -15,12 +15,12 @@ class RefundsConfig(AppConfig):
 
         from . import webhooks
         from .models import RefundClassification, RefundStatus
-        from .reconcile import reconcile_nightly
         from .recovery import refunds_recover
+        from .tasks import reconcile_nightly_if_due
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
         register_choices("refund_status", RefundStatus)
         webhooks.register()
         register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)
-        register_periodic_job("reconcile_stripe", every=timedelta(days=1), run=reconcile_nightly, at_start=False)
+        register_periodic_job("reconcile_stripe", every=timedelta(hours=1), run=reconcile_nightly_if_due)

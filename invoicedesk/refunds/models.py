@@ -76,6 +76,20 @@ class RefundSource(models.TextChoices):
     STRIPE_DASHBOARD = "stripe_dashboard", _("Stripe Dashboard")
 
 
+class ReconciliationRun(models.Model):
+    """One run of the nightly `reconcile_stripe --fix` in the worker: when, and what was left for a person."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    differences_left = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class Refund(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="refunds")
     payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="refunds")

@@ -57,8 +57,8 @@ def refund_execute(*, refund_id: int) -> Refund:
     The Stripe call runs outside any transaction and holds no lock.
     """
     refund = Refund.objects.select_related("payment_link__invoice", "organization").get(pk=refund_id)
-    if refund.status != RefundStatus.PROCESSING:
-        return refund
+    if refund.status != RefundStatus.PROCESSING or refund.source != RefundSource.APP:
+        return refund  # only our own requests are sent to Stripe; one found there is never asked for again
     Refund.objects.filter(pk=refund_id).update(
         stripe_attempts=F("stripe_attempts") + 1,
         stripe_first_attempt_at=Coalesce(F("stripe_first_attempt_at"), timezone.now()),
@@ -101,8 +101,17 @@ def refunds_sync_payment(*, link_id: int) -> list[Refund]:
         payment_intent_id=link.stripe_payment_intent_id,
         stripe_account=link.invoice.organization.stripe_account_id or None,
     )
-    recorded = [refund_record_stripe_refund(info=info, link_id=link.pk) for info in infos]
-    return [refund for refund in recorded if refund is not None]
+    recorded = []
+    for info in infos:
+        try:
+            refund = refund_record_stripe_refund(info=info, link_id=link.pk)
+        except RefundNotYetVisible:
+            # One refund we cannot place must not keep the payment's other refunds from being recorded.
+            logger.exception("Stripe refund %s of link %s left unrecorded", info.id, link.pk)
+            continue
+        if refund is not None:
+            recorded.append(refund)
+    return recorded
 
 
 def _locked_link(*, link_id: int | None, info: gateway.RefundInfo) -> PaymentLink | None:
@@ -191,13 +200,16 @@ def _settle_link(link: PaymentLink) -> None:
 
 def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> None:
     new_status = STRIPE_REFUND_STATUS.get(info.status)
+    # Stripe never turns a failed refund into a succeeded one: FAILED moves only when we concluded it ourselves
+    # (Stripe refused our request, so we had no Stripe refund id) and Stripe now shows a refund of ours.
+    failed_at_stripe = refund.status == RefundStatus.FAILED and bool(refund.stripe_refund_id)
     refund.stripe_refund_id = info.id
     if new_status is None:
         logger.warning("refund %s: unknown Stripe status %r", refund.pk, info.status)
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
         return
     old_status = refund.status
-    if new_status == old_status or not refund.status_enum.can_become(new_status):
+    if new_status == old_status or failed_at_stripe or not refund.status_enum.can_become(new_status):
         if new_status != old_status:
             logger.warning("refund %s: Stripe says %s, ours is %s; left as it is", refund.pk, new_status, old_status)
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
@@ -254,8 +266,17 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
 
 @transaction.atomic(durable=True)
 def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> Refund:
-    """Record what Stripe says about one refund of ours (its answer to our request)."""
+    """Record Stripe's answer to our request for this refund.
+
+    The answer is a snapshot from when Stripe took the request (a replay returns the same one): if a webhook or
+    recovery has since recorded a newer state, that stands and only Stripe's refund id is kept.
+    """
     refund, link = _locked_refund(refund_id)
+    if refund.status != RefundStatus.PROCESSING:
+        if not refund.stripe_refund_id:
+            refund.stripe_refund_id = info.id
+            refund.save(update_fields=["stripe_refund_id", "updated_at"])
+        return refund
     _apply_stripe_state(link, refund, info)
     return refund
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from invoicedesk.alerts.models import AlertKind
@@ -24,7 +24,7 @@ from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import payment_record_intent
 
-from .models import Refund, RefundStatus
+from .models import ReconciliationRun, Refund, RefundStatus
 from .outcomes import STRIPE_REFUND_STATUS, refund_record_stripe_refund
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,11 @@ def links_to_check(*, organization_id: int | None = None, since: datetime | None
     if organization_id is not None:
         links = links.filter(invoice__organization_id=organization_id)
     if since is not None:
-        links = links.filter(Q(paid_at__gte=since) | Q(paid_at__isnull=True, created_at__gte=since))
+        # Paid, issued, or with a refund that moved since then: an old payment refunded last week counts.
+        recent_refunds = Refund.objects.filter(payment_link=OuterRef("pk"), updated_at__gte=since)
+        links = links.filter(
+            Q(paid_at__gte=since) | Q(paid_at__isnull=True, created_at__gte=since) | Exists(recent_refunds)
+        )
     return links.order_by("pk")
 
 
@@ -171,20 +175,22 @@ def reconcile(
                 differences = compare_link(link)
             _alert_unfixable(link, differences)
         except gateway.StripeGatewayError as error:
-            differences = [
-                Difference(
-                    link.invoice.number, "stripe_unreachable", link.stripe_payment_intent_id, "", error.message, False
-                )
-            ]
+            reference = link.stripe_payment_intent_id
+            differences = [Difference(link.invoice.number, "stripe_unreachable", reference, "", error.message, False)]
+        except Exception as error:  # one link's trouble must not stop the run for every link after it
+            logger.exception("reconciling link %s failed", link.pk)
+            reference = link.stripe_payment_intent_id
+            differences = [Difference(link.invoice.number, "error", reference, "", str(error), False)]
         remaining.extend(differences)
         if progress is not None:
             progress(done, total)
     return remaining
 
 
-def reconcile_nightly() -> int:
-    """Periodic job: fix what recent payments differ in from Stripe. Returns how many differences remain."""
+def reconcile_nightly(*, run_id: int) -> int:
+    """Fix what recent payments differ in from Stripe (a task, see refunds.tasks). Returns how many remain."""
     remaining = reconcile(fix=True, since=timezone.now() - NIGHTLY_WINDOW)
     for difference in remaining:
         logger.warning("reconcile_stripe: %s", difference)
+    ReconciliationRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), differences_left=len(remaining))
     return len(remaining)

@@ -20,7 +20,7 @@ from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.payments import stripe_gateway as gateway
 
-from .models import Refund, RefundStatus
+from .models import Refund, RefundSource, RefundStatus
 from .outcomes import refund_execute, refunds_sync_payment
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,15 @@ class RecoveryReport:
 def refund_recover(*, refund_id: int) -> Refund:
     """Settle one PROCESSING refund: never creates a second refund at Stripe for it."""
     refund = Refund.objects.get(pk=refund_id)
-    if refund.status != RefundStatus.PROCESSING:
+    if refund.status != RefundStatus.PROCESSING or refund.source != RefundSource.APP:
         return refund
     first = refund.stripe_first_attempt_at
     if first is None or timezone.now() - first < KEY_REUSE_WINDOW:
         return refund_execute(refund_id=refund_id)  # the same key: Stripe replays its answer or acts once
     refunds_sync_payment(link_id=refund.payment_link_id)  # records ours if Stripe has it under our refund id
     refund.refresh_from_db()
-    if refund.status != RefundStatus.PROCESSING:
+    if refund.status != RefundStatus.PROCESSING or refund.stripe_refund_id:
+        # Settled, or Stripe has it in a state we cannot read: never ask again; a person looks (alert, after 1 h).
         return refund
     with transaction.atomic():
         # Stripe has no refund of ours and has forgotten the key: one new request, under a new key.
@@ -64,7 +65,9 @@ def refund_recover(*, refund_id: int) -> Refund:
 def refunds_recover() -> RecoveryReport:
     now = timezone.now()
     report = RecoveryReport()
-    stuck = Refund.objects.filter(status=RefundStatus.PROCESSING, requested_at__lte=now - RETRY_AFTER)
+    stuck = Refund.objects.filter(
+        status=RefundStatus.PROCESSING, source=RefundSource.APP, requested_at__lte=now - RETRY_AFTER
+    )
     for refund_id in stuck.order_by("requested_at").values_list("pk", flat=True):
         try:
             recovered = refund_recover(refund_id=refund_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -25,6 +25,14 @@ def _as_webhook_event(stored: StripeEvent) -> WebhookEvent:
     )
 
 
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most 6 hours: a broken event does not flood Stripe or the queue."""
+    return min(timedelta(minutes=2 ** (attempts - 1)), MAX_RETRY_DELAY)
+
+
 def stripe_event_process(*, event_pk: int) -> StripeEvent:
     """Run the event's handlers. Safe to run twice: handlers are idempotent, and a done event is skipped.
 
@@ -41,8 +49,12 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
             handler(event)
     except Exception as error:
         logger.exception("processing Stripe event %s failed", stored.stripe_id)
+        attempts = stored.attempts + 1
         StripeEvent.objects.filter(pk=event_pk).update(
-            status=StripeEventStatus.FAILED, error=f"{type(error).__name__}: {error}"
+            status=StripeEventStatus.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            attempts=attempts,
+            next_attempt_at=timezone.now() + retry_delay(attempts),
         )
         raise
     status = StripeEventStatus.PROCESSED if handlers else StripeEventStatus.IGNORED

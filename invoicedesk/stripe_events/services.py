@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from invoicedesk.core.webhooks import WebhookEvent
@@ -37,13 +38,15 @@ RETRY_AFTER = timedelta(minutes=1)
 
 
 def stripe_events_retry() -> list[int]:
-    """Periodic job: events not processed a minute after they arrived (their task failed or was lost) are queued
-    again. Processing is idempotent, so an event queued twice changes nothing twice."""
-    due = StripeEvent.objects.filter(
-        status__in=[StripeEventStatus.RECEIVED, StripeEventStatus.FAILED],
-        received_at__lte=timezone.now() - RETRY_AFTER,
-    ).values_list("pk", flat=True)
-    queued = list(due[:1000])
-    for event_pk in queued:
+    """Periodic job: events not processed a minute after they arrived (their task was lost) and failed events
+    whose back-off is over are queued again. Processing is idempotent, so an event queued twice changes nothing."""
+    now = timezone.now()
+    not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    lost = Q(status=StripeEventStatus.RECEIVED, received_at__lte=now - RETRY_AFTER) & not_waiting
+    failed = Q(status=StripeEventStatus.FAILED, next_attempt_at__lte=now)
+    due = list(StripeEvent.objects.filter(lost | failed).order_by("received_at").values_list("pk", flat=True)[:500])
+    # Pushed forward now, so the next run of this job does not queue them again while they wait in the queue.
+    StripeEvent.objects.filter(pk__in=due).update(next_attempt_at=now + RETRY_AFTER)
+    for event_pk in due:
         process_stripe_event.enqueue(event_pk)
-    return queued
+    return due

@@ -70,6 +70,8 @@ def worker_env(
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_port),
         SMTP_USE_TLS="false",
+        # Each SMTP step must fail fast enough that a whole send fits in the short lease (check E002).
+        SMTP_TIMEOUT_SECONDS=str(lease_seconds / 7),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )

@@ -63,7 +63,11 @@ def test_the_db_worker_processes_stored_events(settings: Any) -> None:
     obj = payment_intent_object(
         intent_id="pi_worker",
         amount=5_500,
-        metadata={"payment_link_id": str(link.pk), "invoice_id": str(link.invoice_id)},
+        metadata={
+            "payment_link_id": str(link.pk),
+            "invoice_id": str(link.invoice_id),
+            "organization_id": str(link.invoice.organization_id),
+        },
     )
     payload = event_payload("payment_intent.succeeded", obj, event_id="evt_worker")
     response = Client().post(

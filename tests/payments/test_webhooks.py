@@ -33,7 +33,11 @@ def succeeded(link: PaymentLink, **overrides: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "intent_id": "pi_test_1",
         "amount": 110_000,
-        "metadata": {"payment_link_id": str(link.pk), "invoice_id": str(link.invoice_id)},
+        "metadata": {
+            "payment_link_id": str(link.pk),
+            "invoice_id": str(link.invoice_id),
+            "organization_id": str(link.invoice.organization_id),
+        },
     }
     params.update(overrides)
     return payment_intent_object(**params)
@@ -152,6 +156,17 @@ def test_metadata_pointing_at_another_invoice_is_not_trusted(
         "payment_intent.succeeded",
         succeeded(link, intent_id="pi_other", metadata={"payment_link_id": str(foreign.pk), "invoice_id": "0"}),
     )
+    foreign.refresh_from_db()
+    assert foreign.status == PaymentLinkStatus.UNPAID
+
+
+def test_metadata_naming_another_organizations_invoice_exactly_is_not_trusted(
+    deliver: Callable[..., Any], link: PaymentLink, other_org: Organization
+) -> None:
+    # Another seller's Stripe account can write any metadata, even ids that hang together.
+    foreign = factories.invoice(other_org).payment_link
+    forged = {"payment_link_id": str(foreign.pk), "invoice_id": str(foreign.invoice_id), "organization_id": "999"}
+    deliver("payment_intent.succeeded", succeeded(link, intent_id="pi_forged", metadata=forged))
     foreign.refresh_from_db()
     assert foreign.status == PaymentLinkStatus.UNPAID
 

@@ -59,3 +59,23 @@ def test_a_failing_handler_marks_the_event_failed_and_a_rerun_completes_it(setti
     assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED
     assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED  # done: not run again
     assert calls == ["evt_flaky", "evt_flaky"]
+
+
+def test_lost_and_failed_events_are_queued_again_but_not_on_every_run(settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invoicedesk.stripe_events.services import stripe_events_retry
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # queued, never run
+    assert deliver(settings, "customer.created", {"id": "cus_2"}, "evt_lost") == 200
+    lost = StripeEvent.objects.get(stripe_id="evt_lost")
+    assert stripe_events_retry() == []  # just arrived: its own task may still run
+    StripeEvent.objects.filter(pk=lost.pk).update(received_at=timezone.now() - timedelta(minutes=5))
+    assert stripe_events_retry() == [lost.pk]
+    assert stripe_events_retry() == []  # queued a minute ago: not again yet
+    StripeEvent.objects.filter(pk=lost.pk).update(
+        status=StripeEventStatus.FAILED, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert stripe_events_retry() == []  # backing off
