@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.selectors import addon_contract_valid_at
+from invoicedesk.alerts.models import AlertKind
+from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
@@ -330,14 +332,18 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     paid_at = intent.charged_at or timezone.now()
     notes: list[MessagePart] = []
     if intent.currency != invoice.currency or intent.amount_received != invoice.amount:
+        received = Money(intent.amount_received, intent.currency)
         notes.append(
-            (
-                HistoryMessage.AMOUNT_DIFFERS,
-                {
-                    "received": money(Money(intent.amount_received, intent.currency)),
-                    "due": money(invoice.billing_amount),
-                },
-            )
+            (HistoryMessage.AMOUNT_DIFFERS, {"received": money(received), "due": money(invoice.billing_amount)})
+        )
+        alert_raise(
+            organization_id=invoice.organization_id,
+            kind=AlertKind.PAYMENT_DIFFERS,
+            subject=intent.id,
+            invoice_id=invoice.pk,
+            amount=received,
+            detail=f"Stripe received {received.plain()} {received.currency}; "
+            f"{invoice.billing_amount.plain()} {invoice.currency} was due.",
         )
     if link.status != PaymentLinkStatus.UNPAID:
         notes.append((HistoryMessage.PAID_AFTER_LINK_CLOSED, {"status": choice("link_status", link.status)}))

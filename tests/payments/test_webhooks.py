@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
 from invoicedesk.stripe_events.models import StripeEvent
@@ -128,6 +129,8 @@ def test_a_different_amount_is_recorded_and_flagged(deliver: Callable[..., Any],
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID and link.amount_paid == 100_000
     assert "Stripe received ¥100,000 but ¥110,000 was due." in link.review_note
+    alert = Alert.objects.get(kind=AlertKind.PAYMENT_DIFFERS)
+    assert alert.invoice_id == link.invoice_id and alert.amount == 100_000
 
 
 def test_payment_after_cancellation_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
