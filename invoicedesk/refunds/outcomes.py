@@ -167,7 +167,7 @@ def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refun
         kind=TransactionKind.REFUND,
         parts=[(HistoryMessage.REFUND_MADE_OUTSIDE, {})],
         amount=refund.amount,
-        status=refund.status,
+        status=STRIPE_REFUND_STATUS.get(info.status, refund.status),  # as Stripe has it, not our brief PROCESSING
         stripe_reference=info.id,
         actor_label=STRIPE_ACTOR,
         created_at=refund.requested_at,
