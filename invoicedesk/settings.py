@@ -272,5 +272,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The SDK logs every request at INFO; ours log what matters.
         "stripe": {"level": "WARNING"},
+        # A line per task start and finish drowns the worker's output; failures are logged at ERROR.
+        "django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
