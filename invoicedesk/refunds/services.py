@@ -172,6 +172,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
     """Record a refund and, after commit, have the worker ask Stripe for it. A repeated idempotency key returns
     the first refund."""
     link = _locked_link(actor=actor, invoice_id=request.invoice_id)
+    _authorize(actor=actor, link=link)
     existing = Refund.objects.filter(idempotency_key=request.idempotency_key).first()
     if existing is not None:
         if existing.payment_link_id != link.pk:
@@ -179,7 +180,6 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
                 _("This form was already used for another refund. Open the Refund form again."), code="key_reused"
             )
         return existing
-    _authorize(actor=actor, link=link)
     refundable = _check_amount(
         link=link,
         amount=request.amount,
