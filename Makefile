@@ -11,12 +11,13 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench clean
+.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench soak clean
 
 help:
 	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
 	@echo "make test   ruff, mypy, tests on SQLite and PostgreSQL, browser tests"
 	@echo "make bench  list-page timings on a million invoices (PostgreSQL)"
+	@echo "make soak   kill -9 workers while refunds and emails are in flight; nothing lost or doubled"
 	@echo "make hooks  install the git pre-commit hook (ruff, ruff format, lint-imports)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -78,6 +79,10 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: setup
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/invoicedesk_bench}" $(PY) bench/invoice_list.py
+
+# Workers killed at random while refunds and emails are in flight: nothing lost, nothing done twice.
+soak: setup
+	$(PY) bench/kill_soak.py
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -225,5 +225,5 @@ def notifications_reclaim(*, lease: timedelta) -> list[int]:
     # The same conditions again: a row that a worker took since the select keeps its fresh lease.
     Notification.objects.filter(
         pk__in=reclaimed, status=NotificationStatus.SENDING, sending_since__lt=timezone.now() - lease
-    ).update(status=NotificationStatus.RETRYING, sending_since=None)
+    ).update(status=NotificationStatus.RETRYING, sending_since=None, next_attempt_at=timezone.now())
     return reclaimed

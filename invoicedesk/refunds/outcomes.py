@@ -143,6 +143,10 @@ def refund_record_stripe_refund(*, info: gateway.RefundInfo, link_id: int | None
             refund = refunds.filter(pk=int(ours)).first()
             if refund is None:
                 raise RefundNotYetVisible(f"Stripe refund {info.id} names our refund {ours}, not found here")
+            if refund.stripe_refund_id and refund.stripe_refund_id != info.id:
+                # A second Stripe refund for one request of ours: real money, so recorded on its own (and alerted).
+                logger.error("Stripe refund %s repeats our refund %s (%s)", info.id, ours, refund.stripe_refund_id)
+                refund = None
     if refund is None:
         refund = _record_outside_refund(link, info)
     _apply_stripe_state(link, refund, info)

@@ -166,3 +166,45 @@ def test_the_nightly_reconciliation_starts_once_a_day_whatever_the_restarts(sett
 
 def test_failed_events_back_off() -> None:
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 9, 10, 20)] == [60, 120, 240, 15360, 21600, 21600]
+
+
+def test_a_second_stripe_refund_naming_one_request_of_ours_is_counted_not_absorbed(
+    paid_invoice: BillingInvoice, operator_membership: Membership, stripe_like: StripeLike
+) -> None:
+    refund = refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
+    refund.refresh_from_db()
+    link = PaymentLink.objects.get(invoice=paid_invoice)
+    # Made at Stripe without our key (another system replaying our metadata, say): Stripe refunded twice.
+    gateway.stripe_client().v1.refunds.create(
+        params={"charge": link.stripe_charge_id, "amount": 10_000, "metadata": dict(refund_metadata(refund))}
+    )
+    refunds_sync_payment(link_id=link.pk)
+    refund.refresh_from_db()
+    assert Refund.objects.filter(payment_link=link).count() == 2
+    link.refresh_from_db()
+    assert link.amount_refunded == 20_000  # what Stripe holds
+    from invoicedesk.alerts.models import Alert, AlertKind
+
+    assert Alert.objects.filter(kind=AlertKind.REFUND_MADE_OUTSIDE).count() == 1
+
+
+def refund_metadata(refund: Refund) -> dict[str, str]:
+    return {"refund_id": str(refund.pk), "organization_id": str(refund.organization_id)}
+
+
+def test_an_email_reclaimed_by_a_job_that_then_died_is_still_sent(
+    paid_invoice: BillingInvoice, operator_membership: Membership, stripe_like: StripeLike, settings: Any
+) -> None:
+    from invoicedesk.notifications.delivery import notifications_overdue, notifications_reclaim
+
+    refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
+    notice = Notification.objects.get()
+    Notification.objects.filter(pk=notice.pk).update(
+        status=NotificationStatus.SENDING, sent_at=None, sending_since=timezone.now() - timedelta(minutes=10)
+    )
+    assert notifications_reclaim(lease=timedelta(minutes=5)) == [notice.pk]  # …and the worker dies before enqueueing
+    notice.refresh_from_db()
+    assert notice.status == NotificationStatus.RETRYING and notice.next_attempt_at is not None
+    # Once the grace is over, the overdue sweep finds it (before, a reclaimed row had no time and was never found).
+    Notification.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=6))
+    assert notifications_overdue(grace=timedelta(minutes=5)) == [notice.pk]
