@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "invoicedesk.accounts.context_processors.tenancy",
                 "invoicedesk.alerts.context_processors.alerts",
+                "invoicedesk.refunds.context_processors.approvals",
             ],
         },
     },

@@ -100,10 +100,11 @@ class Organization(models.Model):
             return True
         if self.refund_approval_policy != ApprovalPolicy.ABOVE:
             return False
-        above_amount = self.refund_approval_threshold_amount is not None and amount > (
+        # "100,000 JPY or more", "50 % of the payment or more": the threshold itself needs approval.
+        above_amount = self.refund_approval_threshold_amount is not None and amount >= (
             self.refund_approval_threshold_amount
         )
-        above_share = self.refund_approval_threshold_percent is not None and amount * 100 > (
+        above_share = self.refund_approval_threshold_percent is not None and amount * 100 >= (
             amount_paid * self.refund_approval_threshold_percent
         )
         return above_amount or above_share

@@ -18,6 +18,10 @@ class AuditAction(models.TextChoices):
     REFUND_STRIPE_FAILED = "refund.stripe_failed", "Stripe refused a refund"
     REFUND_FOUND_AT_STRIPE = "refund.found_at_stripe", "A refund made outside invoicedesk recorded"
     ALERT_ACKNOWLEDGE = "alert.acknowledge", "Alert acknowledged"
+    REFUND_APPROVE = "refund.approve", "Refund approved"
+    REFUND_REJECT = "refund.reject", "Refund rejected"
+    REFUND_CANCEL = "refund.cancel", "Refund request canceled"
+    REFUND_EXPIRE = "refund.expire", "Refund request expired unapproved"
 
 
 class AuditEntry(models.Model):

@@ -66,6 +66,10 @@ class HistoryMessage(models.TextChoices):
             "Online Payment Link Status is now %(link_status)s."
         ),
     )
+    REFUND_APPROVED = "refund_approved", _("Approved. %(comment)s")
+    REFUND_REJECTED = "refund_rejected", _("Rejected; the amount is refundable again. %(comment)s")
+    REFUND_CANCELED = "refund_canceled", _("Request canceled by its requester; the amount is refundable again.")
+    REFUND_EXPIRED = "refund_expired", _("Not approved within %(hours)s hours; the amount is refundable again.")
     EMAIL_DELIVERED = "email_delivered", _("Refund email delivered to %(email)s.")
     EMAIL_FAILED = "email_failed", _("Refund email to %(email)s failed after %(attempts)s attempts: %(error)s")
     CORRECTION_DELIVERED = (

@@ -14,6 +14,7 @@ class RefundsConfig(AppConfig):
         from invoicedesk.payments.models import TransactionKind
 
         from . import webhooks
+        from .approvals import refunds_expire_approvals
         from .models import RefundClassification, RefundStatus
         from .recovery import refunds_recover
         from .tasks import reconcile_nightly_if_due
@@ -23,4 +24,5 @@ class RefundsConfig(AppConfig):
         register_choices("refund_status", RefundStatus)
         webhooks.register()
         register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)
+        register_periodic_job("expire_approvals", every=timedelta(minutes=5), run=refunds_expire_approvals)
         register_periodic_job("reconcile_stripe", every=timedelta(hours=1), run=reconcile_nightly_if_due)

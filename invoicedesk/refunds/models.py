@@ -45,7 +45,12 @@ class RefundStatus(models.TextChoices):
 
 
 _TRANSITIONS: dict[RefundStatus, set[RefundStatus]] = {
-    RefundStatus.PENDING_APPROVAL: {RefundStatus.PROCESSING, RefundStatus.REJECTED, RefundStatus.EXPIRED},
+    RefundStatus.PENDING_APPROVAL: {
+        RefundStatus.PROCESSING,
+        RefundStatus.REJECTED,
+        RefundStatus.EXPIRED,
+        RefundStatus.CANCELED,  # by the requester, before anyone decided
+    },
     RefundStatus.PROCESSING: {RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
     RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELED},
     # A refund can still fail at the bank after Stripe said it succeeded.
@@ -110,6 +115,8 @@ class Refund(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The approver's comment when approving or rejecting.
+    decision_comment = models.TextField(blank=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)

@@ -22,6 +22,7 @@ from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
+from invoicedesk.core.money import Money
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
@@ -198,6 +199,19 @@ def _settle_link(link: PaymentLink) -> None:
         "total"
     ]
     link.amount_refunded = int(refunded or 0)
+    if link.amount_refunded > link.amount_paid:
+        # Stripe refunded more than we recorded as paid: our payment record is what is wrong. Say so loudly,
+        # and keep the link within its constraint until a person has looked.
+        logger.error("link %s: refunds total %s above the %s paid", link.pk, link.amount_refunded, link.amount_paid)
+        alert_raise(
+            organization_id=link.invoice.organization_id,
+            kind=AlertKind.PAYMENT_DIFFERS,
+            subject=f"{link.stripe_payment_intent_id}:refunded_above_paid",
+            invoice_id=link.invoice_id,
+            amount=Money(link.amount_refunded, link.currency),
+            detail=f"Refunds at Stripe total {link.amount_refunded}; {link.amount_paid} is recorded as paid.",
+        )
+        link.amount_refunded = link.amount_paid
     link.status = PaymentLinkStatus.after_payment(amount_paid=link.amount_paid, amount_refunded=link.amount_refunded)
     link.save(update_fields=["amount_refunded", "status"])
 

@@ -103,3 +103,23 @@ def refund_get(*, organization: Organization, invoice_id: int, refund_id: int) -
     if refund is None:
         raise NotFound(_("No such refund."))
     return refund
+
+
+def approvals_pending(*, organization: Organization) -> QuerySet[Refund]:
+    """Refunds held for an approver, oldest first (the one closest to expiring leads)."""
+    return (
+        Refund.objects.filter(organization=organization, status=RefundStatus.PENDING_APPROVAL)
+        .select_related("payment_link__invoice__buyer", "requested_by", "organization")
+        .order_by("requested_at", "id")
+    )
+
+
+def approval_get(*, organization: Organization, refund_id: int) -> Refund:
+    refund = (
+        Refund.objects.filter(organization=organization, pk=refund_id)
+        .select_related("payment_link__invoice__buyer", "requested_by", "decided_by", "organization")
+        .first()
+    )
+    if refund is None:
+        raise NotFound(_("No such refund."))
+    return refund

@@ -51,6 +51,8 @@ class RefundQuote:
     refund: Money
     net_paid_after: Money
     status_after: PaymentLinkStatus
+    # The organization's approval policy holds this refund for an approver.
+    needs_approval: bool = False
 
 
 def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
@@ -151,6 +153,7 @@ def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
         status_after=PaymentLinkStatus.after_payment(
             amount_paid=link.amount_paid, amount_refunded=link.amount_paid - net_after.amount
         ),
+        needs_approval=link.invoice.organization.refund_needs_approval(amount=amount, amount_paid=link.amount_paid),
     )
 
 

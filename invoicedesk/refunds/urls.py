@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import approval_views, views
 
 app_name = "refunds"
 
@@ -13,4 +13,11 @@ urlpatterns = [
         name="progress",
     ),
     path("billing/invoices/<int:invoice_id>/refunds/in-flight/", views.refunds_in_flight_banner, name="in_flight"),
+    path(
+        "billing/invoices/<int:invoice_id>/refunds/<int:refund_id>/cancel/",
+        approval_views.refund_cancel_view,
+        name="cancel",
+    ),
+    path("approvals/", approval_views.approval_list, name="approvals"),
+    path("approvals/<int:refund_id>/", approval_views.approval_detail, name="approval_detail"),
 ]

@@ -208,3 +208,17 @@ def test_an_email_reclaimed_by_a_job_that_then_died_is_still_sent(
     # Once the grace is over, the overdue sweep finds it (before, a reclaimed row had no time and was never found).
     Notification.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=6))
     assert notifications_overdue(grace=timedelta(minutes=5)) == [notice.pk]
+
+
+def test_refunds_above_what_we_recorded_as_paid_raise_an_alert_instead_of_failing(
+    paid_invoice: BillingInvoice, stripe_like: StripeLike
+) -> None:
+    from invoicedesk.alerts.models import Alert, AlertKind
+
+    link = PaymentLink.objects.get(invoice=paid_invoice)
+    PaymentLink.objects.filter(pk=link.pk).update(amount_paid=100_000)  # our record is wrong
+    gateway.stripe_client().v1.refunds.create(params={"charge": link.stripe_charge_id, "amount": 110_000})
+    refunds_sync_payment(link_id=link.pk)
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.REFUNDED and link.amount_refunded == 100_000
+    assert Alert.objects.filter(kind=AlertKind.PAYMENT_DIFFERS, subject__endswith="refunded_above_paid").exists()

@@ -411,4 +411,58 @@ JA = {
     ),
     "%(n)s open alert": ("未確認のアラート %(n)s件",),
     "Alert to admins": "管理者へのアラート通知",
+    # Approvals (maker-checker); labels from DESIGN.md §1
+    "Cancel request": "依頼を取り消す",
+    "Open approval": "承認画面を開く",
+    "Approved. %(comment)s": "承認されました。%(comment)s",
+    "Rejected; the amount is refundable again. %(comment)s": "却下されました。この金額は再び返金可能です。%(comment)s",
+    "Request canceled by its requester; the amount is refundable again.": (
+        "依頼者が依頼を取り消しました。この金額は再び返金可能です。"
+    ),
+    "Not approved within %(hours)s hours; the amount is refundable again.": (
+        "%(hours)s時間以内に承認されませんでした。この金額は再び返金可能です。"
+    ),
+    "Comment (recorded in the history and the audit log)": "コメント（履歴と監査ログに記録されます）",
+    "Your role cannot approve refunds.": "あなたの権限では返金を承認できません。",
+    "Approved: the refund of %(amount)s is being sent to Stripe.": "承認しました：%(amount)sの返金をStripeに送信しています。",
+    "Rejected: %(amount)s is refundable again.": "却下しました：%(amount)sは再び返金可能です。",
+    "Choose Approve or Reject.": "承認または却下を選んでください。",
+    "Request canceled: %(amount)s is refundable again.": "依頼を取り消しました：%(amount)sは再び返金可能です。",
+    "This refund was already rejected by %(who)s at %(when)s.": "この返金は%(when)sに%(who)sが既に却下しています。",
+    "This refund request was canceled by its requester at %(when)s.": "この返金依頼は%(when)sに依頼者が取り消しています。",
+    "This refund request expired unapproved at %(when)s.": "この返金依頼は承認されないまま%(when)sに期限切れになりました。",
+    "This refund was already approved by %(who)s at %(when)s.": "この返金は%(when)sに%(who)sが既に承認しています。",
+    "You requested this refund: another approver must approve it.": (
+        "この返金はあなたが依頼したものです。別の承認者が承認する必要があります。"
+    ),
+    "This refund request has expired; ask for a new one.": "この返金依頼は期限切れです。新たに依頼してください。",
+    "This refund of %(amount)s can no longer be made: the Refundable Amount is now %(refundable)s. "
+    "Reject it and ask for a new one.": (
+        "%(amount)sの返金はもう実行できません：現在の返金可能額は%(refundable)sです。却下して新たに依頼してください。"
+    ),
+    "Your role cannot reject refunds.": "あなたの権限では返金を却下できません。",
+    "Only its requester or an admin can cancel a refund request.": "返金依頼を取り消せるのは依頼者か管理者だけです。",
+    "Your organization's policy holds this refund for approval by another person. Its amount is reserved now; "
+    "the refund goes to Stripe once it is approved.": (
+        "組織の設定により、この返金は別の担当者の承認が必要です。金額は今確保され、承認後にStripeへ送信されます。"
+    ),
+    "Approve refund": "返金の承認",
+    "Approvals": "承認待ち",
+    "What the operator confirmed": "担当者が確認した内容",
+    "Expires": "期限",
+    "You requested this refund: another approver must approve it. You may reject it.": (
+        "この返金はあなたが依頼したものです。別の承認者が承認する必要があります。却下は可能です。"
+    ),
+    "Reject": "却下",
+    "Approve": "承認",
+    "Refunds your organization's policy holds for a second person. Their amounts are reserved until someone "
+    "decides; a request not decided in time expires and its amount is refundable again.": (
+        "組織の設定により、別の担当者の承認を待っている返金です。判断されるまで金額は確保されます。"
+        "期限内に判断されなかった依頼は期限切れとなり、金額は再び返金可能になります。"
+    ),
+    "Requested": "依頼から",
+    "Time left": "残り時間",
+    "%(hours)s hour": ("%(hours)s時間",),
+    "less than an hour": "1時間未満",
+    "No refunds wait for approval.": "承認待ちの返金はありません。",
 }
