@@ -52,7 +52,7 @@ class User(AbstractUser):
 class ApprovalPolicy(models.TextChoices):
     NONE = "none", _("No approval: refunds execute at once")
     ALWAYS = "always", _("Every refund needs approval")
-    ABOVE = "above", _("Refunds above a threshold need approval")
+    ABOVE = "above", _("Refunds of a threshold or more need approval")
 
 
 class Organization(models.Model):

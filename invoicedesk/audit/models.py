@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     REFUND_REJECT = "refund.reject", "Refund rejected"
     REFUND_CANCEL = "refund.cancel", "Refund request canceled"
     REFUND_EXPIRE = "refund.expire", "Refund request expired unapproved"
+    ORGANIZATION_SETTINGS = "organization.settings", "Organization settings changed"
 
 
 class AuditEntry(models.Model):

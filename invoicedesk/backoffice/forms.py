@@ -5,10 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from invoicedesk.accounts.models import ApprovalPolicy
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import InvoiceFilters
 from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
+
+from .services import OrganizationSettings
 
 
 class InvoiceSearchForm(forms.Form):
@@ -59,4 +62,37 @@ class InvoiceSearchForm(forms.Form):
             amount_max=data.get("amount_max"),
             statuses=tuple(data.get("status") or ()),
             payment_method=data.get("payment_method") or "",
+        )
+
+
+class OrganizationSettingsForm(forms.Form):
+    """Refund approval policy and related settings (admins)."""
+
+    refund_approval_policy = forms.ChoiceField(
+        label=_("Refund approval"), choices=ApprovalPolicy.choices, widget=forms.RadioSelect
+    )
+    refund_approval_threshold_amount = MoneyAmountField(label=_("Amount from which approval is needed"))
+    refund_approval_threshold_percent = forms.IntegerField(
+        label=_("Share of the payment from which approval is needed (%)"), required=False, min_value=1, max_value=100
+    )
+    refund_approval_expiry_hours = forms.IntegerField(
+        label=_("A request not decided within (hours) expires"), min_value=1, max_value=24 * 30
+    )
+    email_buyer_on_outside_refunds = forms.BooleanField(
+        label=_("Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_currency(self, currency)
+
+    def settings(self) -> OrganizationSettings:
+        data = self.cleaned_data
+        return OrganizationSettings(
+            refund_approval_policy=ApprovalPolicy(data["refund_approval_policy"]),
+            refund_approval_threshold_amount=data.get("refund_approval_threshold_amount"),
+            refund_approval_threshold_percent=data.get("refund_approval_threshold_percent"),
+            refund_approval_expiry_hours=data["refund_approval_expiry_hours"],
+            email_buyer_on_outside_refunds=bool(data.get("email_buyer_on_outside_refunds")),
         )

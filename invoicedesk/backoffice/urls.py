@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.invoice_list, name="invoice_list"),
     path("invoices.csv", views.invoice_export, name="invoice_export"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("settings/", views.organization_settings, name="organization_settings"),
 ]

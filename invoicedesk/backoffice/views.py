@@ -3,23 +3,26 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
+from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
-from .forms import InvoiceSearchForm
+from .forms import InvoiceSearchForm, OrganizationSettingsForm
+from .services import SETTINGS_FIELDS, organization_settings_update
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
@@ -139,3 +142,26 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "tab": tab,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@tenant_view
+def organization_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not membership.role_enum.can_administer:
+        raise Forbidden(_("Only admins can change the organization's settings."))
+    organization = membership.organization
+    initial = {name: getattr(organization, name) for name in SETTINGS_FIELDS}
+    form = OrganizationSettingsForm(request.POST or None, initial=initial, currency=organization.currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization_settings_update(
+                actor=membership, settings=form.settings(), ip_address=request.META.get("REMOTE_ADDR")
+            )
+        except (NotFound, Forbidden):
+            raise
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("backoffice:organization_settings")
+    return render(request, "backoffice/organization_settings.html", {"form": form, "organization": organization})

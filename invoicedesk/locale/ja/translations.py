@@ -465,4 +465,27 @@ JA = {
     "%(hours)s hour": ("%(hours)s時間",),
     "less than an hour": "1時間未満",
     "No refunds wait for approval.": "承認待ちの返金はありません。",
+    # Organization settings
+    "Refunds of a threshold or more need approval": "一定額以上の返金は承認が必要",
+    "Refund approval": "返金の承認",
+    "Amount from which approval is needed": "承認が必要になる金額",
+    "Share of the payment from which approval is needed (%)": "承認が必要になる支払額に対する割合（%）",
+    "A request not decided within (hours) expires": "承認・却下されない依頼が期限切れになるまでの時間（時間）",
+    "Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)": (
+        "invoicedesk以外（Stripeダッシュボードなど）で行われた返金も購入者にメールする"
+    ),
+    "Only admins can change the organization's settings.": "組織の設定を変更できるのは管理者だけです。",
+    "Give an amount, a share of the payment, or both, for refunds that need approval.": (
+        "承認が必要な返金の金額、支払額に対する割合、またはその両方を指定してください。"
+    ),
+    "Organization settings": "組織の設定",
+    "Every change is recorded in the audit log.": "すべての変更は監査ログに記録されます。",
+    "With a threshold, a refund of that amount or more — or of that share of the payment or more — waits for an "
+    "approver. Either or both may be given.": (
+        "しきい値を設定すると、その金額以上、または支払額に対してその割合以上の返金は承認者の承認を待ちます。"
+        "どちらか一方、または両方を指定できます。"
+    ),
+    "Save settings": "設定を保存",
+    "Settings saved.": "設定を保存しました。",
+    "Settings": "設定",
 }
