@@ -29,6 +29,9 @@ MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min
 
 
+BUYER_KINDS = (NotificationKind.REFUND_SUCCEEDED, NotificationKind.REFUND_CORRECTION)
+
+
 @dataclass(frozen=True)
 class DeliveryResult:
     notification: Notification
@@ -40,6 +43,13 @@ def _template_context(notification: Notification) -> dict[str, Any]:
     """The stored facts, formatted for the recipient's language (call inside translation.override)."""
     facts: dict[str, Any] = dict(notification.context)
     language = notification.language
+    if notification.kind in (NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_DECIDED):
+        return {
+            **facts,
+            "amount": Money(facts["amount"], facts["currency"]).format(language),
+            "is_full": facts["classification"] == "FULL",
+            "rejected": facts["status"] == "REJECTED",
+        }
     if notification.kind == NotificationKind.ALERT:
         amount = facts.get("amount")
         return {
@@ -83,7 +93,7 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
 
 def _history(notification: Notification, status: str, message: MessagePart) -> None:
     refund = notification.refund
-    if refund is None:  # an admin's alert email is not part of a payment's history
+    if refund is None or notification.kind not in BUYER_KINDS:  # staff emails are not part of a payment's history
         return
     history_record(
         link=refund.payment_link,

@@ -18,6 +18,10 @@ class NotificationKind(models.TextChoices):
     REFUND_CORRECTION = "refund_correction", _("Refund correction")
     # To the organization's admins: an alert was raised.
     ALERT = "alert", _("Alert to admins")
+    # To the organization's approvers: a refund waits for approval.
+    APPROVAL_REQUESTED = "approval_requested", _("Approval request")
+    # To the requester: the refund was rejected, or expired unapproved.
+    APPROVAL_DECIDED = "approval_decided", _("Approval decision")
 
 
 class NotificationStatus(models.TextChoices):
@@ -57,7 +61,9 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "refund"], name="notification_once_per_kind_and_refund"),
+            models.UniqueConstraint(
+                fields=["kind", "refund", "to_email"], name="notification_once_per_kind_refund_and_recipient"
+            ),
             models.UniqueConstraint(fields=["alert", "to_email"], name="notification_once_per_alert_and_admin"),
             # A buyer's email is about a refund; an admin's is about an alert.
             models.CheckConstraint(

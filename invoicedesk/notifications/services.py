@@ -126,6 +126,64 @@ def notification_queue_alert(*, alert: Alert) -> list[Notification]:
     return queued
 
 
+def _queue_to_staff(*, kind: NotificationKind, refund: Refund, link: PaymentLink, recipients: list[Membership]) -> int:
+    """One email per (kind, refund, recipient) to staff about a held refund, in each one's language."""
+    invoice = link.invoice
+    facts = {
+        "organization_name": invoice.organization.name,
+        "invoice_number": invoice.number,
+        "buyer_company": invoice.buyer.company_name,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "classification": refund.classification,
+        "status": refund.status,
+        "requested_by": str(refund.requested_by or ""),
+        "decided_by": str(refund.decided_by or ""),
+        "comment": refund.decision_comment,
+        "memo": refund.memo,
+        "approval_url": f"{settings.PUBLIC_BASE_URL}{reverse('refunds:approval_detail', args=[refund.pk])}",
+    }
+    queued = 0
+    for member in recipients:
+        notification, created = Notification.objects.get_or_create(
+            kind=kind,
+            refund=refund,
+            to_email=member.user.email,
+            defaults={
+                "organization_id": refund.organization_id,
+                "language": member.user.language or "ja",
+                "context": facts,
+            },
+        )
+        if created:
+            transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
+            queued += 1
+    return queued
+
+
+def on_refund_held(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
+    """Receiver of refunds.signals.refund_held: every approver but the requester is asked."""
+    approvers = [
+        member
+        for member in Membership.objects.filter(organization_id=refund.organization_id).select_related("user")
+        if member.role_enum.can_approve_refund and member.user_id != refund.requested_by_id
+    ]
+    _queue_to_staff(kind=NotificationKind.APPROVAL_REQUESTED, refund=refund, link=link, recipients=approvers)
+
+
+def on_refund_declined(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
+    """Receiver of refunds.signals.refund_declined: the requester learns it was rejected or expired."""
+    if refund.requested_by_id is None:
+        return
+    requester = (
+        Membership.objects.filter(organization_id=refund.organization_id, user_id=refund.requested_by_id)
+        .select_related("user")
+        .first()
+    )
+    if requester is not None:
+        _queue_to_staff(kind=NotificationKind.APPROVAL_DECIDED, refund=refund, link=link, recipients=[requester])
+
+
 def on_alert_raised(sender: type[Alert], *, alert: Alert, **kwargs: Any) -> None:
     """Receiver of alerts.signals.alert_raised (connected in NotificationsConfig.ready())."""
     notification_queue_alert(alert=alert)

@@ -21,6 +21,7 @@ from invoicedesk.payments.models import PaymentLink, TransactionKind
 
 from .models import Refund, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, reserved_amount
+from .signals import refund_declined
 from .tasks import execute_refund
 
 
@@ -146,6 +147,7 @@ def refund_reject(*, actor: Membership, refund_id: int, comment: str = "", ip_ad
         after={"status": refund.status, "comment": comment},
         ip_address=ip_address,
     )
+    refund_declined.send(sender=Refund, refund=refund, link=link)
     return refund
 
 
@@ -187,6 +189,7 @@ def refund_expire(*, refund_id: int) -> bool:
         before=before,
         after={"status": refund.status},
     )
+    refund_declined.send(sender=Refund, refund=refund, link=link)
     return True
 
 

@@ -25,6 +25,7 @@ from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, Transact
 
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
+from .signals import refund_held
 from .tasks import execute_refund
 
 
@@ -229,4 +230,6 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
     )
     if refund.status == RefundStatus.PROCESSING:
         transaction.on_commit(lambda: execute_refund.enqueue(refund.pk))
+    else:
+        refund_held.send(sender=Refund, refund=refund, link=link)
     return refund

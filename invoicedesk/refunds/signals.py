@@ -10,3 +10,7 @@ from django.dispatch import Signal
 refund_succeeded = Signal()
 # Sent inside the transaction that records a refund failed or canceled after it had SUCCEEDED (refund, link).
 refund_reversed = Signal()
+# Sent inside the transaction that holds a refund for approval (refund, link), and the one that rejects it or lets
+# it expire (refund, link): the approvers and the requester are told.
+refund_held = Signal()
+refund_declined = Signal()

@@ -71,7 +71,7 @@ def test_a_refund_above_the_threshold_waits_and_executes_once_approved(
     modal.get_by_role("button", name=w.refund, exact=True).click()
     expect(page.get_by_test_id("refunds-table")).to_contain_text(w.pending_approval)
     assert Refund.objects.get(amount=60_000).status == RefundStatus.PENDING_APPROVAL
-    assert not mail.outbox
+    assert not [m for m in mail.outbox if m.to == ["billing@sakura-trading.example"]]  # approvers were asked
 
     locale = "ja-JP" if w is JAPANESE else "en-US"
     approver_context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900})
@@ -93,4 +93,4 @@ def test_a_refund_above_the_threshold_waits_and_executes_once_approved(
     page.goto(detail_url)
     expect(page.get_by_test_id("link-status")).to_have_text(w.partially_refunded)
     assert Refund.objects.get(amount=60_000).status == RefundStatus.SUCCEEDED
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["billing@sakura-trading.example"]
+    assert len([m for m in mail.outbox if m.to == ["billing@sakura-trading.example"]]) == 1

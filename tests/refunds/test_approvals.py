@@ -42,7 +42,14 @@ def membership_of(user: User) -> Membership:
 
 @pytest.fixture
 def approver(above_50000: Organization) -> Membership:
-    return membership_of(factories.member(above_50000, Role.APPROVER, email="approver@example.test"))
+    return membership_of(factories.member(above_50000, Role.APPROVER, email="approver@example.test", language="en"))
+
+
+BUYER = "billing@sakura-trading.example"
+
+
+def to_buyer() -> list[Any]:
+    return [message for message in mail.outbox if message.to == [BUYER]]
 
 
 def ask(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> RefundInput:
@@ -64,7 +71,7 @@ def test_a_held_refund_reserves_its_amount_and_executes_once_approved(
     held = refund_request(actor=operator_membership, request=ask(paid_invoice, 60_000))
     assert held.status == RefundStatus.PENDING_APPROVAL
     assert refundable_amount(link_of(paid_invoice)).amount == 50_000  # reserved at once
-    assert not mail.outbox
+    assert not to_buyer()
     approved = refund_approve(
         actor=approver, refund_id=held.pk, comment="Checked the return slip", ip_address="10.0.0.9"
     )
@@ -73,7 +80,7 @@ def test_a_held_refund_reserves_its_amount_and_executes_once_approved(
     link = link_of(paid_invoice)
     assert link.status == PaymentLinkStatus.PARTIALLY_REFUNDED and link.amount_refunded == 60_000
     assert gateway.retrieve_charge_amount_refunded(charge_id=link.stripe_charge_id) == 60_000
-    assert len(mail.outbox) == 1
+    assert len(to_buyer()) == 1
     entry = AuditEntry.objects.get(action=AuditAction.REFUND_APPROVE)
     assert entry.actor == approver.user and entry.ip_address == "10.0.0.9"
     assert entry.after["comment"] == "Checked the return slip"
@@ -136,7 +143,7 @@ def test_two_approvers_at_once_give_one_execution(
     assert AuditEntry.objects.filter(action=AuditAction.REFUND_APPROVE).count() == 1
     link = link_of(paid_invoice)
     assert gateway.retrieve_charge_amount_refunded(charge_id=link.stripe_charge_id) == 60_000
-    assert len(mail.outbox) == 1
+    assert len(to_buyer()) == 1
 
 
 def test_approval_rechecks_the_money_without_counting_its_own_reservation(
@@ -234,3 +241,20 @@ def test_another_organizations_request_is_not_found(
 
     with pytest.raises(NotFound):
         refund_approve(actor=stranger, refund_id=held.pk)
+
+
+def test_approvers_are_asked_by_email_and_the_requester_hears_of_a_rejection(
+    paid_invoice: BillingInvoice, operator_membership: Membership, approver: Membership, above_50000: Organization
+) -> None:
+    factories.member(above_50000, Role.ADMIN, email="boss@example.test", language="ja")
+    factories.member(above_50000, Role.VIEWER, email="looker@example.test")
+    held = refund_request(actor=operator_membership, request=ask(paid_invoice, 60_000))
+    asked = {message.to[0]: message for message in mail.outbox}
+    assert sorted(asked) == ["approver@example.test", "boss@example.test"]  # approvers and admins, not the requester
+    assert "waits for your approval" in asked["approver@example.test"].subject
+    assert "承認待ち" in asked["boss@example.test"].subject
+    assert f"/approvals/{held.pk}/" in asked["approver@example.test"].body
+    mail.outbox.clear()
+    refund_reject(actor=approver, refund_id=held.pk, comment="No return slip")
+    (told,) = mail.outbox
+    assert told.to == ["operator@example.test"] and "却下されました" in told.subject and "No return slip" in told.body

@@ -488,4 +488,6 @@ JA = {
     "Save settings": "設定を保存",
     "Settings saved.": "設定を保存しました。",
     "Settings": "設定",
+    "Approval request": "承認依頼",
+    "Approval decision": "承認の判断",
 }
