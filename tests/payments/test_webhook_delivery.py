@@ -47,9 +47,10 @@ def test_localstripe_delivers_a_signed_webhook_that_marks_the_link_paid() -> Non
     # Pay without visiting the return page: only the webhook can record it.
     pay_with_test_card(payment_intent_id=intent.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
     wait_for(lambda: PaymentLink.objects.get(pk=link.pk).status == PaymentLinkStatus.PAID)
-    event = StripeEvent.objects.get(type="payment_intent.succeeded", payload__data__object__id=intent.id)
-    assert event.payload["data"]["object"]["id"] == intent.id
-    assert event.processed_at is not None
+    # The event is marked processed just after its handler committed the payment: wait for that too.
+    events = StripeEvent.objects.filter(type="payment_intent.succeeded", payload__data__object__id=intent.id)
+    wait_for(lambda: events.filter(processed_at__isnull=False).exists())
+    assert events.get().payload["data"]["object"]["id"] == intent.id
     link.refresh_from_db()
     assert link.amount_paid == 110_000 and link.stripe_payment_intent_id == intent.id
 
