@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_tasks_db",
+    "pgtrigger",
     # Ours, from the ground floor up (the layers contract in pyproject.toml).
     "invoicedesk.core",
     "invoicedesk.accounts",

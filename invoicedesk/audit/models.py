@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+import pgtrigger
 from django.db import models
 from django.utils import timezone
 
@@ -26,7 +27,10 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Append-only: who did what to which object, with the state before and after."""
+    """Append-only: who did what to which object, with the state before and after.
+
+    No code path updates or deletes an entry; on PostgreSQL the database itself refuses (a pgtrigger).
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -42,6 +46,9 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
         verbose_name_plural = "audit entries"
+        triggers = [
+            pgtrigger.Protect(name="audit_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

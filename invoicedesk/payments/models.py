@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -156,6 +157,10 @@ class PaymentTransaction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["payment_link", "created_at"], name="transaction_link_time")]
+        # Append-only: on PostgreSQL the database refuses an UPDATE or DELETE of a history row.
+        triggers = [
+            pgtrigger.Protect(name="payment_transaction_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
