@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django.conf import settings
 import pgtrigger
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -46,9 +46,7 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
         verbose_name_plural = "audit entries"
-        triggers = [
-            pgtrigger.Protect(name="audit_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
-        ]
+        triggers = [pgtrigger.Protect(name="audit_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
