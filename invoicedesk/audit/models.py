@@ -4,6 +4,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
 
@@ -11,19 +12,22 @@ from invoicedesk.accounts.models import Organization
 class AuditAction(models.TextChoices):
     """Every action the audit trail records; services name theirs from here, never as free strings."""
 
-    PAYMENT_LINK_ISSUE = "payment_link.issue", "Payment link issued"
-    PAYMENT_LINK_CANCEL = "payment_link.cancel", "Payment link cancelled"
-    PAYMENT_RECORD = "payment.record", "Payment recorded from Stripe"
-    REFUND_REQUEST = "refund.request", "Refund requested"
-    REFUND_STRIPE_RESULT = "refund.stripe_result", "Stripe's answer on a refund recorded"
-    REFUND_STRIPE_FAILED = "refund.stripe_failed", "Stripe refused a refund"
-    REFUND_FOUND_AT_STRIPE = "refund.found_at_stripe", "A refund made outside invoicedesk recorded"
-    ALERT_ACKNOWLEDGE = "alert.acknowledge", "Alert acknowledged"
-    REFUND_APPROVE = "refund.approve", "Refund approved"
-    REFUND_REJECT = "refund.reject", "Refund rejected"
-    REFUND_CANCEL = "refund.cancel", "Refund request canceled"
-    REFUND_EXPIRE = "refund.expire", "Refund request expired unapproved"
-    ORGANIZATION_SETTINGS = "organization.settings", "Organization settings changed"
+    PAYMENT_LINK_ISSUE = "payment_link.issue", _("Payment link issued")
+    PAYMENT_LINK_CANCEL = "payment_link.cancel", _("Payment link cancelled")
+    PAYMENT_RECORD = "payment.record", _("Payment recorded from Stripe")
+    REFUND_REQUEST = "refund.request", _("Refund requested")
+    REFUND_STRIPE_RESULT = "refund.stripe_result", _("Stripe's answer on a refund recorded")
+    REFUND_STRIPE_FAILED = "refund.stripe_failed", _("Stripe refused a refund")
+    REFUND_FOUND_AT_STRIPE = "refund.found_at_stripe", _("A refund made outside invoicedesk recorded")
+    ALERT_ACKNOWLEDGE = "alert.acknowledge", _("Alert acknowledged")
+    REFUND_APPROVE = "refund.approve", _("Refund approved")
+    REFUND_REJECT = "refund.reject", _("Refund rejected")
+    REFUND_CANCEL = "refund.cancel", _("Refund request canceled")
+    REFUND_EXPIRE = "refund.expire", _("Refund request expired unapproved")
+    ORGANIZATION_SETTINGS = "organization.settings", _("Organization settings changed")
+    LOGIN = "auth.login", _("Signed in")
+    LOGOUT = "auth.logout", _("Signed out")
+    LOGIN_FAILED = "auth.login_failed", _("Failed sign-in")
 
 
 class AuditEntry(models.Model):

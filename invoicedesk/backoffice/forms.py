@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import ApprovalPolicy
+from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import InvoiceFilters
 from invoicedesk.core.forms import MoneyAmountField, set_currency
@@ -96,3 +97,11 @@ class OrganizationSettingsForm(forms.Form):
             refund_approval_expiry_hours=data["refund_approval_expiry_hours"],
             email_buyer_on_outside_refunds=bool(data.get("email_buyer_on_outside_refunds")),
         )
+
+
+class AuditFilterForm(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=_("Who (email)"), required=False, max_length=200)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any")), *AuditAction.choices])
+    invoice_number = forms.CharField(label=_("Billing Invoice No."), required=False, max_length=64)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("invoices.csv", views.invoice_export, name="invoice_export"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("settings/", views.organization_settings, name="organization_settings"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -13,15 +15,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
+from invoicedesk.audit.models import AuditEntry
+from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page, audit_rows_for_export
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
-from invoicedesk.payments.models import PaymentLinkStatus
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.refunds.models import Refund
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
-from .forms import InvoiceSearchForm, OrganizationSettingsForm
+from .forms import AuditFilterForm, InvoiceSearchForm, OrganizationSettingsForm
 from .services import SETTINGS_FIELDS, organization_settings_update
 
 
@@ -165,3 +170,75 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             messages.success(request, _("Settings saved."))
             return redirect("backoffice:organization_settings")
     return render(request, "backoffice/organization_settings.html", {"form": form, "organization": organization})
+
+
+def _audit_filters(form: AuditFilterForm, membership: Membership) -> AuditFilters:
+    data = form.cleaned_data
+    objects = None
+    number = (data.get("invoice_number") or "").strip()
+    if number:
+        # Entries about the invoice's payment link and its refunds.
+        links = PaymentLink.objects.filter(
+            invoice__organization=membership.organization, invoice__number=number
+        ).values_list("pk", flat=True)
+        refunds = Refund.objects.filter(organization=membership.organization, payment_link__in=links).values_list(
+            "pk", flat=True
+        )
+        objects = (
+            ("payments.PaymentLink", tuple(str(pk) for pk in links)),
+            ("refunds.Refund", tuple(str(pk) for pk in refunds)),
+        )
+    return AuditFilters(
+        since=data.get("since"),
+        until=data.get("until"),
+        actor=(data.get("actor") or "").strip(),
+        action=data.get("action") or "",
+        objects=objects,
+    )
+
+
+@require_GET
+@tenant_view
+def audit_log(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    if not membership.role_enum.can_administer:
+        raise Forbidden(_("Only admins can read the audit log."))
+    form = AuditFilterForm(request.GET)
+    rows: list[AuditEntry] = []
+    next_cursor = None
+    if form.is_valid():
+        entries = audit_entries(organization=membership.organization, filters=_audit_filters(form, membership))
+        if request.GET.get("format") == "csv":
+            return _audit_csv(entries)
+        before = request.GET.get("before", "")
+        rows, next_cursor = audit_page(entries, before_id=int(before) if before.isdigit() else None)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request, "backoffice/audit_log.html", {"form": form, "rows": rows, "next_cursor": next_cursor, "query": query}
+    )
+
+
+def _audit_csv(entries: QuerySet[AuditEntry]) -> StreamingHttpResponse:
+    header = [_("Time"), _("Who"), _("Action"), _("Object"), _("Before"), _("After"), _("IP address")]
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff"
+        yield writer.writerow(header)
+        for entry in audit_rows_for_export(entries):
+            yield writer.writerow(
+                [
+                    timezone.localtime(entry.created_at).isoformat(),
+                    entry.actor.email if entry.actor else "",
+                    entry.action,
+                    f"{entry.object_type}#{entry.object_id}",
+                    json.dumps(entry.before, ensure_ascii=False, default=str),
+                    json.dumps(entry.after, ensure_ascii=False, default=str),
+                    entry.ip_address or "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response

@@ -490,4 +490,38 @@ JA = {
     "Settings": "設定",
     "Approval request": "承認依頼",
     "Approval decision": "承認の判断",
+    # Audit log
+    "From": "開始日",
+    "To": "終了日",
+    "Who (email)": "操作者（メールアドレス）",
+    "Action": "操作",
+    "Audit log": "監査ログ",
+    "Every change to refunds, payment links, settings and alerts, and every sign-in, with who, when and from where. "
+    "Entries cannot be changed or removed.": (
+        "返金・決済リンク・設定・アラートのすべての変更と、すべてのログインを、誰が・いつ・どこから行ったかとともに"
+        "記録しています。記録は変更も削除もできません。"
+    ),
+    "Who": "操作者",
+    "Object": "対象",
+    "Before": "変更前",
+    "After": "変更後",
+    "IP address": "IPアドレス",
+    "Older entries": "さらに古い記録",
+    "No entries match.": "該当する記録はありません。",
+    "Only admins can read the audit log.": "監査ログを閲覧できるのは管理者だけです。",
+    "Payment link cancelled": "決済リンクを取り消しました",
+    "Payment recorded from Stripe": "Stripeから支払いを記録しました",
+    "Refund requested": "返金を依頼しました",
+    "Stripe's answer on a refund recorded": "返金に対するStripeの応答を記録しました",
+    "Stripe refused a refund": "Stripeが返金を拒否しました",
+    "A refund made outside invoicedesk recorded": "invoicedesk以外で行われた返金を記録しました",
+    "Alert acknowledged": "アラートを確認済みにしました",
+    "Refund approved": "返金を承認しました",
+    "Refund rejected": "返金を却下しました",
+    "Refund request canceled": "返金依頼を取り消しました",
+    "Refund request expired unapproved": "返金依頼が承認されないまま期限切れになりました",
+    "Organization settings changed": "組織の設定を変更しました",
+    "Signed in": "ログイン",
+    "Signed out": "ログアウト",
+    "Failed sign-in": "ログイン失敗",
 }
