@@ -509,7 +509,6 @@ JA = {
     "Older entries": "さらに古い記録",
     "No entries match.": "該当する記録はありません。",
     "Only admins can read the audit log.": "監査ログを閲覧できるのは管理者だけです。",
-    "Payment link cancelled": "決済リンクを取り消しました",
     "Payment recorded from Stripe": "Stripeから支払いを記録しました",
     "Refund requested": "返金を依頼しました",
     "Stripe's answer on a refund recorded": "返金に対するStripeの応答を記録しました",
