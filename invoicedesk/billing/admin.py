@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import BillingInvoice, Buyer
 
@@ -19,3 +20,17 @@ class BillingInvoiceAdmin(admin.ModelAdmin[BillingInvoice]):
     autocomplete_fields = ["buyer"]
     date_hierarchy = "issue_date"
     show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BillingInvoice | None = None) -> list[str]:
+        # Once an invoice has a payment link, its money is what the buyer was asked for and what Stripe holds:
+        # changing its amount, currency or method behind the refund procedure would make refunds lie.
+        if (
+            obj is not None
+            and obj.pk is not None
+            and BillingInvoice.objects.filter(pk=obj.pk, payment_link__isnull=False).exists()
+        ):
+            return ["organization", "number", "amount", "currency", "payment_method"]
+        return []
+
+    def has_delete_permission(self, request: HttpRequest, obj: BillingInvoice | None = None) -> bool:
+        return obj is None or not BillingInvoice.objects.filter(pk=obj.pk, payment_link__isnull=False).exists()

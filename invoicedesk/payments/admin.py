@@ -6,7 +6,9 @@ from .models import PaymentLink, PaymentTransaction
 
 
 @admin.register(PaymentLink)
-class PaymentLinkAdmin(admin.ModelAdmin[PaymentLink]):
+class PaymentLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentLink]):
+    """Read-only: links move only through the payment services (issue, cancel, Stripe's word)."""
+
     list_display = ["invoice", "status", "amount_paid", "amount_refunded", "paid_at", "expires_at"]
     list_filter = ["status"]
     search_fields = ["invoice__number", "stripe_payment_intent_id", "stripe_charge_id"]

@@ -159,7 +159,7 @@ def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refun
         organization_id=link.invoice.organization_id,
         payment_link=link,
         amount=info.amount,
-        currency=link.currency,
+        currency=info.currency,  # as Stripe refunded it; a currency other than the payment's raises an alert
         classification=RefundClassification.PARTIAL,  # made true when it succeeds
         reason=info.reason if info.reason in RefundReason.values else "",
         status=RefundStatus.PROCESSING,  # moved to Stripe's status right after, with its consequences
@@ -216,7 +216,30 @@ def _settle_link(link: PaymentLink) -> None:
     link.save(update_fields=["amount_refunded", "status"])
 
 
+def _alert_if_it_differs(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> None:
+    """Stripe's amount and currency for a refund must be ours: a difference is an alert, never a silent record."""
+    if (info.amount, info.currency) == (refund.amount, refund.currency) and info.currency == link.currency:
+        return
+    logger.error(
+        "refund %s: Stripe says %s %s, ours is %s %s",
+        refund.pk,
+        info.amount,
+        info.currency,
+        refund.amount,
+        refund.currency,
+    )
+    alert_raise(
+        organization_id=refund.organization_id,
+        kind=AlertKind.PAYMENT_DIFFERS,
+        subject=f"{info.id}:refund_differs",
+        invoice_id=link.invoice_id,
+        amount=Money(info.amount, info.currency),
+        detail=f"Stripe refund {info.id}: {info.amount} {info.currency}; ours: {refund.amount} {refund.currency}.",
+    )
+
+
 def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> None:
+    _alert_if_it_differs(link, refund, info)
     new_status = STRIPE_REFUND_STATUS.get(info.status)
     # Stripe never turns a failed refund into a succeeded one: FAILED moves only when we concluded it ourselves
     # (Stripe refused our request, so we had no Stripe refund id) and Stripe now shows a refund of ours.

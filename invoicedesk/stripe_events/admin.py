@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from invoicedesk.core.admin import ReadOnlyAdminMixin
+
 from .models import StripeEvent
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[StripeEvent]):
+    """Read-only: Stripe's events as they were delivered."""
+
     list_display = ["received_at", "stripe_id", "type", "account", "status", "processed_at", "error"]
     list_filter = ["status", "type"]
     search_fields = ["stripe_id"]

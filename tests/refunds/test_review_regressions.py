@@ -222,3 +222,16 @@ def test_refunds_above_what_we_recorded_as_paid_raise_an_alert_instead_of_failin
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.REFUNDED and link.amount_refunded == 100_000
     assert Alert.objects.filter(kind=AlertKind.PAYMENT_DIFFERS, subject__endswith="refunded_above_paid").exists()
+
+
+def test_a_stripe_answer_with_another_amount_raises_an_alert(
+    paid_invoice: BillingInvoice, operator_membership: Membership, stripe_like: StripeLike
+) -> None:
+    from invoicedesk.alerts.models import Alert, AlertKind
+
+    link = PaymentLink.objects.get(invoice=paid_invoice)
+    odd = {"id": "re_other", "object": "refund", "amount": 1_000, "currency": "jpy", "status": "succeeded"}
+    stripe_like.refund_faults = [(200, {**odd, "payment_intent": link.stripe_payment_intent_id})]
+    refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
+    alert = Alert.objects.get(kind=AlertKind.PAYMENT_DIFFERS, subject="re_other:refund_differs")
+    assert "1000 JPY" in alert.detail and "10000 JPY" in alert.detail
