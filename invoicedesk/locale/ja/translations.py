@@ -523,4 +523,15 @@ JA = {
     "Signed in": "ログイン",
     "Signed out": "ログアウト",
     "Failed sign-in": "ログイン失敗",
+    # Access
+    "Sign-in paused": "ログインを一時停止しています",
+    "Too many failed sign-ins (%(limit)s) for this account or from this address.": (
+        "このアカウント、またはこの接続元からのログイン失敗が多すぎます（%(limit)s回）。"
+    ),
+    "Try again in %(minutes)s minutes.": "%(minutes)s分後にもう一度お試しください。",
+    "If you forgot your password, ask an admin of your organization.": (
+        "パスワードを忘れた場合は、組織の管理者にお問い合わせください。"
+    ),
+    "Password changed": "パスワードを変更しました",
+    "Change password": "パスワードの変更",
 }

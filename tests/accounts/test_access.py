@@ -1,0 +1,71 @@
+"""Access that resists abuse: sign-ins throttled per account and per address, idle sessions end, passwords change."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from invoicedesk.accounts.models import Organization, Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client: Client, email: str, password: str) -> str:
+    return client.post("/accounts/login/", {"username": email, "password": password}).content.decode()
+
+
+def test_repeated_failures_lock_the_account_and_say_when_to_try_again(org: Organization) -> None:
+    factories.member(org, Role.OPERATOR, email="target@example.test")
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert 'data-testid="locked-out"' not in sign_in(attacker, "target@example.test", "guess")
+    locked = sign_in(attacker, "target@example.test", "guess")
+    assert 'data-testid="locked-out"' in locked and "Try again in 15 minutes" in locked
+    # Even the right password is refused now, from anywhere: the account is locked.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.1")
+    assert 'data-testid="locked-out"' in sign_in(elsewhere, "target@example.test", factories.PASSWORD)
+
+
+def test_one_address_trying_many_accounts_is_locked_too(org: Organization) -> None:
+    for index in range(settings.AXES_FAILURE_LIMIT):
+        factories.member(org, Role.OPERATOR, email=f"user{index}@spray.test")
+    sprayer = Client(REMOTE_ADDR="203.0.113.10")
+    pages = [sign_in(sprayer, f"user{index}@spray.test", "guess") for index in range(settings.AXES_FAILURE_LIMIT)]
+    assert 'data-testid="locked-out"' in pages[-1]
+
+
+def test_a_good_sign_in_resets_the_count(org: Organization) -> None:
+    factories.member(org, Role.OPERATOR, email="forgetful@example.test")
+    client = Client(REMOTE_ADDR="192.0.2.20")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "forgetful@example.test", "guess")
+    assert (
+        client.post(
+            "/accounts/login/", {"username": "forgetful@example.test", "password": factories.PASSWORD}
+        ).status_code
+        == 302
+    )
+    client.post("/accounts/logout/")
+    assert 'data-testid="locked-out"' not in sign_in(client, "forgetful@example.test", "guess")
+
+
+def test_sessions_end_after_eight_idle_hours_and_each_request_renews_them() -> None:
+    assert settings.SESSION_COOKIE_AGE == 8 * 3600 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_a_user_changes_their_password(org: Organization) -> None:
+    user = factories.member(org, Role.VIEWER, email="viewer2@example.test")
+    client = Client()
+    client.force_login(user)
+    assert 'href="/accounts/password/"' in client.get("/billing/").content.decode()
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": "a-much-better-secret-2026",
+            "new_password2": "a-much-better-secret-2026",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-much-better-secret-2026")
