@@ -2,6 +2,7 @@ import time
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
@@ -58,7 +59,7 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
         ("approver@demo.test", Role.APPROVER),
         ("viewer@demo.test", Role.VIEWER),
     ]:
-        user = authenticate(username=email, password=DEMO_PASSWORD)
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=email, password=DEMO_PASSWORD)
         assert user is not None, email
         assert Membership.objects.get(user=user).organization == first.organization
         assert Membership.objects.get(user=user).role == role
