@@ -41,7 +41,7 @@ def _locked(*, organization_id: int, refund_id: int) -> tuple[Refund, PaymentLin
     )
     refund = (
         Refund.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("decided_by", "requested_by")
+        .select_related("decided_by", "requested_by", "organization")
         .get(pk=refund_id)
     )
     return refund, link
@@ -79,14 +79,34 @@ def _history(link: PaymentLink, refund: Refund, message: MessagePart, *, actor: 
     )
 
 
-def _decide(refund: Refund, *, status: RefundStatus, actor: Membership | None, comment: str = "") -> dict[str, str]:
+def _decide(
+    refund: Refund,
+    link: PaymentLink,
+    *,
+    status: RefundStatus,
+    actor: Membership | None,
+    action: AuditAction,
+    message: MessagePart,
+    comment: str = "",
+    ip_address: str | None = None,
+) -> None:
+    """Record a decision on a held refund: its status, the history row and the audit entry, in one place."""
     before = {"status": refund.status}
     refund.status = status
     refund.decided_by = actor.user if actor is not None else None
     refund.decided_at = timezone.now()
     refund.decision_comment = comment
     refund.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
-    return before
+    _history(link, refund, message, actor=actor)
+    audit_record(
+        action=action,
+        target=refund,
+        organization_id=refund.organization_id,
+        actor=actor.user if actor is not None else None,
+        before=before,
+        after={"status": refund.status, **({"comment": comment} if comment else {})},
+        ip_address=ip_address,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -114,15 +134,14 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
             % {"amount": refund.money.format(), "refundable": refundable.format()},
             code="above_refundable",
         )
-    before = _decide(refund, status=RefundStatus.PROCESSING, actor=actor, comment=comment)
-    _history(link, refund, (HistoryMessage.REFUND_APPROVED, {"comment": comment}), actor=actor)
-    audit_record(
+    _decide(
+        refund,
+        link,
+        status=RefundStatus.PROCESSING,
+        actor=actor,
         action=AuditAction.REFUND_APPROVE,
-        target=refund,
-        organization=actor.organization,
-        actor=actor.user,
-        before=before,
-        after={"status": refund.status, "comment": comment},
+        message=(HistoryMessage.REFUND_APPROVED, {"comment": comment}),
+        comment=comment,
         ip_address=ip_address,
     )
     transaction.on_commit(lambda: execute_refund.enqueue(refund.pk))
@@ -136,15 +155,14 @@ def refund_reject(*, actor: Membership, refund_id: int, comment: str = "", ip_ad
         raise Forbidden(_("Your role cannot reject refunds."))
     refund, link = _locked(organization_id=actor.organization_id, refund_id=refund_id)
     _refuse_if_decided(refund)
-    before = _decide(refund, status=RefundStatus.REJECTED, actor=actor, comment=comment)
-    _history(link, refund, (HistoryMessage.REFUND_REJECTED, {"comment": comment}), actor=actor)
-    audit_record(
+    _decide(
+        refund,
+        link,
+        status=RefundStatus.REJECTED,
+        actor=actor,
         action=AuditAction.REFUND_REJECT,
-        target=refund,
-        organization=actor.organization,
-        actor=actor.user,
-        before=before,
-        after={"status": refund.status, "comment": comment},
+        message=(HistoryMessage.REFUND_REJECTED, {"comment": comment}),
+        comment=comment,
         ip_address=ip_address,
     )
     refund_declined.send(sender=Refund, refund=refund, link=link)
@@ -158,15 +176,13 @@ def refund_cancel(*, actor: Membership, refund_id: int, ip_address: str | None =
     if refund.requested_by_id != actor.user_id and not actor.role_enum.can_administer:
         raise Forbidden(_("Only its requester or an admin can cancel a refund request."))
     _refuse_if_decided(refund)
-    before = _decide(refund, status=RefundStatus.CANCELED, actor=actor)
-    _history(link, refund, (HistoryMessage.REFUND_CANCELED, {}), actor=actor)
-    audit_record(
+    _decide(
+        refund,
+        link,
+        status=RefundStatus.CANCELED,
+        actor=actor,
         action=AuditAction.REFUND_CANCEL,
-        target=refund,
-        organization=actor.organization,
-        actor=actor.user,
-        before=before,
-        after={"status": refund.status},
+        message=(HistoryMessage.REFUND_CANCELED, {}),
         ip_address=ip_address,
     )
     return refund
@@ -175,19 +191,17 @@ def refund_cancel(*, actor: Membership, refund_id: int, ip_address: str | None =
 @transaction.atomic(durable=True)
 def refund_expire(*, refund_id: int) -> bool:
     """A held request past the organization's approval expiry → EXPIRED, its amount released. True if it changed."""
-    refund = Refund.objects.select_related("organization").get(pk=refund_id)
-    refund, link = _locked(organization_id=refund.organization_id, refund_id=refund_id)
+    organization_id = Refund.objects.values_list("organization_id", flat=True).get(pk=refund_id)
+    refund, link = _locked(organization_id=organization_id, refund_id=refund_id)
     if refund.status != RefundStatus.PENDING_APPROVAL or timezone.now() < expires_at(refund):
         return False
-    before = _decide(refund, status=RefundStatus.EXPIRED, actor=None)
-    hours = refund.organization.refund_approval_expiry_hours
-    _history(link, refund, (HistoryMessage.REFUND_EXPIRED, {"hours": hours}), actor=None)
-    audit_record(
+    _decide(
+        refund,
+        link,
+        status=RefundStatus.EXPIRED,
+        actor=None,
         action=AuditAction.REFUND_EXPIRE,
-        target=refund,
-        organization_id=refund.organization_id,
-        before=before,
-        after={"status": refund.status},
+        message=(HistoryMessage.REFUND_EXPIRED, {"hours": refund.organization.refund_approval_expiry_hours}),
     )
     refund_declined.send(sender=Refund, refund=refund, link=link)
     return True
