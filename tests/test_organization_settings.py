@@ -62,3 +62,67 @@ def test_only_admins_change_settings(org: Organization, login: Callable[[User], 
     assert client.post("/billing/settings/", {"refund_approval_policy": "always"}).status_code == 403
     org.refresh_from_db()
     assert org.refund_approval_policy == ApprovalPolicy.NONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_invites_a_new_member_who_sets_a_password(org: Organization, login: Callable[[User], Client]) -> None:
+    import re
+
+    from django.core import mail
+
+    admin = login(factories.member(org, Role.ADMIN, email="boss@example.test"))
+    response = admin.post("/billing/settings/members/", {"email": "New.Person@Example.test", "role": "approver"})
+    assert response.status_code == 302
+    member = org.memberships.select_related("user").get(user__email="new.person@example.test")
+    assert member.role == Role.APPROVER and not member.user.has_usable_password()
+    (invitation,) = mail.outbox
+    link = re.search(r"http://testserver(/accounts/set-password/\S+)", str(invitation.body))
+    assert link, invitation.body
+    newcomer = Client()
+    form = newcomer.get(link[1], follow=True)
+    assert form.status_code == 200 and b"Set your password" in form.content
+    done = newcomer.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link[1],
+        {"new_password1": "a-good-first-secret-26", "new_password2": "a-good-first-secret-26"},
+    )
+    assert done.status_code == 302
+    member.user.refresh_from_db()
+    assert member.user.check_password("a-good-first-secret-26")
+    assert AuditEntry.objects.filter(action=AuditAction.MEMBER_INVITE, actor__email="boss@example.test").exists()
+
+
+def test_roles_change_and_members_go_but_never_the_last_admin(
+    org: Organization, login: Callable[[User], Client]
+) -> None:
+    boss = factories.member(org, Role.ADMIN, email="boss@example.test")
+    admin = login(boss)
+    boss_membership = org.memberships.get(user=boss)
+    refused = admin.post(f"/billing/settings/members/{boss_membership.pk}/", {"role": "viewer"}, follow=True)
+    assert "at least one admin" in refused.content.decode()
+    boss_membership.refresh_from_db()
+    assert boss_membership.role == Role.ADMIN
+    assert (
+        "at least one admin"
+        in admin.post(
+            f"/billing/settings/members/{boss_membership.pk}/", {"action": "remove"}, follow=True
+        ).content.decode()
+    )
+    worker = factories.member(org, Role.OPERATOR, email="worker@example.test")
+    worker_membership = org.memberships.get(user=worker)
+    admin.post(f"/billing/settings/members/{worker_membership.pk}/", {"role": "approver"})
+    worker_membership.refresh_from_db()
+    assert worker_membership.role == Role.APPROVER
+    admin.post(f"/billing/settings/members/{worker_membership.pk}/", {"action": "remove"})
+    assert not org.memberships.filter(user=worker).exists()
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {AuditAction.MEMBER_ROLE, AuditAction.MEMBER_REMOVE} <= actions
+
+
+def test_another_organizations_member_is_not_found(
+    org: Organization, other_org: Organization, login: Callable[[User], Client]
+) -> None:
+    admin = login(factories.member(org, Role.ADMIN))
+    stranger = factories.member(other_org, Role.ADMIN)
+    theirs = other_org.memberships.get(user=stranger)
+    assert admin.post(f"/billing/settings/members/{theirs.pk}/", {"action": "remove"}).status_code == 404
+    assert other_org.memberships.filter(pk=theirs.pk).exists()

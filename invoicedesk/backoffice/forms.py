@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import ApprovalPolicy
+from invoicedesk.accounts.models import ApprovalPolicy, Role
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import InvoiceFilters
@@ -105,3 +105,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who (email)"), required=False, max_length=200)
     action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any")), *AuditAction.choices])
     invoice_number = forms.CharField(label=_("Billing Invoice No."), required=False, max_length=64)
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices, initial=Role.OPERATOR)

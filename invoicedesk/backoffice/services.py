@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization
+from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.core.errors import Forbidden, ServiceError
+from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 
 SETTINGS_FIELDS = (
     "refund_approval_policy",
@@ -64,3 +70,122 @@ def organization_settings_update(
         ip_address=ip_address,
     )
     return organization
+
+
+def _require_admin(actor: Membership) -> None:
+    if not actor.role_enum.can_administer:
+        raise Forbidden(_("Only admins can manage members."))
+
+
+def _locked_member(actor: Membership, membership_id: int) -> Membership:
+    member = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(organization_id=actor.organization_id, pk=membership_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound(_("No such member."))
+    return member
+
+
+def _refuse_losing_the_last_admin(actor: Membership, member: Membership) -> None:
+    # Locks every admin row of the organization, so two admins demoting each other cannot both succeed.
+    admins = list(Membership.objects.select_for_update().filter(organization_id=actor.organization_id, role=Role.ADMIN))
+    if member.role == Role.ADMIN and len(admins) <= 1:
+        raise ServiceError(
+            _("An organization needs at least one admin: make someone else admin first."), code="last_admin"
+        )
+
+
+@transaction.atomic(durable=True)
+def member_invite(
+    *, actor: Membership, email: str, role: Role, base_url: str, ip_address: str | None = None
+) -> Membership:
+    """Add a person by email with a role. A new user gets an account without a password and, after commit, an
+    email with a link to set one."""
+    _require_admin(actor)
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = User.objects.create_user(email, password=None)
+    membership, added = Membership.objects.get_or_create(
+        user=user, organization_id=actor.organization_id, defaults={"role": role}
+    )
+    if not added:
+        raise ServiceError(_("%(email)s is already a member.") % {"email": email}, code="already_member", field="email")
+    audit_record(
+        action=AuditAction.MEMBER_INVITE,
+        target=membership,
+        organization_id=actor.organization_id,
+        actor=actor.user,
+        after={"email": email, "role": role, "new_account": created},
+        ip_address=ip_address,
+    )
+    if created:
+        transaction.on_commit(partial(_send_invitation, user.pk, actor.organization.name, str(actor.user), base_url))
+    return membership
+
+
+def _send_invitation(user_id: int, organization_name: str, inviter: str, base_url: str) -> None:
+    user = User.objects.get(pk=user_id)
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    send_mail(
+        subject=f"[invoicedesk] {inviter} invited you to {organization_name} / {organization_name}への招待",
+        message=(
+            f"{inviter} invited you to {organization_name} on invoicedesk. Set your password here:\n"
+            f"{inviter}さんが invoicedesk の {organization_name} にあなたを招待しました。"
+            "こちらでパスワードを設定してください：\n\n"
+            f"{base_url}{path}\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic(durable=True)
+def member_change_role(
+    *, actor: Membership, membership_id: int, role: Role, ip_address: str | None = None
+) -> Membership:
+    _require_admin(actor)
+    member = _locked_member(actor, membership_id)
+    if member.role == role:
+        return member
+    if role != Role.ADMIN:
+        _refuse_losing_the_last_admin(actor, member)
+    before = {"role": member.role}
+    member.role = role
+    member.save(update_fields=["role"])
+    audit_record(
+        action=AuditAction.MEMBER_ROLE,
+        target=member,
+        organization_id=actor.organization_id,
+        actor=actor.user,
+        before=before,
+        after={"role": role, "email": member.user.email},
+        ip_address=ip_address,
+    )
+    return member
+
+
+@transaction.atomic(durable=True)
+def member_remove(*, actor: Membership, membership_id: int, ip_address: str | None = None) -> None:
+    _require_admin(actor)
+    member = _locked_member(actor, membership_id)
+    _refuse_losing_the_last_admin(actor, member)
+    audit_record(
+        action=AuditAction.MEMBER_REMOVE,
+        target=member,
+        organization_id=actor.organization_id,
+        actor=actor.user,
+        before={"email": member.user.email, "role": member.role},
+        ip_address=ip_address,
+    )
+    member.delete()

@@ -10,4 +10,6 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("settings/", views.organization_settings, name="organization_settings"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/members/", views.member_invite_view, name="member_invite"),
+    path("settings/members/<int:membership_id>/", views.member_update_view, name="member_update"),
 ]

@@ -2,18 +2,20 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page, audit_rows_for_export
@@ -26,8 +28,14 @@ from invoicedesk.payments.selectors import public_pay_url, transactions_for_invo
 from invoicedesk.refunds.models import Refund
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
-from .forms import AuditFilterForm, InvoiceSearchForm, OrganizationSettingsForm
-from .services import SETTINGS_FIELDS, organization_settings_update
+from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm
+from .services import (
+    SETTINGS_FIELDS,
+    member_change_role,
+    member_invite,
+    member_remove,
+    organization_settings_update,
+)
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
@@ -169,7 +177,73 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
         else:
             messages.success(request, _("Settings saved."))
             return redirect("backoffice:organization_settings")
-    return render(request, "backoffice/organization_settings.html", {"form": form, "organization": organization})
+    return render(
+        request,
+        "backoffice/organization_settings.html",
+        {
+            "form": form,
+            "organization": organization,
+            "invite_form": MemberInviteForm(),
+            "members": organization.memberships.select_related("user").order_by("user__email"),
+            "roles": Role.choices,
+        },
+    )
+
+
+def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        run()
+    except (NotFound, Forbidden):
+        raise
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("backoffice:organization_settings") + "#members")
+
+
+@require_POST
+@tenant_view
+def member_invite_view(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = MemberInviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(reverse("backoffice:organization_settings") + "#members")
+    email = form.cleaned_data["email"]
+    return _member_action(
+        request,
+        lambda: member_invite(
+            actor=membership,
+            email=email,
+            role=Role(form.cleaned_data["role"]),
+            base_url=settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/"),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        ),
+        _("%(email)s was added.") % {"email": email},
+    )
+
+
+@require_POST
+@tenant_view
+def member_update_view(request: HttpRequest, membership: Membership, membership_id: int) -> HttpResponse:
+    ip_address = request.META.get("REMOTE_ADDR")
+    if request.POST.get("action") == "remove":
+        return _member_action(
+            request,
+            lambda: member_remove(actor=membership, membership_id=membership_id, ip_address=ip_address),
+            _("Member removed."),
+        )
+    role = request.POST.get("role", "")
+    if role not in Role.values:
+        messages.error(request, _("Choose a role."))
+        return redirect(reverse("backoffice:organization_settings") + "#members")
+    return _member_action(
+        request,
+        lambda: member_change_role(
+            actor=membership, membership_id=membership_id, role=Role(role), ip_address=ip_address
+        ),
+        _("Role changed."),
+    )
 
 
 def _audit_filters(form: AuditFilterForm, membership: Membership) -> AuditFilters:

@@ -534,4 +534,32 @@ JA = {
     ),
     "Password changed": "パスワードを変更しました",
     "Change password": "パスワードの変更",
+    # Members
+    "Member invited": "メンバーを招待しました",
+    "Member's role changed": "メンバーの権限を変更しました",
+    "Member removed": "メンバーを削除しました",
+    "Only admins can manage members.": "メンバーを管理できるのは管理者だけです。",
+    "No such member.": "該当するメンバーはいません。",
+    "An organization needs at least one admin: make someone else admin first.": (
+        "組織には管理者が少なくとも1人必要です。先に別のメンバーを管理者にしてください。"
+    ),
+    "%(email)s is already a member.": "%(email)s は既にメンバーです。",
+    "Members": "メンバー",
+    "Change role": "権限を変更",
+    "Remove": "削除",
+    "Invite someone": "メンバーを招待",
+    "Someone new gets an email with a link to set their password.": (
+        "新しいメンバーには、パスワードを設定するリンクをメールでお送りします。"
+    ),
+    "Invite": "招待",
+    "%(email)s was added.": "%(email)s を追加しました。",
+    "Member removed.": "メンバーを削除しました。",
+    "Choose a role.": "権限を選んでください。",
+    "Role changed.": "権限を変更しました。",
+    "Password set": "パスワードを設定しました",
+    "Set your password": "パスワードの設定",
+    "Set password": "パスワードを設定",
+    "This link has been used or has expired. Ask an admin of your organization to invite you again.": (
+        "このリンクは使用済みか期限切れです。組織の管理者にもう一度招待してもらってください。"
+    ),
 }
