@@ -105,6 +105,14 @@ def _history(notification: Notification, status: str, message: MessagePart) -> N
     )
 
 
+def _locked(notification_id: int) -> Notification:
+    return (
+        Notification.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("refund__payment_link__invoice", "alert")
+        .get(pk=notification_id)
+    )
+
+
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
     """Send one queued email, at most once however often this runs or whoever runs it.
 
@@ -114,11 +122,7 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
     so the buyer's mail system sees one message.
     """
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice", "alert")
-            .get(pk=notification_id)
-        )
+        notification = _locked(notification_id)
         if notification.status in NotificationStatus.done():
             return DeliveryResult(notification)
         if notification.status == NotificationStatus.SENDING:
@@ -151,11 +155,7 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
 def _record_sent(notification_id: int) -> DeliveryResult:
     """The SMTP server took the message: SENT, whichever attempt this was (a late success still stops resends)."""
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice", "alert")
-            .get(pk=notification_id)
-        )
+        notification = _locked(notification_id)
         if notification.status in NotificationStatus.done():
             return DeliveryResult(notification)
         notification.status = NotificationStatus.SENT
@@ -176,11 +176,7 @@ def _record_failure(notification_id: int, attempt: int, error: Exception) -> Del
     """The SMTP server refused or did not answer. Only the attempt that still holds the row may record it: a slow
     attempt that failed after the row was reclaimed and sent again must not undo that."""
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("refund__payment_link__invoice", "alert")
-            .get(pk=notification_id)
-        )
+        notification = _locked(notification_id)
         if notification.status != NotificationStatus.SENDING or notification.attempts != attempt:
             logger.warning(
                 "email %s attempt %d failed after another attempt took over: %s", notification_id, attempt, error

@@ -20,6 +20,14 @@ from .models import Notification, NotificationKind, NotificationStatus
 from .tasks import deliver_notification
 
 
+def _outbox(*, defaults: dict[str, Any], **lookup: Any) -> tuple[Notification, bool]:
+    """One outbox row per `lookup`, unique in the database; a new row's delivery is queued after commit."""
+    notification, created = Notification.objects.get_or_create(**lookup, defaults=defaults)
+    if created:
+        transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
+    return notification, created
+
+
 def _queue(*, kind: NotificationKind, refund: Refund, link: PaymentLink) -> Notification:
     """One outbox row per (kind, refund), unique in the database: however often this runs, one email.
 
@@ -28,7 +36,7 @@ def _queue(*, kind: NotificationKind, refund: Refund, link: PaymentLink) -> Noti
     invoice = link.invoice
     buyer = invoice.buyer
     seller = invoice.organization
-    notification, created = Notification.objects.get_or_create(
+    notification, _ = _outbox(
         kind=kind,
         refund=refund,
         defaults={
@@ -50,8 +58,6 @@ def _queue(*, kind: NotificationKind, refund: Refund, link: PaymentLink) -> Noti
             },
         },
     )
-    if created:
-        transaction.on_commit(lambda: deliver_notification.enqueue(notification.pk))
     return notification
 
 
@@ -101,7 +107,7 @@ def notification_queue_alert(*, alert: Alert) -> list[Notification]:
     invoice_number = alert.invoice.number if alert.invoice_id is not None and alert.invoice else ""
     queued = []
     for admin in admins:
-        notification, created = Notification.objects.get_or_create(
+        notification, created = _outbox(
             kind=NotificationKind.ALERT,
             alert=alert,
             to_email=admin.user.email,
@@ -121,7 +127,6 @@ def notification_queue_alert(*, alert: Alert) -> list[Notification]:
             },
         )
         if created:
-            transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
             queued.append(notification)
     return queued
 
@@ -145,7 +150,7 @@ def _queue_to_staff(*, kind: NotificationKind, refund: Refund, link: PaymentLink
     }
     queued = 0
     for member in recipients:
-        notification, created = Notification.objects.get_or_create(
+        _, created = _outbox(
             kind=kind,
             refund=refund,
             to_email=member.user.email,
@@ -155,9 +160,7 @@ def _queue_to_staff(*, kind: NotificationKind, refund: Refund, link: PaymentLink
                 "context": facts,
             },
         )
-        if created:
-            transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
-            queued += 1
+        queued += created
     return queued
 
 

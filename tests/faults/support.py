@@ -41,7 +41,7 @@ def test_database_url() -> str:
         credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
         port = f":{db['PORT']}" if db.get("PORT") else ""
         return f"postgres://{credentials}{db.get('HOST') or 'localhost'}{port}/{db['NAME']}"
-    raise NotImplementedError(db["ENGINE"])
+    raise RuntimeError(f"the fault tests run on SQLite or PostgreSQL, not {db['ENGINE']}")
 
 
 def worker_env(
