@@ -76,13 +76,14 @@ def load(org_id: int) -> None:
             """
             INSERT INTO payments_paymentlink
                 (invoice_id, token, status, expires_at, stripe_payment_intent_id, stripe_charge_id,
-                 amount_paid, amount_refunded, paid_at, created_at, review_note)
+                 amount_paid, amount_refunded, paid_at, created_at, review_note, paid_currency)
             SELECT id, md5(id::text) || id,
                    s.status, now() + interval '30 days', '', '',
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN amount ELSE 0 END,
                    CASE s.status WHEN 'PARTIALLY_REFUNDED' THEN amount / 5 WHEN 'REFUNDED' THEN amount ELSE 0 END,
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN now() END,
-                   now(), ''
+                   now(), '',
+                   CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN inv.currency ELSE '' END
             FROM billing_billinginvoice inv
             CROSS JOIN LATERAL (SELECT abs(hashtext(inv.id::text)) %% 20 AS bucket) h
             CROSS JOIN LATERAL (SELECT CASE

@@ -61,6 +61,7 @@ def invoice(
         link = PaymentLink(invoice=inv, status=link_status, expires_at=timezone.now() + timedelta(days=30))
         if link_status in PaymentLinkStatus.settled():
             link.amount_paid = amount
+            link.paid_currency = inv.currency
             link.paid_at = timezone.make_aware(datetime.combine(issue_date, datetime.min.time()))
             link.amount_refunded = {"PAID": 0, "PARTIALLY_REFUNDED": amount // 2, "REFUNDED": amount}[link_status]
         link.save()

@@ -63,6 +63,9 @@ class PaymentLink(models.Model):
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True)
     amount_paid = models.BigIntegerField(_("amount paid"), default=0)
+    # The currency Stripe charged, stored with the payment: refunds follow the money Stripe holds, not
+    # whatever the invoice says later. Empty until paid.
+    paid_currency = models.CharField(_("paid currency"), max_length=3, blank=True)
     amount_refunded = models.BigIntegerField(_("amount refunded"), default=0)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     # The add-on contract the payment was settled under: it keeps the payment
@@ -93,6 +96,10 @@ class PaymentLink(models.Model):
                 condition=Q(status__in=PaymentLinkStatus.settled()) | (Q(amount_paid=0) & Q(amount_refunded=0)),
                 name="payment_link_unsettled_has_no_money",
             ),
+            models.CheckConstraint(
+                condition=~Q(status__in=PaymentLinkStatus.settled()) | ~Q(paid_currency=""),
+                name="payment_link_settled_has_currency",
+            ),
         ]
         indexes = [models.Index(fields=["status"], name="payment_link_status")]
 
@@ -101,7 +108,8 @@ class PaymentLink(models.Model):
 
     @property
     def currency(self) -> str:
-        return self.invoice.currency
+        """The payment's currency once paid (as Stripe charged it), the invoice's before."""
+        return self.paid_currency or self.invoice.currency
 
     @property
     def paid(self) -> Money:

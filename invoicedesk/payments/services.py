@@ -350,6 +350,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     before = {"status": link.status}
     link.status = PaymentLinkStatus.PAID
     link.amount_paid = intent.amount_received
+    link.paid_currency = intent.currency
     link.paid_at = paid_at
     link.stripe_payment_intent_id = intent.id
     link.stripe_charge_id = intent.latest_charge_id or ""
@@ -373,7 +374,12 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
         target=link,
         organization=invoice.organization,
         before=before,
-        after={"status": link.status, "amount_paid": link.amount_paid, "payment_intent": intent.id},
+        after={
+            "status": link.status,
+            "amount_paid": link.amount_paid,
+            "paid_currency": link.paid_currency,
+            "payment_intent": intent.id,
+        },
     )
     return link
 

@@ -75,10 +75,8 @@ def compare_link(link: PaymentLink) -> list[Difference]:
         return differences
     if not link.is_settled:
         return differences
-    if intent.currency != link.invoice.currency:
-        differences.append(
-            Difference(number, "currency_differs", intent.id, link.invoice.currency, intent.currency, False)
-        )
+    if intent.currency != link.currency:
+        differences.append(Difference(number, "currency_differs", intent.id, link.currency, intent.currency, False))
     if intent.amount_received != link.amount_paid:
         differences.append(
             Difference(number, "amount_differs", intent.id, str(link.amount_paid), str(intent.amount_received), False)
@@ -150,7 +148,7 @@ def _alert_unfixable(link: PaymentLink, differences: Iterable[Difference]) -> No
                 kind=AlertKind.PAYMENT_DIFFERS,
                 subject=f"{difference.reference}:{difference.kind}",
                 invoice_id=link.invoice_id,
-                amount=Money(link.amount_paid, link.invoice.currency) if link.amount_paid else None,
+                amount=Money(link.amount_paid, link.currency) if link.amount_paid else None,
                 detail=f"{difference.kind}: ours {difference.ours}, Stripe {difference.stripe}",
             )
 

@@ -5,7 +5,7 @@ invoice, a role that may not refund) propagate to core.http.ServiceErrorMiddlewa
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
+from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.billing.selectors import invoice_get
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.http import is_htmx
@@ -21,7 +22,7 @@ from invoicedesk.core.money import Money
 from . import services
 from .forms import RefundForm
 from .models import Refund, RefundStatus
-from .selectors import in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
+from .selectors import RefundOffer, in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -69,6 +70,12 @@ def _to_history(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return redirect(target)
 
 
+def _refund_form(data: QueryDict | None, *, invoice: BillingInvoice, offer: RefundOffer) -> RefundForm:
+    # Amounts are read in the currency Stripe charged (the payment's), which is what a refund returns.
+    refundable = offer.refundable or Money(0, invoice.currency)
+    return RefundForm(data, currency=refundable.currency, refundable=refundable)
+
+
 def _is_being_processed(refund: Refund) -> bool:
     return refund.status == RefundStatus.PROCESSING and refund.stripe_unconfirmed_since is None
 
@@ -81,8 +88,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         raise Forbidden(_("Your role cannot refund payments."))
     offer = refund_offer(membership=membership, invoice=invoice)
     detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
-    refundable = offer.refundable or Money(0, invoice.currency)
-    form = RefundForm(request.POST or None, currency=invoice.currency, refundable=refundable)
+    form = _refund_form(request.POST or None, invoice=invoice, offer=offer)
     context: dict[str, object] = {
         "invoice": invoice,
         "offer": offer,
@@ -155,9 +161,7 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
     """The live preview under the amount input: refund now, net paid after it, status after it."""
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     offer = refund_offer(membership=membership, invoice=invoice)
-    form = RefundForm(
-        request.POST, currency=invoice.currency, refundable=offer.refundable or Money(0, invoice.currency)
-    )
+    form = _refund_form(request.POST, invoice=invoice, offer=offer)
     quote = error = None
     if not (request.POST.get("amount", "").strip() or request.POST.get("classification")):
         pass  # nothing typed yet: no preview, no complaint

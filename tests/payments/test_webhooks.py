@@ -7,6 +7,7 @@ from django.test import Client
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.alerts.models import Alert, AlertKind
+from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
 from invoicedesk.stripe_events.models import StripeEvent
@@ -131,6 +132,25 @@ def test_a_different_amount_is_recorded_and_flagged(deliver: Callable[..., Any],
     assert "Stripe received ¥100,000 but ¥110,000 was due." in link.review_note
     alert = Alert.objects.get(kind=AlertKind.PAYMENT_DIFFERS)
     assert alert.invoice_id == link.invoice_id and alert.amount == 100_000
+
+
+def test_the_payment_keeps_the_currency_stripe_charged(
+    deliver: Callable[..., Any], link: PaymentLink, operator: Any
+) -> None:
+    from invoicedesk.refunds.selectors import refundable_amount
+    from invoicedesk.refunds.services import refund_quote
+
+    deliver("payment_intent.succeeded", succeeded(link, amount=1_000, currency="usd"))
+    link.refresh_from_db()
+    assert (link.paid_currency, link.currency, link.paid.format()) == ("USD", "USD", "$10.00")
+    assert Alert.objects.get(kind=AlertKind.PAYMENT_DIFFERS).amount == 1_000
+    # A later change of the invoice (by any path) does not change what Stripe holds or what a refund returns.
+    BillingInvoice.objects.filter(pk=link.invoice_id).update(currency="EUR")
+    link = PaymentLink.objects.get(pk=link.pk)
+    assert refundable_amount(link).format() == "$10.00"
+    membership = operator.memberships.get()
+    quote = refund_quote(actor=membership, invoice_id=link.invoice_id, amount=1_000, classification="FULL")
+    assert quote.refund.format() == "$10.00"
 
 
 def test_payment_after_cancellation_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
