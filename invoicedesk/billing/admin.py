@@ -1,18 +1,20 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from invoicedesk.audit.admin import AuditedModelAdmin
+
 from .models import BillingInvoice, Buyer
 
 
 @admin.register(Buyer)
-class BuyerAdmin(admin.ModelAdmin[Buyer]):
+class BuyerAdmin(AuditedModelAdmin):
     list_display = ["company_name", "contact_name", "email", "language", "organization"]
     list_filter = ["organization", "language"]
     search_fields = ["company_name", "email"]
 
 
 @admin.register(BillingInvoice)
-class BillingInvoiceAdmin(admin.ModelAdmin[BillingInvoice]):
+class BillingInvoiceAdmin(AuditedModelAdmin):
     list_display = ["number", "buyer", "issue_date", "due_date", "amount", "currency", "payment_method", "organization"]
     list_filter = ["organization", "payment_method"]
     search_fields = ["number", "buyer__company_name"]

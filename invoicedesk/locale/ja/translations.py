@@ -522,6 +522,10 @@ JA = {
     "Organization settings changed": "組織の設定を変更しました",
     "Signed in": "ログイン",
     "Signed out": "ログアウト",
+    "Added in the admin site": "管理サイトで追加",
+    "paid currency": "支払通貨",
+    "Changed in the admin site": "管理サイトで変更",
+    "Deleted in the admin site": "管理サイトで削除",
     "Failed sign-in": "ログイン失敗",
     # Access
     "Sign-in paused": "ログインを一時停止しています",
