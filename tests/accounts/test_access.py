@@ -1,8 +1,12 @@
 """Access that resists abuse: sign-ins throttled per account and per address, idle sessions end, passwords change."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from invoicedesk.accounts.models import Organization, Role
 from tests import factories
@@ -24,6 +28,10 @@ def test_repeated_failures_lock_the_account_and_say_when_to_try_again(org: Organ
     # Even the right password is refused now, from anywhere: the account is locked.
     elsewhere = Client(REMOTE_ADDR="198.51.100.1")
     assert 'data-testid="locked-out"' in sign_in(elsewhere, "target@example.test", factories.PASSWORD)
+    with time_machine.travel(timezone.now() + timedelta(minutes=15, seconds=1)):
+        owner = Client(REMOTE_ADDR="198.51.100.1")
+        signed_in = owner.post("/accounts/login/", {"username": "target@example.test", "password": factories.PASSWORD})
+        assert signed_in.status_code == 302  # the lock-out ended when the page said it would
 
 
 def test_one_address_trying_many_accounts_is_locked_too(org: Organization) -> None:
@@ -49,8 +57,23 @@ def test_a_good_sign_in_resets_the_count(org: Organization) -> None:
     assert 'data-testid="locked-out"' not in sign_in(client, "forgetful@example.test", "guess")
 
 
-def test_sessions_end_after_eight_idle_hours_and_each_request_renews_them() -> None:
-    assert settings.SESSION_COOKIE_AGE == 8 * 3600 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_sessions_end_after_eight_idle_hours_and_each_request_renews_them(org: Organization) -> None:
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client.post(
+            "/accounts/login/",
+            {
+                "username": factories.member(org, Role.VIEWER, email="idle@example.test").email,
+                "password": factories.PASSWORD,
+            },
+        )
+        for _ in range(3):  # a working day and more, never idle for 8 h
+            traveller.shift(timedelta(hours=7, minutes=59))
+            assert client.get("/billing/").status_code == 200
+        traveller.shift(timedelta(hours=8, seconds=1))
+        idle = client.get("/billing/")
+    assert idle.status_code == 302 and idle["Location"].startswith("/accounts/login/")
 
 
 def test_a_user_changes_their_password(org: Organization) -> None:

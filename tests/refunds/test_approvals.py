@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connections
 from django.test import Client
@@ -20,7 +21,7 @@ from invoicedesk.core.errors import Forbidden, ServiceError
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject, refunds_expire_approvals
-from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
+from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
@@ -191,16 +192,23 @@ def test_the_requester_can_cancel_and_others_cannot(
 def test_an_undecided_request_expires_and_releases_its_amount(
     paid_invoice: BillingInvoice, operator_membership: Membership, approver: Membership
 ) -> None:
-    held = refund_request(actor=operator_membership, request=ask(paid_invoice, 60_000))
-    assert refunds_expire_approvals() == 0
-    Refund.objects.filter(pk=held.pk).update(requested_at=timezone.now() - timedelta(hours=73))
-    with pytest.raises(ServiceError, match="expired"):
-        refund_approve(actor=approver, refund_id=held.pk)
-    assert refunds_expire_approvals() == 1
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        held = refund_request(actor=operator_membership, request=ask(paid_invoice, 60_000))
+        traveller.shift(timedelta(hours=72) - timedelta(seconds=1))  # the default expiry is 72 h
+        assert refunds_expire_approvals() == 0
+        assert refundable_amount(link_of(paid_invoice)).amount == 50_000
+        traveller.shift(timedelta(seconds=1))
+        with pytest.raises(ServiceError, match="expired"):
+            refund_approve(actor=approver, refund_id=held.pk)
+        mail.outbox.clear()
+        assert refunds_expire_approvals() == 1
+        assert refunds_expire_approvals() == 0  # once
     held.refresh_from_db()
     assert held.status == RefundStatus.EXPIRED
     assert refundable_amount(link_of(paid_invoice)).amount == 110_000
     assert AuditEntry.objects.filter(action=AuditAction.REFUND_EXPIRE).count() == 1
+    [told] = mail.outbox
+    assert told.to == [operator_membership.user.email] and "期限切れ" in told.body  # in the requester's language
 
 
 def test_the_approvals_page_lists_held_refunds_and_decides_them(
