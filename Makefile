@@ -21,31 +21,39 @@ help:
 	@echo "make hooks  install the git pre-commit hook (ruff, ruff format, lint-imports)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is required"'
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $@
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is required"'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "· installing Python packages into $(VENV) (once; a minute or two)"
+	@$(PY) -m pip install -qq --upgrade pip
+	@$(PY) -m pip install -qq -c constraints.txt -e '.[dev]'
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "· installing htmx (npm ci)"
+	@npm ci --silent --no-audit --no-fund --loglevel=error
+	@touch $@
 
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d invoicedesk/locale -D django >/dev/null
+	@$(VENV)/bin/pybabel -q compile -d invoicedesk/locale -D django
 
 setup: $(VENV)/.installed node_modules/.installed messages
-	mkdir -p var
+	@mkdir -p var
 
 run: setup
-	$(MANAGE) migrate --noinput
-	$(MANAGE) serve_demo --port $(PORT)
+	@echo "· preparing the database (var/invoicedesk.sqlite3)"
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) serve_demo --port $(PORT)
 
-# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+# Debian's Chromium drives the browser tests (Playwright cannot download its own here); without a CJK font
+# Japanese pages render as boxes in its screenshots.
+CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 browser:
-	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Install Chromium (apt-get install chromium) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
+	@test -x $(CHROMIUM) -a -e $(CJK_FONT) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing chromium and fonts-noto-cjk (Debian packages) for the browser tests…"; \
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  elif [ -x $(CHROMIUM) ]; then echo "No CJK font at $(CJK_FONT): Japanese screenshots will show boxes (apt-get install fonts-noto-cjk)"; \
+	  else echo "Install Chromium and a CJK font (apt-get install chromium fonts-noto-cjk) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

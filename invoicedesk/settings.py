@@ -82,6 +82,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if not PRODUCTION:
+    # `make run`: "demo data is loading" instead of half the data (a no-op unless serve_demo is loading it).
+    MIDDLEWARE.insert(1, "invoicedesk.devtools.middleware.DemoLoadingMiddleware")
+
 if PRODUCTION:
     # Static files straight from the web process, compressed and cache-busted.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
@@ -298,5 +302,7 @@ LOGGING = {
         "stripe": {"level": "WARNING"},
         # A line per task start and finish drowns the worker's output; failures are logged at ERROR.
         "django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
+        # runserver's line per request; `make run` sets WARNING so only 4xx/5xx show.
+        "django.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"), "propagate": True},
     },
 }

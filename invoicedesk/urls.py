@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from invoicedesk.core.views import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:invoice_list", permanent=False)),
+    path("healthz", health, name="health"),
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("billing/", include("invoicedesk.backoffice.urls")),
     path("alerts/", include("invoicedesk.alerts.urls")),

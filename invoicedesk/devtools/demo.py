@@ -6,7 +6,9 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,6 +72,11 @@ class DemoSummary:
     organization: Organization
     other_organization: Organization
     invoices_created: int
+
+
+def demo_loading_marker() -> Path:
+    """A file that exists while `make run` loads the demo data (see DemoLoadingMiddleware)."""
+    return Path(settings.VAR_DIR) / "demo-loading"
 
 
 def _user(email: str, *, language: str = "") -> User:

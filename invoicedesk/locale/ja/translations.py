@@ -566,4 +566,8 @@ JA = {
     "This link has been used or has expired. Ask an admin of your organization to invite you again.": (
         "このリンクは使用済みか期限切れです。組織の管理者にもう一度招待してもらってください。"
     ),
+    # Operator experience (issue 10)
+    "Demo data is loading": "デモデータを読み込み中",
+    "Demo data is loading…": "デモデータを読み込んでいます…",
+    "Its payments go through Stripe (localstripe). This page opens by itself when the data is in, usually within half a minute.": "支払いはStripe（localstripe）を通して行われます。データが揃うとこのページは自動的に開きます（通常30秒以内）。",
 }

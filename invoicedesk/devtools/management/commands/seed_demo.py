@@ -18,6 +18,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{error.message} The demo pays invoices through Stripe ({where}); `make run` starts localstripe."
             ) from error
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             f"Demo data ready: {summary.organization} and {summary.other_organization} "
             f"({summary.invoices_created} invoices created this run)."

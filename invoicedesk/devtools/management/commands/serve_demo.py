@@ -19,12 +19,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER
+from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker
 from invoicedesk.devtools.localstripe import LocalStripe
 
 
-def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR)  # noqa: S603
+def _spawn(*args: str, banner: bool = True) -> subprocess.Popen[bytes]:
+    # The demo's own webhook deliveries would fill the terminal: the web server logs only 4xx/5xx here.
+    env = {**os.environ, "ACCESS_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=None if banner else subprocess.DEVNULL,  # logs and errors go to stderr either way
+    )
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -70,16 +77,22 @@ class Command(BaseCommand):
                 localstripe.register_webhook(
                     name="invoicedesk", url=f"{app_url}/stripe/webhook/", secret=settings.STRIPE_WEBHOOK_SECRET
                 )
-                self.stdout.write(f"localstripe (test-mode Stripe) at {localstripe.url}")
+                self.stdout.write(f"· localstripe (test-mode Stripe) at {localstripe.url}")
             else:
                 self.stdout.write("Talking to Stripe itself (STRIPE_SECRET_KEY is set); no localstripe started.")
+            self.stdout.write("· starting the web server and the task worker")
+            loading = demo_loading_marker()
+            loading.touch()  # until the data is in, pages say so instead of showing half of it
             processes = [
                 _spawn("run_worker", "--interval", "0.5"),
-                _spawn("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"),
+                _spawn("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks", banner=False),
             ]
-            _wait_for_http(f"{app_url}/accounts/login/")
-            self.stdout.write("Loading demo data (payments go through Stripe)…")
-            call_command("seed_demo", stdout=self.stdout)
+            _wait_for_http(f"{app_url}/healthz")
+            self.stdout.write("· loading demo data (its payments go through Stripe)")
+            started = time.monotonic()
+            call_command("seed_demo", verbosity=0)
+            loading.unlink(missing_ok=True)
+            self.stdout.write(f"· demo data ready in {time.monotonic() - started:.0f} s")
             self.stdout.write(self.style.SUCCESS(f"\ninvoicedesk is running at {app_url}/"))
             self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
             for email, role in DEMO_USERS.items():
@@ -102,3 +115,4 @@ class Command(BaseCommand):
                     process.kill()
             if localstripe is not None:
                 localstripe.stop()
+            demo_loading_marker().unlink(missing_ok=True)

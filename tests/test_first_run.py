@@ -1,0 +1,36 @@
+"""`make run`'s first minute: pages say the demo data is loading instead of showing half of it."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from invoicedesk.devtools.demo import demo_loading_marker
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loading(settings: Any, tmp_path: Any) -> Any:
+    settings.VAR_DIR = tmp_path
+    demo_loading_marker().touch()
+    yield
+    demo_loading_marker().unlink(missing_ok=True)
+
+
+def test_pages_say_the_demo_data_is_loading_while_it_loads(loading: None, operator_client: Client) -> None:
+    for path in ("/billing/", "/accounts/login/"):
+        page = operator_client.get(path)
+        assert page.status_code == 503 and page["Retry-After"] == "2", path
+        assert 'data-testid="demo-loading"' in page.content.decode() and 'http-equiv="refresh"' in page.content.decode()
+    # What the loading needs still gets through: Stripe's webhooks (refused here for the signature, not the
+    # loading) and the health check the demo waits on.
+    assert operator_client.post("/stripe/webhook/", b"{}", content_type="application/json").status_code == 400
+    assert operator_client.get("/healthz").content == b"ok\n"
+    demo_loading_marker().unlink()
+    assert operator_client.get("/billing/").status_code == 200
+
+
+def test_the_health_check_answers_without_signing_in(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
