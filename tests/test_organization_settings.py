@@ -26,6 +26,7 @@ def test_an_admin_sets_approval_above_an_amount_and_it_is_audited(
             "refund_approval_threshold_percent": "",
             "refund_approval_expiry_hours": "48",
             "email_buyer_on_outside_refunds": "",
+            "time_zone": "Asia/Tokyo",
         },
     )
     assert response.status_code == 302
@@ -47,11 +48,32 @@ def test_a_threshold_policy_without_a_threshold_is_refused_next_to_the_field(
     admin = login(factories.member(org, Role.ADMIN))
     html = admin.post(
         "/billing/settings/",
-        {"refund_approval_policy": "above", "refund_approval_expiry_hours": "72"},
+        {"refund_approval_policy": "above", "refund_approval_expiry_hours": "72", "time_zone": "Asia/Tokyo"},
     ).content.decode()
     assert 'data-testid="refund_approval_threshold_amount-error"' in html and "Give an amount" in html
     org.refresh_from_db()
     assert org.refund_approval_policy == ApprovalPolicy.NONE
+
+
+def test_times_show_in_the_organizations_time_zone_with_the_zone_named(
+    org: Organization, login: Callable[[User], Client]
+) -> None:
+    from datetime import UTC, datetime
+
+    from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+
+    invoice = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    PaymentLink.objects.filter(invoice=invoice).update(paid_at=datetime(2026, 5, 1, 1, 0, tzinfo=UTC))
+    admin = login(factories.member(org, Role.ADMIN))
+    detail = f"/billing/invoices/{invoice.pk}/"
+    assert "2026-05-01 10:00 JST" in admin.get(detail).content.decode()  # the default: Asia/Tokyo
+    form = {"refund_approval_policy": "none", "refund_approval_expiry_hours": "72", "time_zone": "Europe/Berlin"}
+    assert admin.post("/billing/settings/", form).status_code == 302
+    assert "2026-05-01 03:00 CEST" in admin.get(detail).content.decode()
+    entry = AuditEntry.objects.get(action=AuditAction.ORGANIZATION_SETTINGS)
+    assert (entry.before["time_zone"], entry.after["time_zone"]) == ("Asia/Tokyo", "Europe/Berlin")
+    refused = admin.post("/billing/settings/", {**form, "time_zone": "Mars/Olympus_Mons"}).content.decode()
+    assert 'data-testid="time_zone-error"' in refused
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.APPROVER, Role.VIEWER])

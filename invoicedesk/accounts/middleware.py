@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .selectors import membership_get, memberships_of
 
@@ -30,7 +31,8 @@ class CurrentOrganizationMiddleware:
     """Sets `request.membership` (the user's membership in the current organization) or None.
 
     The current organization is the one chosen in the session, else the first
-    the user belongs to. Every tenant-scoped view reads it from here.
+    the user belongs to. Every tenant-scoped view reads it from here. Times are shown in
+    that organization's time zone.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -45,4 +47,9 @@ class CurrentOrganizationMiddleware:
             if membership is None:
                 membership = memberships_of(user).first()
             request.membership = membership  # type: ignore[attr-defined]
-        return self.get_response(request)
+            if membership is not None:
+                timezone.activate(ZoneInfo(membership.organization.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

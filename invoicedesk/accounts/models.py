@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -55,6 +57,11 @@ class ApprovalPolicy(models.TextChoices):
     ABOVE = "above", _("Refunds of a threshold or more need approval")
 
 
+def validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(name)s is not a time zone (use an IANA name such as Asia/Tokyo).") % {"name": name})
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     currency = models.CharField(_("currency"), max_length=3, default="JPY")
@@ -73,6 +80,8 @@ class Organization(models.Model):
     refund_approval_expiry_hours = models.PositiveIntegerField(default=72)
     # Refunds made outside invoicedesk (the Stripe Dashboard, another system): email the buyer as for our own.
     email_buyer_on_outside_refunds = models.BooleanField(_("email the buyer about refunds made outside"), default=True)
+    # Pages and emails show times in the seller's zone, named ("2026-05-01 10:00 JST").
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import AddonContract, Membership, Organization, User
 
@@ -23,3 +25,28 @@ def addon_contract_valid_at(*, organization: Organization, moment: datetime) -> 
         .order_by("-starts_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class AddonState:
+    """Where the organization stands with the Stripe Credit Card Payment Add-on, for pages to say so."""
+
+    active: bool
+    since: datetime | None  # when the contract in force started
+    ended_at: datetime | None  # when the last contract ended, if none is in force
+    upcoming: datetime | None  # when a signed contract starts, if none is in force yet
+
+    @property
+    def never(self) -> bool:
+        return not self.active and self.ended_at is None and self.upcoming is None
+
+
+def addon_state(*, organization: Organization, moment: datetime | None = None) -> AddonState:
+    moment = moment or timezone.now()
+    current = addon_contract_valid_at(organization=organization, moment=moment)
+    if current is not None:
+        return AddonState(active=True, since=current.starts_at, ended_at=None, upcoming=None)
+    contracts = AddonContract.objects.filter(organization=organization)
+    last_ended = contracts.filter(ends_at__lte=moment).order_by("-ends_at").values_list("ends_at", flat=True).first()
+    upcoming = contracts.filter(starts_at__gt=moment).order_by("starts_at").values_list("starts_at", flat=True).first()
+    return AddonState(active=False, since=None, ended_at=last_ended, upcoming=upcoming)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import ApprovalPolicy, Role
+from invoicedesk.accounts.models import ApprovalPolicy, Role, validate_time_zone
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import InvoiceFilters
@@ -83,6 +84,11 @@ class OrganizationSettingsForm(forms.Form):
         label=_("Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)"),
         required=False,
     )
+    time_zone = forms.TypedChoiceField(
+        label=_("Time zone for pages and emails"),
+        choices=lambda: [(name, name) for name in sorted(zoneinfo.available_timezones())],
+        validators=[validate_time_zone],
+    )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,6 +102,7 @@ class OrganizationSettingsForm(forms.Form):
             refund_approval_threshold_percent=data.get("refund_approval_threshold_percent"),
             refund_approval_expiry_hours=data["refund_approval_expiry_hours"],
             email_buyer_on_outside_refunds=bool(data.get("email_buyer_on_outside_refunds")),
+            time_zone=data["time_zone"],
         )
 
 

@@ -24,6 +24,7 @@ SETTINGS_FIELDS = (
     "refund_approval_threshold_percent",
     "refund_approval_expiry_hours",
     "email_buyer_on_outside_refunds",
+    "time_zone",
 )
 
 
@@ -34,6 +35,7 @@ class OrganizationSettings:
     refund_approval_threshold_percent: int | None
     refund_approval_expiry_hours: int
     email_buyer_on_outside_refunds: bool
+    time_zone: str
 
 
 @transaction.atomic(durable=True)

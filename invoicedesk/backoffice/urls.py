@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.invoice_list, name="invoice_list"),
     path("invoices.csv", views.invoice_export, name="invoice_export"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:invoice_id>/emails/<int:notification_id>/", views.buyer_email, name="buyer_email"),
     path("settings/", views.organization_settings, name="organization_settings"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/members/", views.member_invite_view, name="member_invite"),

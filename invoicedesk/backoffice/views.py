@@ -23,8 +23,10 @@ from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.notifications.selectors import buyer_email_get
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.payments.stripe_gateway import dashboard_payment_url
 from invoicedesk.refunds.models import Refund
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
@@ -151,10 +153,24 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "refunds_in_flight": in_flight,
             "in_flight_fingerprint": in_flight_fingerprint(in_flight),
             "refunds": refunds_for_link(link) if link and tab == "transactions" else [],
+            "stripe_dashboard_url": dashboard_payment_url(link.stripe_payment_intent_id)
+            if link and link.stripe_payment_intent_id
+            else "",
             "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
             "tab": tab,
         },
     )
+
+
+@require_GET
+@tenant_view
+def buyer_email(request: HttpRequest, membership: Membership, invoice_id: int, notification_id: int) -> HttpResponse:
+    """The refund email a buyer was sent (or will be), opened from the Payment Transaction tab."""
+    invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
+    email = buyer_email_get(
+        organization=membership.organization, invoice_id=invoice.pk, notification_id=notification_id
+    )
+    return render(request, "backoffice/buyer_email.html", {"invoice": invoice, "email": email})
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,6 +7,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
@@ -60,7 +61,8 @@ def _template_context(notification: Notification) -> dict[str, Any]:
             else facts.get("kind"),
         }
     currency = facts["currency"]
-    refunded_at = timezone.localtime(datetime.fromisoformat(facts["refunded_at"]))
+    seller_zone = ZoneInfo(facts.get("time_zone") or settings.TIME_ZONE)  # rows queued before the field: the default
+    refunded_at = timezone.localtime(datetime.fromisoformat(facts["refunded_at"]), seller_zone)
     return {
         **facts,
         "refund_amount": Money(facts["refund_amount"], currency).format(language),
@@ -233,3 +235,8 @@ def notifications_reclaim(*, lease: timedelta) -> list[int]:
         pk__in=reclaimed, status=NotificationStatus.SENDING, sending_since__lt=timezone.now() - lease
     ).update(status=NotificationStatus.RETRYING, sending_since=None, next_attempt_at=timezone.now())
     return reclaimed
+
+
+def notification_email(notification: Notification) -> EmailMultiAlternatives:
+    """The email as it is sent: subject, headers, text and HTML, rendered from the facts stored with it."""
+    return _render(notification)

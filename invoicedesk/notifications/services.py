@@ -55,6 +55,7 @@ def _queue(*, kind: NotificationKind, refund: Refund, link: PaymentLink) -> Noti
                 "net_paid_after": link.amount_paid - link.amount_refunded,
                 "paid_amount": link.amount_paid,
                 "refunded_at": (refund.succeeded_at or timezone.now()).isoformat(),
+                "time_zone": seller.time_zone,  # the refund date as the seller's calendar has it
             },
         },
     )

@@ -176,7 +176,7 @@ def _render_param(value: Any) -> str:
             amount, currency = value["money"]
             return Money(int(amount), str(currency)).format()
         if "time" in value:
-            return timezone.localtime(datetime.fromisoformat(value["time"])).strftime("%Y-%m-%d %H:%M")
+            return timezone.localtime(datetime.fromisoformat(value["time"])).strftime("%Y-%m-%d %H:%M %Z")
         if "choice" in value:
             choices = _choices.get(value["choice"])
             if choices is not None and value["value"] in choices.values:

@@ -116,6 +116,10 @@ class PaymentLink(models.Model):
         return Money(self.amount_paid, self.currency)
 
     @property
+    def refunded(self) -> Money:
+        return Money(self.amount_refunded, self.currency)
+
+    @property
     def net_paid(self) -> Money:
         return Money(self.amount_paid - self.amount_refunded, self.currency)
 

@@ -326,6 +326,12 @@ def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | Non
 # ---------------------------------------------------------------- webhooks
 
 
+def dashboard_payment_url(payment_intent_id: str) -> str:
+    """The payment's page in the Stripe Dashboard, in test or live mode as our key is."""
+    test_mode = settings.STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_"))
+    return f"https://dashboard.stripe.com/{'test/' if test_mode else ''}payments/{payment_intent_id}"
+
+
 def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
     """Verify the Stripe-Signature header on the raw body and return the event."""
     if not signature_header:

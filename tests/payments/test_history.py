@@ -112,5 +112,5 @@ def test_sentences_written_before_codes_are_migrated_to_codes(org: Organization)
         assert render_message(rows[3]) == "全額返金を依頼しました。"
         assert "一部返金済み" in render_message(rows[4])
     with translation.override("en"):
-        assert render_message(rows[1]) == "Payment link issued, valid until 2026-05-01 10:00."
+        assert render_message(rows[1]) == "Payment link issued, valid until 2026-05-01 10:00 JST."
         assert render_message(rows[6]) == "Your card was declined."

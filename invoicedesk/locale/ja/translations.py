@@ -570,4 +570,39 @@ JA = {
     "Demo data is loading": "デモデータを読み込み中",
     "Demo data is loading…": "デモデータを読み込んでいます…",
     "Its payments go through Stripe (localstripe). This page opens by itself when the data is in, usually within half a minute.": "支払いはStripe（localstripe）を通して行われます。データが揃うとこのページは自動的に開きます（通常30秒以内）。",
+    "%(name)s is not a time zone (use an IANA name such as Asia/Tokyo).": (
+        "%(name)sはタイムゾーンではありません（Asia/TokyoのようなIANAの名前で指定してください）。"
+    ),
+    "time zone": "タイムゾーン",
+    "Time zone for pages and emails": "画面とメールのタイムゾーン",
+    "Subject": "件名",
+    "Reply-To": "返信先",
+    "Plain text": "テキスト",
+    "Email as the buyer sees it": "購入者が見るメール",
+    "The buyer can no longer pay through this link: the Stripe Credit Card Payment Add-on is not active.": (
+        "Stripeクレジットカード決済オプションが有効でないため、購入者はこのリンクから支払えません。"
+    ),
+    "Paid": "支払済み",
+    "Refunded": "返金済み",
+    "%(refunded)s of %(paid)s": "%(paid)sのうち%(refunded)s",
+    "Card": "カード",
+    "Stripe payment": "Stripeの決済",
+    "The Stripe Credit Card Payment Add-on ended on %(date)s. Refunds of payments settled before then remain possible; new payment links cannot be issued.": (
+        "Stripeクレジットカード決済オプションは%(date)sに終了しました。それまでに決済された支払いは引き続き返金できますが、"
+        "新しい決済リンクは発行できません。"
+    ),
+    "The Stripe Credit Card Payment Add-on starts on %(date)s; payment links can be issued from then on.": (
+        "Stripeクレジットカード決済オプションは%(date)sに開始します。それ以降に決済リンクを発行できます。"
+    ),
+    "Your organization has no Stripe Credit Card Payment Add-on: payment links cannot be issued.": (
+        "Stripeクレジットカード決済オプションの契約がないため、決済リンクは発行できません。"
+    ),
+    "Needs an active Stripe Credit Card Payment Add-on.": "有効なStripeクレジットカード決済オプションが必要です。",
+    "Open email": "メールを開く",
+    "No such email.": "該当するメールはありません。",
+    "Stripe Credit Card Payment Add-on": "Stripeクレジットカード決済オプション",
+    "Card payments: on": "カード決済：有効",
+    "Card payments: ended %(date)s": "カード決済：%(date)sに終了",
+    "Card payments: off": "カード決済：無効",
+    "Recipient": "宛先",
 }

@@ -1,0 +1,96 @@
+"""What the detail page tells at a glance: how much was refunded of what was paid, the card add-on's state,
+and the email the buyer was sent."""
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from invoicedesk.accounts.models import AddonContract, Membership, Organization, Role, User
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.notifications.models import Notification
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+from invoicedesk.refunds.models import RefundClassification
+from invoicedesk.refunds.services import RefundInput, refund_request
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def refund(django_capture_on_commit_callbacks: Any) -> Callable[[BillingInvoice, Membership, int], None]:
+    def _refund(invoice: BillingInvoice, membership: Membership, amount: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):  # the worker's task, then the buyer email
+            refund_request(
+                actor=membership,
+                request=RefundInput(
+                    invoice_id=invoice.pk,
+                    amount=amount,
+                    classification=RefundClassification.PARTIAL,
+                    idempotency_key=uuid.uuid4(),
+                ),
+            )
+
+    return _refund
+
+
+def test_the_payment_card_says_what_was_refunded_of_what_was_paid(
+    paid_invoice: BillingInvoice, operator_membership: Membership, operator_client: Client, refund: Any
+) -> None:
+    refund(paid_invoice, operator_membership, 22_000)
+    html = operator_client.get(f"/billing/invoices/{paid_invoice.pk}/").content.decode()
+    assert "¥22,000 of ¥110,000" in html and "¥88,000" in html
+    intent = paid_invoice.payment_link.stripe_payment_intent_id
+    assert f'href="https://dashboard.stripe.com/test/payments/{intent}"' in html  # a test key: the test Dashboard
+
+
+def test_an_ended_add_on_is_said_and_its_buttons_are_disabled_with_the_reason(
+    org: Organization, login: Callable[[User], Client]
+) -> None:
+    admin = login(factories.member(org, Role.ADMIN))
+    open_link = factories.invoice(org)  # UNPAID, issued while the contract was valid
+    never_issued = factories.invoice(org, link_status=None)
+    paid = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    PaymentLink.objects.filter(invoice=paid).update(addon_contract=AddonContract.objects.get(organization=org))
+    assert "Card payments: on" in admin.get("/billing/").content.decode()
+    AddonContract.objects.filter(organization=org).update(ends_at=timezone.now() - timedelta(days=1))
+
+    assert "Card payments: ended" in admin.get("/billing/").content.decode()
+    page = admin.get(f"/billing/invoices/{never_issued.pk}/").content.decode()
+    assert 'data-testid="addon-state"' in page and "new payment links cannot be issued" in page
+    assert 'disabled aria-describedby="link-issue-unavailable"' in page
+    assert "Needs an active Stripe Credit Card Payment Add-on." in page
+    page = admin.get(f"/billing/invoices/{open_link.pk}/").content.decode()
+    assert 'data-testid="link-addon-ended"' in page
+    page = admin.get(f"/billing/invoices/{paid.pk}/").content.decode()
+    assert "Refunds of payments settled before then remain possible" in page
+    assert 'data-testid="refund-button"' in page  # and they do
+
+
+def test_the_buyer_email_opens_from_the_payment_transaction_tab_and_nowhere_else(
+    paid_invoice: BillingInvoice,
+    operator_membership: Membership,
+    operator_client: Client,
+    other_org: Organization,
+    login: Callable[[User], Client],
+    refund: Any,
+) -> None:
+    Organization.objects.filter(pk=paid_invoice.organization_id).update(contact_email="support@seller.example")
+    refund(paid_invoice, operator_membership, 22_000)
+    notification = Notification.objects.get(refund__payment_link__invoice=paid_invoice)
+    url = f"/billing/invoices/{paid_invoice.pk}/emails/{notification.pk}/"
+    tab = operator_client.get(f"/billing/invoices/{paid_invoice.pk}/?tab=transactions").content.decode()
+    assert f'href="{url}"' in tab
+    page = operator_client.get(url).content.decode()
+    assert "billing@sakura-trading.example" in page and "srcdoc=" in page
+    text = operator_client.get(url + "?part=text").content.decode()
+    assert "¥22,000" in text and "partial refund" in text
+    # The wording agrees with the headers: Reply-To is the seller, so replies are said to reach the seller.
+    assert "support@seller.example" in page and "Replying to this email reaches" in text
+    assert "does not receive replies" not in text
+    stranger = login(factories.member(other_org, Role.ADMIN))
+    assert stranger.get(url).status_code == 404
