@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -39,12 +40,15 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
 def set_language(request: HttpRequest) -> HttpResponse:
+    """Signed in, the choice is saved with the user; before signing in (the login page) a cookie keeps it."""
     language = request.POST.get("language", "")
+    response = _back(request)
     if language in Language.values:
-        user = cast(AuthenticatedRequest, request).user
-        user.language = language
-        user.save(update_fields=["language"])
+        if request.user.is_authenticated:
+            user = cast(AuthenticatedRequest, request).user
+            user.language = language
+            user.save(update_fields=["language"])
         translation.activate(language)
-    return _back(request)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", max_age=365 * 24 * 3600)
+    return response

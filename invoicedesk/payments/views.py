@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -57,6 +57,23 @@ def _pay_context(link: PaymentLink, **extra: object) -> dict[str, object]:
     return {"link": link, "invoice": link.invoice, "seller": link.invoice.organization, **extra}
 
 
+def _render_pay(
+    request: HttpRequest, link: PaymentLink, template: str, context: dict[str, object], status: int = 200
+) -> HttpResponse:
+    """Pay pages speak the buyer's language unless the visitor chose another (?lang=, then remembered)."""
+    languages = dict(settings.LANGUAGES)
+    asked = request.GET.get("lang", "")
+    remembered = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    language = next(
+        (code for code in (asked, remembered, link.invoice.buyer.language) if code in languages), settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        response = render(request, template, {**context, "pay_language": language}, status=status)
+    if asked in languages:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, asked, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def pay(
     request: HttpRequest, token: str, *, card_form: forms.Form | None = None, error: str | None = None
@@ -71,15 +88,16 @@ def pay(
     if reason is not None:
         if link.is_expired_at(timezone.now()):
             services.payment_link_expire(link_id=link.pk)
-        return render(request, "payments/pay_unavailable.html", _pay_context(link, reason=reason), status=410)
+        return _render_pay(request, link, "payments/pay_unavailable.html", _pay_context(link, reason=reason), 410)
     intent: gateway.PaymentIntentInfo | None = None
     try:
         intent = services.payment_intent_for_link(link=link)
     except (gateway.StripeGatewayError, ServiceError) as failure:
         logger.warning("pay page for link %s: %s", link.pk, failure)
         error = _("Card payment is temporarily unavailable. Please try again in a few minutes.")
-    return render(
+    return _render_pay(
         request,
+        link,
         "payments/pay.html",
         _pay_context(
             link,
@@ -89,7 +107,7 @@ def pay(
             publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             return_url=request.build_absolute_uri(reverse("payments:pay_return", kwargs={"token": token})),
         ),
-        status=503 if intent is None else 200,
+        503 if intent is None else 200,
     )
 
 
@@ -98,4 +116,4 @@ def pay_return(request: HttpRequest, token: str) -> HttpResponse:
     """Where the buyer lands after confirming: asks Stripe, records a success, states the result."""
     link = payment_link_by_token(token=token)
     intent = services.payment_refresh_from_stripe(link=link)
-    return render(request, "payments/pay_return.html", _pay_context(link, intent=intent))
+    return _render_pay(request, link, "payments/pay_return.html", _pay_context(link, intent=intent))

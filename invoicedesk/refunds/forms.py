@@ -41,6 +41,8 @@ class RefundForm(forms.Form):
         set_currency(self, currency)
         self.refundable = refundable
         self.fields["amount"].widget.attrs["data-refundable"] = refundable.plain()
+        # Screen readers read the hint and the live preview (which carries the amount's errors) with the field.
+        self.fields["amount"].widget.attrs["aria-describedby"] = "amount-hint refund-preview"
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("shown_refundable", refundable.amount)

@@ -20,3 +20,78 @@ document.addEventListener("change", (event) => {
   }
   amount.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// The refund modal behaves as a dialog: focus moves into it and stays there, Esc and the close buttons
+// give focus back to the Refund button. Without JavaScript the same links simply go back to the invoice.
+(() => {
+  const FOCUSABLE = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+  let opener = null;
+
+  const openDialog = () => document.querySelector("#modal-root:not(.modal-page) [role=dialog]");
+  const focusables = (dialog) => [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+
+  function focusInto(dialog) {
+    const target = dialog.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea")
+      || dialog.querySelector("input:not([type=hidden]):not([type=radio]), input[type=radio]:checked, input[type=radio]")
+      || dialog.querySelector("h2");
+    target?.focus();
+  }
+
+  function close(dialog) {
+    if (dialog.dataset.step === "processing") {
+      // A refund was made: the page behind must show it, so go there instead of just hiding the dialog.
+      window.location.assign(dialog.querySelector("[data-dialog-close]").href);
+      return;
+    }
+    document.getElementById("modal-root").replaceChildren();
+    (opener && document.contains(opener) ? opener : document.querySelector("[data-testid=refund-button]"))?.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const refundButton = event.target.closest("[data-testid=refund-button]");
+    if (refundButton) opener = refundButton;
+    const closer = event.target.closest("[data-dialog-close]");
+    const dialog = openDialog();
+    if (closer && dialog && dialog.contains(closer)) {
+      event.preventDefault();
+      close(dialog);
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const dialog = openDialog();
+    if (!dialog) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close(dialog);
+    } else if (event.key === "Tab") {
+      const items = focusables(dialog);
+      if (!items.length) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (!dialog.contains(document.activeElement)) {
+        event.preventDefault();
+        first.focus();
+      } else if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target.id === "modal-root") {
+      const dialog = target.querySelector("[role=dialog]");
+      if (dialog && !dialog.contains(document.activeElement)) focusInto(dialog);
+    } else if (target.id === "refund-preview") {
+      // The preview now says what is wrong with the amount as typed: an older message next to the field would
+      // say it twice (or say something no longer true).
+      target.closest(".field")?.querySelectorAll("[data-testid=amount-error]").forEach((el) => el.remove());
+      target.closest(".field")?.classList.toggle("field-invalid", Boolean(target.querySelector(".preview-error")));
+    }
+  });
+})();
