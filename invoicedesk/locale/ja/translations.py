@@ -605,4 +605,5 @@ JA = {
     "Card payments: ended %(date)s": "カード決済：%(date)sに終了",
     "Card payments: off": "カード決済：無効",
     "Recipient": "宛先",
+    "Language": "言語",
 }
