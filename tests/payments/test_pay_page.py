@@ -18,7 +18,7 @@ CARD = {"number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"}
 
 @pytest.fixture
 def link(org: Any, stripe_server: LocalStripe) -> PaymentLink:
-    bill_to = factories.buyer(org, "Sakura Trading Co., Ltd.")
+    bill_to = factories.buyer(org, "Sakura Trading Co., Ltd.", language="en")  # the pay page speaks the buyer's
     inv = factories.invoice(org, number="INV-2026-0001", bill_to=bill_to, amount=110_000)
     org.contact_email = "support@demo-seller.example"
     org.save()
