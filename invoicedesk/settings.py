@@ -82,9 +82,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if not PRODUCTION:
-    # `make run`: "demo data is loading" instead of half the data (a no-op unless serve_demo is loading it).
-    MIDDLEWARE.insert(1, "invoicedesk.devtools.middleware.DemoLoadingMiddleware")
+DEMO_LOADING_MIDDLEWARE = "invoicedesk.devtools.middleware.DemoLoadingMiddleware"
+if not PRODUCTION and os.environ.get("INVOICEDESK_DEMO_SERVER") == "1":
+    # Only in the web server `make run` starts: "demo data is loading" instead of half the data.
+    MIDDLEWARE.insert(1, DEMO_LOADING_MIDDLEWARE)
 
 if PRODUCTION:
     # Static files straight from the web process, compressed and cache-busted.

@@ -104,6 +104,16 @@ def test_every_change_made_in_the_admin_is_audited_without_secrets(client: Clien
     assert changed.object_id == str(member.pk) and changed.after == {"password": "(changed)"}
     member.refresh_from_db()
     assert all(member.password not in str(e.before) + str(e.after) for e in AuditEntry.objects.all())
+    # Nor does a new person's password, typed twice on the add page.
+    secret = "Plain-Text-Secret-77"
+    added = client.post(
+        "/admin/accounts/user/add/",
+        {"email": "new@example.test", "password1": secret, "password2": secret, "usable_password": "true"}
+        | {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+    )
+    assert added.status_code == 302 and User.objects.filter(email="new@example.test").exists()
+    assert entries()[-1].action == AuditAction.ADMIN_ADD and entries()[-1].after["email"] == "new@example.test"
+    assert all(secret not in str(e.before) + str(e.after) for e in AuditEntry.objects.all())
     # Nothing that changes nothing leaves an entry.
     count = len(entries())
     url = f"/admin/accounts/organization/{org.pk}/change/"

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.forms import BaseModelFormSet, ModelForm
+from django.forms import BaseModelFormSet, ModelForm, PasswordInput
 from django.http import HttpRequest
 
 from invoicedesk.accounts.models import AddonContract, Membership, Organization, User
@@ -25,7 +26,7 @@ from .models import AuditAction, AuditEntry
 from .services import audit_record
 
 # Never copied into the audit trail: the entry says the field changed, not what it holds.
-SECRET_FIELDS = frozenset({"password"})
+SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
 
 
 class _AuditJSONEncoder(DjangoJSONEncoder):
@@ -37,8 +38,13 @@ class _AuditJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _values(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    shown = {field: ("(changed)" if field in SECRET_FIELDS else values.get(field)) for field in fields}
+def _is_secret(form: ModelForm[Any], field: str) -> bool:
+    widget = form.fields[field].widget if field in form.fields else None
+    return field in SECRET_FIELDS or isinstance(widget, PasswordInput)
+
+
+def _values(form: ModelForm[Any], values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    shown = {field: ("(changed)" if _is_secret(form, field) else values.get(field)) for field in fields}
     return dict(json.loads(json.dumps(shown, cls=_AuditJSONEncoder)))
 
 
@@ -63,8 +69,8 @@ def _record_form(request: HttpRequest, form: ModelForm[Any], *, added: bool) -> 
         target=form.instance,
         organization_id=_organization_id(form.instance),
         actor=request.user if isinstance(request.user, User) else None,
-        before={} if added else _values(form.initial, changed),
-        after=_values(form.cleaned_data, changed),
+        before={} if added else _values(form, form.initial, changed),
+        after=_values(form, form.cleaned_data, changed),
         ip_address=_ip(request),
     )
 
@@ -109,6 +115,11 @@ class AuditedModelAdmin(admin.ModelAdmin[Any]):
         super().save_formset(request, form, formset, change)
         for row, added in saved:
             _record_form(request, row, added=added)
+
+
+# Roles live on memberships; Django's permission groups are not used, and an unaudited editor of them would be a
+# way around the trail.
+admin.site.unregister(Group)
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):

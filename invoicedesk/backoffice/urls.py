@@ -9,6 +9,11 @@ urlpatterns = [
     path("invoices.csv", views.invoice_export, name="invoice_export"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/emails/<int:notification_id>/", views.buyer_email, name="buyer_email"),
+    path(
+        "invoices/<int:invoice_id>/emails/<int:notification_id>/html",
+        views.buyer_email_html,
+        name="buyer_email_html",
+    ),
     path("settings/", views.organization_settings, name="organization_settings"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/members/", views.member_invite_view, name="member_invite"),

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +13,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from invoicedesk.accounts.models import Membership, Role
@@ -162,8 +166,23 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
     )
 
 
+# The email page frames the email's own HTML from this site; the HTML itself is shown as a mail client would:
+# its inline styles apply, nothing runs (the frame is sandboxed and the policy allows no script).
+EMAIL_PAGE_CSP: dict[str, Collection[str] | str] = {
+    **cast(dict[str, Collection[str] | str], settings.SECURE_CSP),
+    "frame-src": [CSP.SELF],
+}
+EMAIL_HTML_CSP: dict[str, Collection[str] | str] = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": ["https:", "data:"],
+    "frame-ancestors": [CSP.SELF],
+}
+
+
 @require_GET
 @tenant_view
+@csp_override(EMAIL_PAGE_CSP)
 def buyer_email(request: HttpRequest, membership: Membership, invoice_id: int, notification_id: int) -> HttpResponse:
     """The refund email a buyer was sent (or will be), opened from the Payment Transaction tab."""
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
@@ -171,6 +190,19 @@ def buyer_email(request: HttpRequest, membership: Membership, invoice_id: int, n
         organization=membership.organization, invoice_id=invoice.pk, notification_id=notification_id
     )
     return render(request, "backoffice/buyer_email.html", {"invoice": invoice, "email": email})
+
+
+@require_GET
+@tenant_view
+@xframe_options_sameorigin
+@csp_override(EMAIL_HTML_CSP)
+def buyer_email_html(
+    request: HttpRequest, membership: Membership, invoice_id: int, notification_id: int
+) -> HttpResponse:
+    email = buyer_email_get(
+        organization=membership.organization, invoice_id=invoice_id, notification_id=notification_id
+    )
+    return HttpResponse(email.html, content_type="text/html; charset=utf-8")
 
 
 @require_http_methods(["GET", "POST"])
@@ -310,6 +342,8 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponseBase:
 
 def _audit_csv(entries: QuerySet[AuditEntry]) -> StreamingHttpResponse:
     header = [_("Time"), _("Who"), _("Action"), _("Object"), _("Before"), _("After"), _("IP address")]
+    # The body streams after the view returns, when the request's time zone is no longer active: keep it.
+    zone = timezone.get_current_timezone()
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())
@@ -318,7 +352,7 @@ def _audit_csv(entries: QuerySet[AuditEntry]) -> StreamingHttpResponse:
         for entry in audit_rows_for_export(entries):
             yield writer.writerow(
                 [
-                    timezone.localtime(entry.created_at).isoformat(),
+                    timezone.localtime(entry.created_at, zone).isoformat(),
                     entry.actor.email if entry.actor else "",
                     entry.action,
                     f"{entry.object_type}#{entry.object_id}",

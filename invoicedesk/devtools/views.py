@@ -20,6 +20,7 @@ from .test_cards import pay_link_with_test_card
 
 
 @require_http_methods(["GET", "POST"])
+@payment_views.buyers_language
 def test_mode_pay(request: HttpRequest, token: str) -> HttpResponse:
     if not settings.STRIPE_TEST_CARD_FORM:
         return payment_views.pay(request, token)

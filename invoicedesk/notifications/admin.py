@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from invoicedesk.core.admin import ReadOnlyAdminMixin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin[Notification]):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Notification]):
+    """Read-only: the outbox moves only through the delivery worker (exactly once per email)."""
+
     list_display = ["created_at", "kind", "to_email", "language", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind", "organization"]
     search_fields = ["to_email", "refund__payment_link__invoice__number"]

@@ -152,7 +152,7 @@ def history_record(
         payment_link=link,
         kind=kind,
         amount=amount,
-        currency=link.invoice.currency,
+        currency=link.currency,  # the payment's own, as Stripe charged it
         status=status,
         stripe_reference=stripe_reference,
         actor_user=actor_user,

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -57,24 +61,37 @@ def _pay_context(link: PaymentLink, **extra: object) -> dict[str, object]:
     return {"link": link, "invoice": link.invoice, "seller": link.invoice.organization, **extra}
 
 
+def buyers_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pay pages speak the buyer's language unless the visitor chose another (?lang=, then remembered),
+    and show times in the seller's time zone: the whole view runs so, messages included."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        link = payment_link_by_token(token=token)
+        languages = dict(settings.LANGUAGES)
+        asked = request.GET.get("lang", "")
+        remembered = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = next(
+            (code for code in (asked, remembered, link.invoice.buyer.language) if code in languages),
+            settings.LANGUAGE_CODE,
+        )
+        with translation.override(language), timezone.override(ZoneInfo(link.invoice.organization.time_zone)):
+            response = view(request, token, *args, **kwargs)
+        if asked in languages:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, asked, samesite="Lax", max_age=365 * 24 * 3600)
+        return response
+
+    return wrapped
+
+
 def _render_pay(
     request: HttpRequest, link: PaymentLink, template: str, context: dict[str, object], status: int = 200
 ) -> HttpResponse:
-    """Pay pages speak the buyer's language unless the visitor chose another (?lang=, then remembered)."""
-    languages = dict(settings.LANGUAGES)
-    asked = request.GET.get("lang", "")
-    remembered = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    language = next(
-        (code for code in (asked, remembered, link.invoice.buyer.language) if code in languages), settings.LANGUAGE_CODE
-    )
-    with translation.override(language):
-        response = render(request, template, {**context, "pay_language": language}, status=status)
-    if asked in languages:
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, asked, samesite="Lax", max_age=365 * 24 * 3600)
-    return response
+    return render(request, template, {**context, "pay_language": translation.get_language()}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
+@buyers_language
 def pay(
     request: HttpRequest, token: str, *, card_form: forms.Form | None = None, error: str | None = None
 ) -> HttpResponse:
@@ -112,6 +129,7 @@ def pay(
 
 
 @require_GET
+@buyers_language
 def pay_return(request: HttpRequest, token: str) -> HttpResponse:
     """Where the buyer lands after confirming: asks Stripe, records a success, states the result."""
     link = payment_link_by_token(token=token)

@@ -50,7 +50,7 @@ def _locked(*, organization_id: int, refund_id: int) -> tuple[Refund, PaymentLin
 def _refuse_if_decided(refund: Refund) -> None:
     if refund.status == RefundStatus.PENDING_APPROVAL:
         return
-    when = timezone.localtime(refund.decided_at).strftime("%Y-%m-%d %H:%M") if refund.decided_at else ""
+    when = timezone.localtime(refund.decided_at).strftime("%Y-%m-%d %H:%M %Z") if refund.decided_at else ""
     if refund.status == RefundStatus.REJECTED:
         message = _("This refund was already rejected by %(who)s at %(when)s.")
     elif refund.status == RefundStatus.CANCELED and refund.decided_by_id == refund.requested_by_id:

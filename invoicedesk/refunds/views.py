@@ -133,7 +133,9 @@ def refund_progress(request: HttpRequest, membership: Membership, invoice_id: in
     refund = refund_get(organization=membership.organization, invoice_id=invoice_id, refund_id=refund_id)
     if is_htmx(request) and _is_being_processed(refund):
         invoice = refund.payment_link.invoice
-        return render(request, "refunds/_modal.html", {"invoice": invoice, "step": "processing", "refund": refund})
+        detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
+        context = {"invoice": invoice, "step": "processing", "refund": refund, "detail_url": detail_url}
+        return render(request, "refunds/_modal.html", context)
     _outcome_message(request, refund)
     return _to_history(request, invoice_id)
 

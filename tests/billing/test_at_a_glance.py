@@ -86,11 +86,14 @@ def test_the_buyer_email_opens_from_the_payment_transaction_tab_and_nowhere_else
     tab = operator_client.get(f"/billing/invoices/{paid_invoice.pk}/?tab=transactions").content.decode()
     assert f'href="{url}"' in tab
     page = operator_client.get(url).content.decode()
-    assert "billing@sakura-trading.example" in page and "srcdoc=" in page
+    assert "billing@sakura-trading.example" in page and f'src="{url}html"' in page
+    html = operator_client.get(url + "html")
+    assert "¥22,000" in html.content.decode() and "unsafe-inline" in html["Content-Security-Policy"]
+    assert html["X-Frame-Options"] == "SAMEORIGIN" and "script" not in html["Content-Security-Policy"]
     text = operator_client.get(url + "?part=text").content.decode()
     assert "¥22,000" in text and "partial refund" in text
     # The wording agrees with the headers: Reply-To is the seller, so replies are said to reach the seller.
     assert "support@seller.example" in page and "Replying to this email reaches" in text
     assert "does not receive replies" not in text
     stranger = login(factories.member(other_org, Role.ADMIN))
-    assert stranger.get(url).status_code == 404
+    assert stranger.get(url).status_code == 404 and stranger.get(url + "html").status_code == 404

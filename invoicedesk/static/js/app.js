@@ -26,6 +26,8 @@ document.addEventListener("change", (event) => {
 (() => {
   const FOCUSABLE = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
   let opener = null;
+  // Across a swap of the same step (the Processing step polls every 2 s), focus stays where the user put it.
+  let before = null;
 
   const openDialog = () => document.querySelector("#modal-root:not(.modal-page) [role=dialog]");
   const focusables = (dialog) => [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null);
@@ -82,11 +84,22 @@ document.addEventListener("change", (event) => {
     }
   });
 
+  const focusKey = (el) => (el?.id ? `#${el.id}` : el?.hasAttribute?.("data-dialog-close") ? "[data-dialog-close]" : null);
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target.id !== "modal-root") return;
+    const dialog = openDialog();
+    before = dialog ? { step: dialog.dataset.step, focus: focusKey(document.activeElement) } : null;
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = event.detail.target;
     if (target.id === "modal-root") {
       const dialog = target.querySelector("[role=dialog]");
-      if (dialog && !dialog.contains(document.activeElement)) focusInto(dialog);
+      if (!dialog || dialog.contains(document.activeElement)) return;
+      const kept = before && before.step === dialog.dataset.step && before.focus && dialog.querySelector(before.focus);
+      if (kept) kept.focus();
+      else if (!before || before.step !== dialog.dataset.step) focusInto(dialog);
     } else if (target.id === "refund-preview") {
       // The preview now says what is wrong with the amount as typed: an older message next to the field would
       // say it twice (or say something no longer true).

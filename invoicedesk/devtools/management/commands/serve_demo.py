@@ -25,7 +25,7 @@ from invoicedesk.devtools.localstripe import LocalStripe
 
 def _spawn(*args: str, banner: bool = True) -> subprocess.Popen[bytes]:
     # The demo's own webhook deliveries would fill the terminal: the web server logs only 4xx/5xx here.
-    env = {**os.environ, "ACCESS_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "ACCESS_LOG_LEVEL": "WARNING", "INVOICEDESK_DEMO_SERVER": "1"}
     return subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
