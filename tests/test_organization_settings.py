@@ -76,6 +76,22 @@ def test_times_show_in_the_organizations_time_zone_with_the_zone_named(
     assert 'data-testid="time_zone-error"' in refused
 
 
+def test_the_registration_number_is_checked_and_said_what_is_wrong(
+    org: Organization, login: Callable[[User], Client]
+) -> None:
+    admin = login(factories.member(org, Role.ADMIN))
+    form = {"refund_approval_policy": "none", "refund_approval_expiry_hours": "72", "time_zone": "Asia/Tokyo"}
+    refused = admin.post("/billing/settings/", {**form, "invoice_registration_number": "T8000012050002"})
+    assert "check digit" in refused.content.decode() and 'data-testid="invoice_registration_number-error"' in (
+        refused.content.decode()
+    )
+    # Written as printed, with hyphens or full-width digits, it is stored compact.
+    saved = admin.post("/billing/settings/", {**form, "invoice_registration_number": "Ｔ7-0000-1205-0002"})
+    assert saved.status_code == 302
+    org.refresh_from_db()
+    assert org.invoice_registration_number == "T7000012050002" and org.tax_rounding == "down"
+
+
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.APPROVER, Role.VIEWER])
 def test_only_admins_change_settings(org: Organization, login: Callable[[User], Client], role: Role) -> None:
     client = login(factories.member(org, role))

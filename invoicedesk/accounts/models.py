@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invoicedesk.core.tax import RegistrationProblem, Rounding, registration_number_problem
+
 
 class Language(models.TextChoices):
     JAPANESE = "ja", _("Japanese")
@@ -62,6 +64,29 @@ def validate_time_zone(name: str) -> None:
         raise ValidationError(_("%(name)s is not a time zone (use an IANA name such as Asia/Tokyo).") % {"name": name})
 
 
+REGISTRATION_PROBLEMS = {
+    RegistrationProblem.PREFIX: _("%(value)s is not a registration number: it must start with T."),
+    RegistrationProblem.CHARACTERS: _("%(value)s is not a registration number: after the T come digits only."),
+    RegistrationProblem.LENGTH: _("%(value)s is not a registration number: it is T and 13 digits."),
+    RegistrationProblem.CHECK_DIGIT: _(
+        "%(value)s is not a registration number: its check digit (the first digit after T) does not match "
+        "the other twelve. Check it against the registration notice."
+    ),
+}
+
+
+def validate_registration_number(value: str) -> None:
+    problem = registration_number_problem(value)
+    if problem is not None:
+        raise ValidationError(REGISTRATION_PROBLEMS[problem] % {"value": value})
+
+
+class TaxRounding(models.TextChoices):
+    DOWN = Rounding.DOWN.value, _("Round down")
+    HALF_UP = Rounding.HALF_UP.value, _("Round half up")
+    UP = Rounding.UP.value, _("Round up")
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200)
     currency = models.CharField(_("currency"), max_length=3, default="JPY")
@@ -82,6 +107,15 @@ class Organization(models.Model):
     email_buyer_on_outside_refunds = models.BooleanField(_("email the buyer about refunds made outside"), default=True)
     # Pages and emails show times in the seller's zone, named ("2026-05-01 10:00 JST").
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone])
+    # The Qualified Invoice System: what a qualified (return) invoice must show about its issuer.
+    invoice_registration_number = models.CharField(
+        _("registration number"), max_length=14, blank=True, validators=[validate_registration_number]
+    )
+    invoice_issuer_name = models.CharField(_("name on qualified invoices"), max_length=200, blank=True)
+    invoice_issuer_address = models.CharField(_("address on qualified invoices"), max_length=300, blank=True)
+    tax_rounding = models.CharField(
+        _("consumption tax rounding"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.DOWN
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

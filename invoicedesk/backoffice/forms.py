@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import ApprovalPolicy, Role, validate_time_zone
+from invoicedesk.accounts.models import (
+    ApprovalPolicy,
+    Role,
+    TaxRounding,
+    validate_registration_number,
+    validate_time_zone,
+)
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import InvoiceFilters
@@ -84,6 +91,20 @@ class OrganizationSettingsForm(forms.Form):
         label=_("Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)"),
         required=False,
     )
+    invoice_registration_number = forms.CharField(
+        label=_("Qualified invoice issuer registration number"),
+        required=False,
+        max_length=30,
+        help_text=_("T and 13 digits, e.g. T7000012050002."),
+    )
+    invoice_issuer_name = forms.CharField(label=_("Name on qualified invoices"), required=False, max_length=200)
+    invoice_issuer_address = forms.CharField(label=_("Address on qualified invoices"), required=False, max_length=300)
+    tax_rounding = forms.ChoiceField(
+        label=_("Consumption tax rounding (once per rate per document)"),
+        choices=TaxRounding.choices,
+        required=False,
+        initial=TaxRounding.DOWN,
+    )
     time_zone = forms.TypedChoiceField(
         label=_("Time zone for pages and emails"),
         choices=lambda: [(name, name) for name in sorted(zoneinfo.available_timezones())],
@@ -94,6 +115,14 @@ class OrganizationSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         set_currency(self, currency)
 
+    def clean_invoice_registration_number(self) -> str:
+        # Written as printed ("T7-0000-1205-0002", "t 7000…"): keep the letter and the digits only.
+        raw = unicodedata.normalize("NFKC", str(self.cleaned_data.get("invoice_registration_number") or ""))
+        compact = "".join(ch for ch in raw.upper() if ch == "T" or ch in "0123456789")
+        if compact:
+            validate_registration_number(compact)
+        return compact
+
     def settings(self) -> OrganizationSettings:
         data = self.cleaned_data
         return OrganizationSettings(
@@ -103,6 +132,10 @@ class OrganizationSettingsForm(forms.Form):
             refund_approval_expiry_hours=data["refund_approval_expiry_hours"],
             email_buyer_on_outside_refunds=bool(data.get("email_buyer_on_outside_refunds")),
             time_zone=data["time_zone"],
+            invoice_registration_number=data.get("invoice_registration_number", ""),
+            invoice_issuer_name=data.get("invoice_issuer_name", ""),
+            invoice_issuer_address=data.get("invoice_issuer_address", ""),
+            tax_rounding=data.get("tax_rounding") or "down",
         )
 
 

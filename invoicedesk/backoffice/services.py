@@ -25,6 +25,10 @@ SETTINGS_FIELDS = (
     "refund_approval_expiry_hours",
     "email_buyer_on_outside_refunds",
     "time_zone",
+    "invoice_registration_number",
+    "invoice_issuer_name",
+    "invoice_issuer_address",
+    "tax_rounding",
 )
 
 
@@ -36,6 +40,10 @@ class OrganizationSettings:
     refund_approval_expiry_hours: int
     email_buyer_on_outside_refunds: bool
     time_zone: str
+    invoice_registration_number: str = ""
+    invoice_issuer_name: str = ""
+    invoice_issuer_address: str = ""
+    tax_rounding: str = "down"
 
 
 @transaction.atomic(durable=True)

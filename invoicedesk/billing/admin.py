@@ -3,7 +3,7 @@ from django.http import HttpRequest
 
 from invoicedesk.audit.admin import AuditedModelAdmin
 
-from .models import BillingInvoice, Buyer
+from .models import BillingInvoice, Buyer, InvoiceLine
 
 
 @admin.register(Buyer)
@@ -11,6 +11,30 @@ class BuyerAdmin(AuditedModelAdmin):
     list_display = ["company_name", "contact_name", "email", "language", "organization"]
     list_filter = ["organization", "language"]
     search_fields = ["company_name", "email"]
+
+
+def _has_payment_link(obj: BillingInvoice | None) -> bool:
+    return (
+        obj is not None
+        and obj.pk is not None
+        and BillingInvoice.objects.filter(pk=obj.pk, payment_link__isnull=False).exists()
+    )
+
+
+class InvoiceLineInline(admin.TabularInline[InvoiceLine, BillingInvoice]):
+    """The lines decide the amounts per tax rate on return invoices: fixed once the invoice has a payment link."""
+
+    model = InvoiceLine
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: BillingInvoice | None = None) -> bool:
+        return not _has_payment_link(obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: BillingInvoice | None = None) -> bool:
+        return not _has_payment_link(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: BillingInvoice | None = None) -> bool:
+        return not _has_payment_link(obj)
 
 
 @admin.register(BillingInvoice)
@@ -22,6 +46,7 @@ class BillingInvoiceAdmin(AuditedModelAdmin):
     autocomplete_fields = ["buyer"]
     date_hierarchy = "issue_date"
     show_full_result_count = False
+    inlines = [InvoiceLineInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: BillingInvoice | None = None) -> list[str]:
         # Once an invoice has a payment link, its money is what the buyer was asked for and what Stripe holds:

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import Language, Organization
+from invoicedesk.accounts.models import Language, Organization, validate_registration_number
 from invoicedesk.core.money import Money
 
 
@@ -19,6 +19,10 @@ class Buyer(models.Model):
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     email = models.EmailField(_("email"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.JAPANESE)
+    # A registered buyer is owed a qualified return invoice when refunded.
+    invoice_registration_number = models.CharField(
+        _("registration number"), max_length=14, blank=True, validators=[validate_registration_number]
+    )
 
     class Meta:
         ordering = ["company_name"]
@@ -77,3 +81,31 @@ class BillingInvoice(models.Model):
     @property
     def is_online_payment_link(self) -> bool:
         return self.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK
+
+
+class TaxRate(models.IntegerChoices):
+    """Japanese consumption tax rates; reduced-rate items are marked ※ on qualified invoices."""
+
+    STANDARD = 10, _("10%")
+    REDUCED = 8, _("8% (reduced)")
+    EXEMPT = 0, _("0% / exempt")
+
+
+class InvoiceLine(models.Model):
+    """What was sold, tax excluded, at one rate. An invoice's tax is computed once per rate, not per line."""
+
+    invoice = models.ForeignKey(BillingInvoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(_("description"), max_length=300)
+    net_amount = models.BigIntegerField(_("amount excluding tax"))
+    tax_rate = models.PositiveSmallIntegerField(_("tax rate"), choices=TaxRate.choices, default=TaxRate.STANDARD)
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(net_amount__gte=0), name="invoice_line_amount_not_negative"),
+            models.CheckConstraint(condition=Q(tax_rate__in=TaxRate.values), name="invoice_line_tax_rate_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.tax_rate}%)"

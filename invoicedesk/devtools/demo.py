@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from invoicedesk.accounts.models import AddonContract, Language, Membership, Organization, Role, User
 from invoicedesk.accounts.selectors import addon_contract_valid_at
-from invoicedesk.billing.models import BillingInvoice, Buyer, PaymentMethod
+from invoicedesk.billing.models import BillingInvoice, Buyer, InvoiceLine, PaymentMethod, TaxRate
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import (
     payment_intent_for_link,
@@ -148,6 +148,46 @@ def _invoices(
     return created, plan
 
 
+# A valid registration number (its check digit holds) for the demo seller: made up, registered to nobody.
+DEMO_REGISTRATION_NUMBER = "T9010401234567"
+MIXED_RATES_INVOICE = "INV-2026-0301"
+
+
+def _qualified_invoice_data(
+    organization: Organization, buyers: list[Buyer]
+) -> tuple[int, list[tuple[BillingInvoice, PaymentLinkStatus]]]:
+    """The seller's registration, INV-2026-0001's lines at 10 %, and a paid invoice with 10 % and 8 % lines."""
+    if not organization.invoice_registration_number:
+        organization.invoice_registration_number = DEMO_REGISTRATION_NUMBER
+        organization.invoice_issuer_name = "Demo Seller Inc. (デモセラー株式会社)"
+        organization.invoice_issuer_address = "1-2-3 Marunouchi, Chiyoda-ku, Tokyo 100-0005"
+        organization.save(
+            update_fields=["invoice_registration_number", "invoice_issuer_name", "invoice_issuer_address"]
+        )
+    first = BillingInvoice.objects.get(organization=organization, number="INV-2026-0001")
+    if not first.lines.exists():
+        InvoiceLine.objects.create(invoice=first, description="IT consulting, March 2026", net_amount=100_000)
+    mixed, created = BillingInvoice.objects.get_or_create(
+        organization=organization,
+        number=MIXED_RATES_INVOICE,
+        defaults={
+            "buyer": buyers[1],
+            "issue_date": date(2026, 10, 1),
+            "due_date": date(2026, 10, 31),
+            "amount": 109_000,  # 50,000 + 10 % and 50,000 + 8 %
+            "currency": organization.currency,
+        },
+    )
+    if created:
+        InvoiceLine.objects.create(
+            invoice=mixed, position=1, description="Office coffee machine", net_amount=50_000, tax_rate=TaxRate.STANDARD
+        )
+        InvoiceLine.objects.create(
+            invoice=mixed, position=2, description="Coffee beans ※", net_amount=50_000, tax_rate=TaxRate.REDUCED
+        )
+    return int(created), [(mixed, PaymentLinkStatus.PAID)]
+
+
 def _bring_link_to(
     invoice: BillingInvoice, target: PaymentLinkStatus, admin: Membership, operator: Membership | None
 ) -> None:
@@ -219,6 +259,9 @@ def seed_demo() -> DemoSummary:
             first=(buyers[0], 110_000, PaymentMethod.ONLINE_PAYMENT_LINK),
             rng=rng,
         )
+        mixed_created, mixed_plan = _qualified_invoice_data(demo, buyers)
+        created += mixed_created
+        plan += mixed_plan
     admin = Membership.objects.select_related("organization", "user").get(
         organization=demo, user__email="admin@demo.test"
     )

@@ -6,6 +6,8 @@ from django.test import RequestFactory
 
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
+from invoicedesk.billing.taxes import invoice_totals_by_rate
+from invoicedesk.core.tax import registration_number_problem
 from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
@@ -37,6 +39,14 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
     assert intent.succeeded and intent.amount_received == 110_000
     payment = link.transactions.get(kind=TransactionKind.PAYMENT)
     assert payment.stripe_reference == link.stripe_payment_intent_id
+
+    # What a qualified return invoice needs: the seller's registration, and amounts per tax rate.
+    assert registration_number_problem(first.organization.invoice_registration_number) is None
+    assert [(t.rate, t.net, t.tax) for t in invoice_totals_by_rate(inv)] == [(10, 100_000, 10_000)]
+    mixed = BillingInvoice.objects.get(organization=first.organization, number="INV-2026-0301")
+    totals = invoice_totals_by_rate(mixed)
+    assert [(t.rate, t.gross) for t in totals] == [(10, 55_000), (8, 54_000)]
+    assert sum(t.gross for t in totals) == mixed.amount and mixed.payment_link.status == PaymentLinkStatus.PAID
 
     demo_invoices = BillingInvoice.objects.filter(organization=first.organization)
     assert set(demo_invoices.values_list("payment_method", flat=True)) == set(PaymentMethod.values)

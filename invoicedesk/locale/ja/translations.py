@@ -606,4 +606,33 @@ JA = {
     "Card payments: off": "カード決済：無効",
     "Recipient": "宛先",
     "Language": "言語",
+    "%(value)s is not a registration number: it must start with T.": "%(value)sは登録番号ではありません。Tで始まります。",
+    "%(value)s is not a registration number: after the T come digits only.": (
+        "%(value)sは登録番号ではありません。Tの後は数字のみです。"
+    ),
+    "%(value)s is not a registration number: it is T and 13 digits.": (
+        "%(value)sは登録番号ではありません。Tと13桁の数字です。"
+    ),
+    "%(value)s is not a registration number: its check digit (the first digit after T) does not match the other twelve. Check it against the registration notice.": (
+        "%(value)sは登録番号ではありません。チェックデジット（Tの次の1桁）が残りの12桁と合いません。"
+        "登録通知書と照らし合わせてください。"
+    ),
+    "Round down": "切り捨て",
+    "Round half up": "四捨五入",
+    "Round up": "切り上げ",
+    "registration number": "登録番号",
+    "name on qualified invoices": "適格請求書に記載する名称",
+    "address on qualified invoices": "適格請求書に記載する住所",
+    "consumption tax rounding": "消費税の端数処理",
+    "Qualified invoice issuer registration number": "適格請求書発行事業者の登録番号",
+    "T and 13 digits, e.g. T7000012050002.": "Tと13桁の数字（例：T7000012050002）。",
+    "Name on qualified invoices": "適格請求書に記載する名称",
+    "Address on qualified invoices": "適格請求書に記載する住所",
+    "Consumption tax rounding (once per rate per document)": "消費税の端数処理（税率ごと・書類ごとに1回）",
+    "10%": "10%",
+    "8% (reduced)": "8%（軽減税率）",
+    "0% / exempt": "0%／非課税",
+    "description": "内容",
+    "amount excluding tax": "税抜金額",
+    "tax rate": "税率",
 }
