@@ -49,7 +49,8 @@ def test_search_errors_are_in_the_users_language(org: Organization) -> None:
     client = Client()
     client.force_login(factories.member(org, Role.VIEWER, language="ja"))
     html = client.get("/billing/", {"amount_min": "12.5"}).content.decode()
-    assert "JPYには小数の単位がありません。整数で入力してください。" in html
+    assert "JPYには小数の単位がありません（ピリオドは桁区切りにも使えません）。整数で入力してください。" in html
+    assert "22000、22,000、￥22,000 のように入力してください。" in html
 
 
 def test_language_switch_does_not_redirect_off_site(org: Organization) -> None:

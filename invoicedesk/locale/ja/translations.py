@@ -585,8 +585,6 @@ JA = {
     "Paid": "支払済み",
     "Refunded": "返金済み",
     "%(refunded)s of %(paid)s": "%(paid)sのうち%(refunded)s",
-    "Card": "カード",
-    "Stripe payment": "Stripeの決済",
     "The Stripe Credit Card Payment Add-on ended on %(date)s. Refunds of payments settled before then remain possible; new payment links cannot be issued.": (
         "Stripeクレジットカード決済オプションは%(date)sに終了しました。それまでに決済された支払いは引き続き返金できますが、"
         "新しい決済リンクは発行できません。"
@@ -635,4 +633,29 @@ JA = {
     "description": "内容",
     "amount excluding tax": "税抜金額",
     "tax rate": "税率",
+    # ---- branch search: the Search box, unambiguous amounts (issue 10, items 3 and 4)
+    "Enter the amount as a number.": "金額は数字で入力してください。",
+    "Use the digits 0-9 (full-width ０-９ are fine).": "数字は0〜9（全角の０〜９も可）で入力してください。",
+    "“%(mark)s” is not %(currency)s: this amount is in %(currency)s.": (
+        "「%(mark)s」は%(currency)sではありません。この金額は%(currency)sです。"
+    ),
+    "%(currency)s has no fractional unit (and a dot does not separate thousands): enter a whole number.": (
+        "%(currency)sには小数の単位がありません（ピリオドは桁区切りにも使えません）。整数で入力してください。"
+    ),
+    "Commas separate thousands, in groups of three digits from the right%(decimals)s.": (
+        "カンマは桁区切りです。右から3桁ごとに入れてください%(decimals)s。"
+    ),
+    ", and a dot starts the decimals": "（小数点はピリオド）",
+    "Write it like %(plain)s, %(grouped)s or %(formatted)s.": "%(plain)s、%(grouped)s、%(formatted)s のように入力してください。",
+    "Invoice No., company, contact, email, amount, card's last 4 digits, or a Stripe id (pi_…, ch_…, re_…)": (
+        "請求書番号、会社名、担当者名、メールアドレス、金額、カード下4桁、またはStripe ID（pi_…、ch_…、re_…）"
+    ),
+    "Contact": "担当者",
+    "Email": "メール",
+    "Stripe payment": "Stripe決済",
+    "Stripe charge": "Stripe課金",
+    "Stripe refund": "Stripe返金",
+    "Card": "カード",
+    "card brand": "カードブランド",
+    "card last four digits": "カード下4桁",
 }

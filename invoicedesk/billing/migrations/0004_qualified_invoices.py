@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0002_postgres_search_indexes'),
+        ('billing', '0003_search_trigram_indexes'),
     ]
 
     operations = [
