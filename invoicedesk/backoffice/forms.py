@@ -15,7 +15,7 @@ from invoicedesk.accounts.models import (
     validate_time_zone,
 )
 from invoicedesk.audit.models import AuditAction
-from invoicedesk.billing.models import PaymentMethod
+from invoicedesk.billing.models import PaymentMethod, RefundState
 from invoicedesk.billing.selectors import InvoiceFilters, SearchTerm
 from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
@@ -54,6 +54,12 @@ class InvoiceSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *PaymentMethod.choices],
     )
+    refund_state = forms.MultipleChoiceField(
+        label=_("Refunds"),
+        required=False,
+        choices=RefundState.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +88,7 @@ class InvoiceSearchForm(forms.Form):
             statuses=tuple(data.get("status") or ()),
             payment_method=data.get("payment_method") or "",
             search=SearchTerm.parse(data.get("q") or "", self.currency),
+            refund_states=tuple(data.get("refund_state") or ()),
         )
 
 

@@ -112,6 +112,7 @@ def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
         _("Currency"),
         _("Payment method"),
         _("Online Payment Link Status"),
+        _("Refunded"),
     ]
     methods = {value: str(label) for value, label in PaymentMethod.choices}
     statuses = {value: str(label) for value, label in PaymentLinkStatus.choices}
@@ -132,6 +133,9 @@ def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
                     row.currency,
                     methods[row.payment_method],
                     statuses[row.link_status] if row.link_status else "",
+                    Money(row.amount_refunded, row.paid_currency or row.currency).plain()
+                    if row.amount_refunded
+                    else "",
                 ]
             )
 

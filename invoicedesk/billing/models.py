@@ -39,6 +39,14 @@ class PaymentMethod(models.TextChoices):
     CARD_AT_ORDER = "card_at_order", _("Card at order")
 
 
+class RefundState(models.TextChoices):
+    """Invoices with a refund that needs watching, for the list's filter."""
+
+    IN_PROGRESS = "in_progress", _("Refund in progress")
+    FAILED = "failed", _("Refund failed")
+    AWAITING_APPROVAL = "awaiting_approval", _("Refund awaiting approval")
+
+
 class BillingInvoice(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invoices")
     number = models.CharField(_("Billing Invoice No."), max_length=64)

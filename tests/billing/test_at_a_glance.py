@@ -97,3 +97,47 @@ def test_the_buyer_email_opens_from_the_payment_transaction_tab_and_nowhere_else
     assert "does not receive replies" not in text
     stranger = login(factories.member(other_org, Role.ADMIN))
     assert stranger.get(url).status_code == 404 and stranger.get(url + "html").status_code == 404
+
+
+def test_the_list_and_its_csv_show_what_was_refunded_and_filter_by_refund_state(
+    org: Organization, operator_client: Client
+) -> None:
+    import csv
+    import io
+
+    from invoicedesk.refunds.models import Refund, RefundStatus
+    from tests.http import streamed_text
+
+    partly = factories.invoice(org, number="INV-R-1", amount=110_000, link_status=PaymentLinkStatus.PARTIALLY_REFUNDED)
+    untouched = factories.invoice(org, number="INV-R-2", amount=50_000, link_status=PaymentLinkStatus.PAID)
+    held = factories.invoice(org, number="INV-R-3", amount=70_000, link_status=PaymentLinkStatus.PAID)
+    for status, invoice in [(RefundStatus.PENDING_APPROVAL, held), (RefundStatus.SUCCEEDED, partly)]:
+        link = invoice.payment_link
+        for _ in range(2):  # two of them: the invoice is still listed once
+            Refund.objects.create(
+                organization=org,
+                payment_link=link,
+                amount=1_000,
+                currency="JPY",
+                classification=RefundClassification.PARTIAL,
+                status=status,
+                idempotency_key=uuid.uuid4(),
+            )
+    page = operator_client.get("/billing/").content.decode()
+    assert "¥55,000" in page and 'data-testid="refund-state-filter"' in page
+    rows = list(csv.reader(io.StringIO(streamed_text(operator_client.get("/billing/invoices.csv")))))
+    refunded = {row[0]: row[-1] for row in rows[1:]}
+    assert rows[0][-1] == "Refunded" and refunded == {"INV-R-1": "55000", "INV-R-2": "", "INV-R-3": ""}
+    waiting = operator_client.get("/billing/?refund_state=awaiting_approval").content.decode()
+    assert "INV-R-3" in waiting and "INV-R-1" not in waiting and "INV-R-2" not in waiting
+    assert "1 invoice" in waiting  # two held refunds, one row
+    assert "INV-R-" not in operator_client.get("/billing/?refund_state=failed").content.decode()
+    both = operator_client.get("/billing/?refund_state=awaiting_approval&refund_state=in_progress")
+    assert "INV-R-3" in both.content.decode() and untouched.number not in both.content.decode()
+
+
+def test_the_refund_states_the_list_filters_by_are_refund_statuses() -> None:
+    from invoicedesk.billing.selectors import REFUND_STATES
+    from invoicedesk.refunds.models import RefundStatus
+
+    assert {status for statuses in REFUND_STATES.values() for status in statuses} <= set(RefundStatus.values)

@@ -86,7 +86,7 @@ def test_csv_export_streams_the_current_search(operator_client: Client, org: Org
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][0] == "Billing Invoice No."
     assert rows[1:] == [
-        ["INV-A", "株式会社さくら商事", "2026-04-01", "2026-05-01", "22000", "JPY", "Online Payment Link", "PAID"]
+        ["INV-A", "株式会社さくら商事", "2026-04-01", "2026-05-01", "22000", "JPY", "Online Payment Link", "PAID", ""]
     ]
 
 
@@ -103,7 +103,8 @@ def test_csv_export_speaks_the_users_language(org: Organization) -> None:
     client.force_login(factories.member(org, Role.VIEWER, language="ja"))
     rows = list(csv.reader(io.StringIO(streamed_text(client.get("/billing/invoices.csv")))))
     assert rows[0][:2] == ["請求書番号", "請求先"]
-    assert rows[1][6:] == ["オンライン決済リンク", "一部返金済み"]
+    assert rows[1][6:] == ["オンライン決済リンク", "一部返金済み", "11000"]
+    assert rows[0][-1] == "返金済み額"
 
 
 def test_history_statuses_read_in_the_users_language(org: Organization) -> None:

@@ -583,7 +583,7 @@ JA = {
         "Stripeクレジットカード決済オプションが有効でないため、購入者はこのリンクから支払えません。"
     ),
     "Paid": "支払済み",
-    "Refunded": "返金済み",
+    "Refunded": "返金済み額",
     "%(refunded)s of %(paid)s": "%(paid)sのうち%(refunded)s",
     "The Stripe Credit Card Payment Add-on ended on %(date)s. Refunds of payments settled before then remain possible; new payment links cannot be issued.": (
         "Stripeクレジットカード決済オプションは%(date)sに終了しました。それまでに決済された支払いは引き続き返金できますが、"
@@ -658,4 +658,7 @@ JA = {
     "Card": "カード",
     "card brand": "カードブランド",
     "card last four digits": "カード下4桁",
+    "Refund in progress": "返金処理中",
+    "Refund failed": "返金失敗",
+    "Refund awaiting approval": "返金承認待ち",
 }
