@@ -44,6 +44,7 @@ def test_the_payment_card_says_what_was_refunded_of_what_was_paid(
     refund(paid_invoice, operator_membership, 22_000)
     html = operator_client.get(f"/billing/invoices/{paid_invoice.pk}/").content.decode()
     assert "¥22,000 of ¥110,000" in html and "¥88,000" in html
+    assert "Visa •••• 4242" in html  # the card, as Stripe reported it
     intent = paid_invoice.payment_link.stripe_payment_intent_id
     assert f'href="https://dashboard.stripe.com/test/payments/{intent}"' in html  # a test key: the test Dashboard
 
