@@ -19,6 +19,8 @@ from invoicedesk.billing.models import PaymentMethod, RefundState
 from invoicedesk.billing.selectors import InvoiceFilters, SearchTerm
 from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
+from invoicedesk.refunds.models import RefundClassification, RefundStatus
+from invoicedesk.refunds.search import RefundFilters
 
 from .services import OrganizationSettings
 
@@ -154,6 +156,51 @@ class OrganizationSettingsForm(forms.Form):
             invoice_issuer_name=data.get("invoice_issuer_name", ""),
             invoice_issuer_address=data.get("invoice_issuer_address", ""),
             tax_rounding=data.get("tax_rounding") or "down",
+        )
+
+
+class RefundSearchForm(forms.Form):
+    """The Refunds tab's search; every field optional, any combination."""
+
+    refunded_from = forms.DateField(
+        label=_("Refunded from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    refunded_to = forms.DateField(
+        label=_("Refunded to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount_min = MoneyAmountField(label=_("Refund Amount from"))
+    amount_max = MoneyAmountField(label=_("Refund Amount to"))
+    buyer = forms.CharField(label=_("Bill to"), required=False, max_length=200)
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, choices=RefundStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    classification = forms.ChoiceField(
+        label=_("Refund type"), required=False, choices=[("", _("Any")), *RefundClassification.choices]
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_currency(self, currency)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("refunded_from") and data.get("refunded_to") and data["refunded_from"] > data["refunded_to"]:
+            self.add_error("refunded_to", _("The end of the range is before its start."))
+        low, high = data.get("amount_min"), data.get("amount_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("amount_max", _("The end of the range is below its start."))
+        return data
+
+    def filters(self) -> RefundFilters:
+        data = self.cleaned_data
+        return RefundFilters(
+            refunded_from=data.get("refunded_from"),
+            refunded_to=data.get("refunded_to"),
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
+            buyer=(data.get("buyer") or "").strip(),
+            statuses=tuple(data.get("status") or ()),
+            classification=data.get("classification") or "",
         )
 
 

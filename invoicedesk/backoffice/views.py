@@ -40,10 +40,11 @@ from invoicedesk.notifications.selectors import buyer_email_get
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.payments.stripe_gateway import dashboard_payment_url
-from invoicedesk.refunds.models import Refund
+from invoicedesk.refunds.models import Refund, RefundClassification, RefundReason, RefundStatus
+from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
-from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm
+from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -154,6 +155,79 @@ def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponse
     response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="billing-invoices-{stamp}.csv"'
+    return response
+
+
+@require_GET
+@tenant_view
+def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    """The Refunds tab: every refund of the organization, any combination of the filters; CSV of the whole result."""
+    form = RefundSearchForm(request.GET, currency=membership.organization.currency)
+    if not form.is_valid():
+        if request.GET.get("format") == "csv":
+            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+        return render(request, "backoffice/refund_list.html", {"form": form, "rows": None, "query": request.GET})
+    refunds = refunds_search(organization=membership.organization, filters=form.filters())
+    if request.GET.get("format") == "csv":
+        return _refunds_csv(refunds)
+    try:
+        before_id = int(request.GET.get("before", "")) if request.GET.get("before") else None
+    except ValueError:
+        before_id = None
+    rows, next_cursor = refund_page(refunds, before_id=before_id)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request, "backoffice/refund_list.html", {"form": form, "rows": rows, "next_cursor": next_cursor, "query": query}
+    )
+
+
+def _refunds_csv(refunds: QuerySet[Refund]) -> StreamingHttpResponse:
+    header = [
+        _("Refund date"),
+        _("Billing Invoice No."),
+        _("Bill to"),
+        _("Buyer email"),
+        _("Refund Amount"),
+        _("Currency"),
+        _("Refund type"),
+        _("Status"),
+        _("Reason"),
+        _("Stripe refund ID"),
+        _("Requested by"),
+        _("Requested at"),
+    ]
+    zone = timezone.get_current_timezone()  # the body streams after the request's zone is gone
+    classifications = {value: str(label) for value, label in RefundClassification.choices}
+    statuses = {value: str(label) for value, label in RefundStatus.choices}
+    reasons = {value: str(label) for value, label in RefundReason.choices}
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff"
+        yield writer.writerow(header)
+        for refund in refund_rows_for_export(refunds):
+            invoice = refund.payment_link.invoice
+            yield writer.writerow(
+                [
+                    timezone.localtime(refund.succeeded_at or refund.requested_at, zone).isoformat(),
+                    invoice.number,
+                    invoice.buyer.company_name,
+                    invoice.buyer.email,
+                    refund.money.plain(),
+                    refund.currency,
+                    classifications.get(refund.classification, refund.classification),
+                    statuses.get(refund.status, refund.status),
+                    reasons.get(refund.reason, ""),
+                    refund.stripe_refund_id,
+                    refund.requested_by.email if refund.requested_by else refund.get_source_display(),
+                    timezone.localtime(refund.requested_at, zone).isoformat(),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="refunds-{stamp}.csv"'
     return response
 
 

@@ -661,4 +661,13 @@ JA = {
     "Refund in progress": "返金処理中",
     "Refund failed": "返金失敗",
     "Refund awaiting approval": "返金承認待ち",
+    "Refunded from": "返金日（から）",
+    "Refunded to": "返金日（まで）",
+    "Refund Amount from": "返金額（から）",
+    "Refund Amount to": "返金額（まで）",
+    "Search refunds": "返金を検索",
+    "Refund date": "返金日",
+    "Older refunds": "さらに前の返金",
+    "No refunds match this search.": "該当する返金はありません。",
+    "Requested at": "依頼日時",
 }
