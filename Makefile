@@ -45,15 +45,16 @@ run: setup
 	@$(MANAGE) serve_demo --port $(PORT)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here); without a CJK font
-# Japanese pages render as boxes in its screenshots.
+# Japanese pages render as boxes in its screenshots and in the return invoices' PDFs (which embed it);
+# pdftotext (poppler-utils) reads those PDFs back in the tests.
 CJK_FONT ?= /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 browser:
-	@test -x $(CHROMIUM) -a -e $(CJK_FONT) || { \
+	@test -x $(CHROMIUM) -a -e $(CJK_FONT) -a -x /usr/bin/pdftotext || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing chromium and fonts-noto-cjk (Debian packages) for the browser tests…"; \
-	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    echo "Installing chromium, fonts-noto-cjk and poppler-utils (Debian packages) for the tests…"; \
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	  elif [ -x $(CHROMIUM) ]; then echo "No CJK font at $(CJK_FONT): Japanese screenshots will show boxes (apt-get install fonts-noto-cjk)"; \
-	  else echo "Install Chromium and a CJK font (apt-get install chromium fonts-noto-cjk) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
+	  else echo "Install Chromium, a CJK font and pdftotext (apt-get install chromium fonts-noto-cjk poppler-utils) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "invoicedesk.alerts",
     "invoicedesk.payments",
     "invoicedesk.refunds",
+    "invoicedesk.documents",
     "invoicedesk.notifications",
     "invoicedesk.stripe_events",
     "invoicedesk.backoffice",
@@ -301,9 +302,15 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The SDK logs every request at INFO; ours log what matters.
         "stripe": {"level": "WARNING"},
+        # WeasyPrint reports each step of every PDF, fontTools each font subset: only problems here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # A line per task start and finish drowns the worker's output; failures are logged at ERROR.
         "django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
         # runserver's line per request; `make run` sets WARNING so only 4xx/5xx show.
         "django.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"), "propagate": True},
     },
 }
+
+# Issued documents (qualified return invoices) are kept at least this long; nothing deletes them earlier.
+DOCUMENT_RETENTION_YEARS = int(os.environ.get("DOCUMENT_RETENTION_YEARS", "10"))

@@ -113,6 +113,8 @@ class Organization(models.Model):
     )
     invoice_issuer_name = models.CharField(_("name on qualified invoices"), max_length=200, blank=True)
     invoice_issuer_address = models.CharField(_("address on qualified invoices"), max_length=300, blank=True)
+    # Return invoices are owed for refunds of 10,000 JPY or more; some sellers give one for every refund.
+    return_invoices_always = models.BooleanField(_("issue a return invoice for every refund"), default=False)
     tax_rounding = models.CharField(
         _("consumption tax rounding"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.DOWN
     )

@@ -125,6 +125,9 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         initial=TaxRounding.DOWN,
     )
+    return_invoices_always = forms.BooleanField(
+        label=_("Issue a qualified return invoice for every refund (not only from 10,000 JPY)"), required=False
+    )
     time_zone = forms.TypedChoiceField(
         label=_("Time zone for pages and emails"),
         choices=lambda: [(name, name) for name in sorted(zoneinfo.available_timezones())],
@@ -156,6 +159,7 @@ class OrganizationSettingsForm(forms.Form):
             invoice_issuer_name=data.get("invoice_issuer_name", ""),
             invoice_issuer_address=data.get("invoice_issuer_address", ""),
             tax_rounding=data.get("tax_rounding") or "down",
+            return_invoices_always=bool(data.get("return_invoices_always")),
         )
 
 

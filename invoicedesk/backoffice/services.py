@@ -29,6 +29,7 @@ SETTINGS_FIELDS = (
     "invoice_issuer_name",
     "invoice_issuer_address",
     "tax_rounding",
+    "return_invoices_always",
 )
 
 
@@ -44,6 +45,7 @@ class OrganizationSettings:
     invoice_issuer_name: str = ""
     invoice_issuer_address: str = ""
     tax_rounding: str = "down"
+    return_invoices_always: bool = False
 
 
 @transaction.atomic(durable=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.invoice_list, name="invoice_list"),
     path("invoices.csv", views.invoice_export, name="invoice_export"),
     path("refunds/", views.refund_list, name="refund_list"),
+    path("invoices/<int:invoice_id>/documents/<int:document_id>.pdf", views.refund_document, name="refund_document"),
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/emails/<int:notification_id>/", views.buyer_email, name="buyer_email"),
     path(

@@ -36,6 +36,7 @@ from invoicedesk.billing.selectors import (
 )
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
@@ -283,6 +284,17 @@ def buyer_email(request: HttpRequest, membership: Membership, invoice_id: int, n
         organization=membership.organization, invoice_id=invoice.pk, notification_id=notification_id
     )
     return render(request, "backoffice/buyer_email.html", {"invoice": invoice, "email": email})
+
+
+@require_GET
+@tenant_view
+def refund_document(request: HttpRequest, membership: Membership, invoice_id: int, document_id: int) -> HttpResponse:
+    """A qualified return invoice, byte for byte as issued (its SHA-256 in a header to check it by)."""
+    document = document_get(organization=membership.organization, invoice_id=invoice_id, document_id=document_id)
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response["X-Content-SHA256"] = document.sha256
+    return response
 
 
 @require_GET

@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
+from invoicedesk.documents.issuing import document_issue_return_invoice
+from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
 from invoicedesk.refunds.models import RefundStatus
@@ -90,6 +92,11 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
         headers={"Message-ID": notification.message_id},
     )
     message.attach_alternative(html, "text/html")
+    if notification.kind == NotificationKind.REFUND_SUCCEEDED and notification.refund_id:
+        for document in RefundDocument.objects.filter(
+            refund_id=notification.refund_id, kind=DocumentKind.RETURN_INVOICE
+        ):
+            message.attach(document.filename, bytes(document.pdf), "application/pdf")
     return message
 
 
@@ -147,6 +154,15 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         notification.sending_since = timezone.now()
         notification.save(update_fields=["message_id", "attempts", "status", "sending_since"])
         attempt = notification.attempts
+    if notification.kind == NotificationKind.REFUND_SUCCEEDED and notification.refund_id:
+        # The email carries the refund's return invoice: issue it first if its own task has not yet. A failure
+        # here must not hold the email back; the document's own task issues it and the tab offers it.
+        try:
+            document_issue_return_invoice(refund_id=notification.refund_id)
+        except Exception:
+            logger.exception(
+                "return invoice for refund %s could not be issued before its email", notification.refund_id
+            )
     try:
         _render(notification).send()
     except (smtplib.SMTPException, OSError) as error:

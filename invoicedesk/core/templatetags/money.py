@@ -25,3 +25,9 @@ def query_with(query: QueryDict, **changes: str | None) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter(name="yen")
+def format_yen(value: int) -> str:
+    """{{ 22000|yen }} → '22,000円', as Japanese tax documents write yen (JPY only)."""
+    return f"{int(value):,}円"

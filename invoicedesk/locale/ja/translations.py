@@ -670,4 +670,12 @@ JA = {
     "Older refunds": "さらに前の返金",
     "No refunds match this search.": "該当する返金はありません。",
     "Requested at": "依頼日時",
+    "issue a return invoice for every refund": "すべての返金に返還請求書を発行する",
+    "Issue a qualified return invoice for every refund (not only from 10,000 JPY)": (
+        "すべての返金に適格返還請求書を発行する（1万円以上の返金に限らない）"
+    ),
+    "Qualified return invoice": "適格返還請求書",
+    "Corrected qualified return invoice": "適格返還請求書（修正）",
+    "document number": "書類番号",
+    "No such document.": "該当する書類はありません。",
 }

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from invoicedesk.payments.models import PaymentLink
+from invoicedesk.refunds.models import Refund
+
+from .tasks import issue_return_invoice
+
+
+def on_refund_succeeded(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
+    """Receiver of refunds.signals.refund_succeeded: the document is issued by the worker after commit (the buyer
+    email's delivery also makes sure of it, so the email never leaves without its document)."""
+    transaction.on_commit(partial(issue_return_invoice.enqueue, refund.pk))

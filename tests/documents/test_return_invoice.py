@@ -1,0 +1,137 @@
+"""The qualified return invoice (適格返還請求書): issued by the worker when a refund succeeds, attached to the
+buyer's email, kept byte for byte with its SHA-256, downloadable from the Payment Transaction tab."""
+
+import hashlib
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.billing.models import BillingInvoice, InvoiceLine, TaxRate
+from invoicedesk.documents.models import RefundDocument
+from invoicedesk.refunds.models import RefundClassification
+from invoicedesk.refunds.services import RefundInput, refund_request
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+REGISTRATION = "T7000012050002"
+# Debian's poppler-utils, installed by `make browser` beside chromium.
+PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
+
+
+@pytest.fixture
+def registered(org: Organization) -> Organization:
+    org.invoice_registration_number = REGISTRATION
+    org.invoice_issuer_name = "Demo Seller Inc."
+    org.contact_email = "support@seller.example"
+    org.save()
+    return org
+
+
+@pytest.fixture
+def refund(django_capture_on_commit_callbacks: Any, operator_membership: Membership) -> Callable[..., None]:
+    def _refund(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            refund_request(
+                actor=operator_membership,
+                request=RefundInput(
+                    invoice_id=invoice.pk,
+                    amount=amount,
+                    classification=RefundClassification(classification),
+                    idempotency_key=uuid.uuid4(),
+                ),
+            )
+
+    return _refund
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run([PDFTOTEXT, "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_a_refund_of_22000_gets_its_return_invoice_with_the_email(
+    registered: Organization,
+    paid_invoice: BillingInvoice,
+    refund: Callable[..., None],
+    operator_client: Client,
+    other_org: Organization,
+    login: Callable[[User], Client],
+) -> None:
+    InvoiceLine.objects.create(invoice=paid_invoice, description="IT consulting", net_amount=100_000)
+    mail.outbox.clear()
+    refund(paid_invoice, 22_000)
+    document = RefundDocument.objects.get()
+    assert document.amounts_by_rate == [[10, 22_000, 2_000]]
+    assert hashlib.sha256(bytes(document.pdf)).hexdigest() == document.sha256
+    text = pdf_text(bytes(document.pdf))
+    for expected in [
+        "適格返還請求書",
+        REGISTRATION,
+        "Demo Seller Inc.",
+        "22,000円",
+        "2,000円",
+        "INV-2026-0001",
+        "IT consulting",
+        document.number,
+        paid_invoice.issue_date.isoformat(),
+    ]:
+        assert expected in text, expected
+    [email] = mail.outbox
+    assert [(name, kind) for name, _, kind in email.attachments] == [(document.filename, "application/pdf")]
+    assert email.attachments[0][1] == bytes(document.pdf)
+
+    url = f"/billing/invoices/{paid_invoice.pk}/documents/{document.pk}.pdf"
+    assert (
+        f'href="{url}"'
+        in operator_client.get(f"/billing/invoices/{paid_invoice.pk}/?tab=transactions").content.decode()
+    )
+    download = operator_client.get(url)
+    assert download.content == bytes(document.pdf) and download["X-Content-SHA256"] == document.sha256
+    assert login(factories.member(other_org, Role.ADMIN)).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("amount", "always", "issued"), [(9_999, False, False), (10_000, False, True), (9_999, True, True)]
+)
+def test_refunds_under_10000_yen_need_none_unless_the_seller_always_gives_one(
+    registered: Organization,
+    paid_invoice: BillingInvoice,
+    refund: Callable[..., None],
+    amount: int,
+    always: bool,
+    issued: bool,
+) -> None:
+    Organization.objects.filter(pk=registered.pk).update(return_invoices_always=always)
+    refund(paid_invoice, amount)
+    assert RefundDocument.objects.exists() is issued
+
+
+def test_a_mixed_rate_invoice_splits_the_refund_and_marks_the_reduced_rate(
+    registered: Organization, make_paid_invoice: Callable[..., BillingInvoice], refund: Callable[..., None]
+) -> None:
+    invoice = make_paid_invoice(amount=109_000, number="INV-MIX")
+    InvoiceLine.objects.create(
+        invoice=invoice, description="Coffee machine", net_amount=50_000, tax_rate=TaxRate.STANDARD
+    )
+    InvoiceLine.objects.create(invoice=invoice, description="Coffee beans", net_amount=50_000, tax_rate=TaxRate.REDUCED)
+    refund(invoice, 10_900)
+    refund(invoice, 98_100, RefundClassification.FULL)  # the rest: never more than a rate holds
+    first, rest = RefundDocument.objects.order_by("id")
+    assert first.amounts_by_rate == [[10, 5_500, 500], [8, 5_400, 400]]
+    assert rest.amounts_by_rate == [[10, 49_500, 4_500], [8, 48_600, 3_600]]
+    text = pdf_text(bytes(first.pdf))
+    assert "Coffee beans ※" in text and "軽減税率" in text and first.number != rest.number
+
+
+def test_a_seller_without_a_registration_number_issues_none(
+    paid_invoice: BillingInvoice, refund: Callable[..., None]
+) -> None:
+    refund(paid_invoice, 22_000)
+    assert not RefundDocument.objects.exists()
