@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from invoicedesk.accounts.models import ApprovalPolicy, Role
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod
-from invoicedesk.billing.selectors import InvoiceFilters
+from invoicedesk.billing.selectors import InvoiceFilters, SearchTerm
 from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
 
@@ -18,6 +18,15 @@ from .services import OrganizationSettings
 class InvoiceSearchForm(forms.Form):
     """The search box of the Billing Invoices tab. Every field is optional."""
 
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Invoice No., company, contact, email, amount, card's last 4 digits, or a Stripe id (pi_…, ch_…, re_…)"
+        ),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     number = forms.CharField(label=_("Billing Invoice No."), required=False, max_length=64)
     bill_to = forms.CharField(label=_("Bill to"), required=False, max_length=200)
     issued_from = forms.DateField(
@@ -41,6 +50,7 @@ class InvoiceSearchForm(forms.Form):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_currency(self, currency)
+        self.currency = currency
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -63,6 +73,7 @@ class InvoiceSearchForm(forms.Form):
             amount_max=data.get("amount_max"),
             statuses=tuple(data.get("status") or ()),
             payment_method=data.get("payment_method") or "",
+            search=SearchTerm.parse(data.get("q") or "", self.currency),
         )
 
 

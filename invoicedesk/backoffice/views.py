@@ -20,7 +20,16 @@ from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page, audit_rows_for_export
 from invoicedesk.billing.models import PaymentMethod
-from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows, invoice_get, invoice_page, parse_sort
+from invoicedesk.billing.selectors import (
+    Cursor,
+    ExportRow,
+    SearchHits,
+    invoice_export_rows,
+    invoice_get,
+    invoice_page,
+    parse_sort,
+    search_hits,
+)
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
@@ -49,14 +58,18 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = _search_form(request, membership)
     sort_field, descending = parse_sort(request.GET.get("sort"))
     page = None
-    if form.is_valid():
+    filters = form.filters() if form.is_valid() else None
+    hits: dict[int, SearchHits] = {}
+    if filters is not None:
         page = invoice_page(
             organization=membership.organization,
-            filters=form.filters(),
+            filters=filters,
             sort=request.GET.get("sort"),
             after=Cursor.decode(request.GET.get("after")),
             before=Cursor.decode(request.GET.get("before")),
         )
+        if filters.search is not None:
+            hits = search_hits(term=filters.search, rows=page.rows)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -69,6 +82,8 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "sort_field": sort_field,
             "sort_descending": descending,
             "query": query,
+            "search": filters.search.text if filters and filters.search else "",
+            "hits": hits,
         },
     )
 

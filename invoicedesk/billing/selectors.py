@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, NamedTuple
@@ -13,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.core.errors import NotFound
+from invoicedesk.core.money import Money, MoneyError
 
-from .models import BillingInvoice
+from .models import BillingInvoice, Buyer
 
 SortField = Literal["issue_date", "due_date", "amount"]
 SORT_FIELDS: tuple[SortField, ...] = ("issue_date", "due_date", "amount")
@@ -31,6 +34,139 @@ class InvoiceFilters:
     amount_max: int | None = None
     statuses: tuple[str, ...] = ()
     payment_method: str = ""
+    search: SearchTerm | None = None  # the one Search box
+
+
+# Stripe ids the Search box recognises, and where each is kept (lookups by name: payments and refunds sit above
+# billing, so they are reached through the relations, never imported).
+_STRIPE_ID = re.compile(r"^(?P<kind>pi|ch|py|re|pyr)_[A-Za-z0-9]+$")
+_STRIPE_ID_FIELDS = {
+    "pi": "payment_link__stripe_payment_intent_id",
+    "ch": "payment_link__stripe_charge_id",
+    "py": "payment_link__stripe_charge_id",
+    "re": "payment_link__refunds__stripe_refund_id",
+    "pyr": "payment_link__refunds__stripe_refund_id",
+}
+# Each kind of match is first listed by id when it has at most this many invoices: a short list is an index lookup
+# for PostgreSQL, where an OR of joined conditions would scan every invoice. A kind with more matches is common
+# enough that walking the sort order with the condition finds a page quickly.
+SEARCH_LIST_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """What the operator typed in the Search box, and what it can be: text, an amount, last four digits, a Stripe id.
+
+    Text matches any part of the invoice number, the buyer's company, contact name and email; an amount (as typed
+    for the organization's currency: "110000", "¥110,000") the Billing Amount exactly; four digits the card's last
+    four; a Stripe id (pi_…, ch_…, re_…) whole or its beginning.
+    """
+
+    text: str
+    amount: int | None = None
+    last4: str = ""
+    stripe_id_field: str = ""
+
+    @classmethod
+    def parse(cls, raw: str, currency: str) -> SearchTerm | None:
+        text = " ".join(unicodedata.normalize("NFKC", raw or "").split())
+        if not text:
+            return None
+        amount: int | None = None
+        if not text.startswith("0"):
+            try:
+                amount = Money.parse(text, currency).amount
+            except MoneyError:
+                amount = None
+        stripe_id = _STRIPE_ID.match(text)
+        return cls(
+            text=text,
+            amount=amount,
+            last4=text if len(text) == 4 and text.isascii() and text.isdigit() else "",
+            stripe_id_field=_STRIPE_ID_FIELDS[stripe_id["kind"]] if stripe_id else "",
+        )
+
+    def condition(self, organization: Organization) -> Q:
+        """Any kind of match, as a condition PostgreSQL serves from indexes (see SEARCH_LIST_LIMIT)."""
+        invoices = BillingInvoice.objects.filter(organization=organization)
+        buyers = Buyer.objects.filter(organization=organization).filter(
+            Q(company_name__icontains=self.text) | Q(contact_name__icontains=self.text) | Q(email__icontains=self.text)
+        )
+        kinds: list[tuple[Callable[[], list[int] | None], Q]] = [
+            (lambda: _listed(invoices.filter(number__icontains=self.text)), Q(number__icontains=self.text)),
+            (lambda: _listed_by_buyer(invoices, buyers), Q(buyer__in=buyers.values("pk"))),
+        ]
+        if self.amount is not None:
+            by_amount = invoices.filter(amount=self.amount)
+            kinds.append((lambda: _listed(by_amount), Q(amount=self.amount)))
+        if self.last4:
+            last4 = invoices.filter(payment_link__card_last4=self.last4)
+            kinds.append((lambda: _listed(last4), Q(pk__in=last4.values("pk"))))
+        if self.stripe_id_field:
+            by_id = invoices.filter(**{f"{self.stripe_id_field}__startswith": self.text})
+            kinds.append((lambda: _listed(by_id), Q(pk__in=by_id.values("pk"))))
+        listed: set[int] = set()
+        common = Q()
+        for list_ids, condition in kinds:
+            ids = list_ids()
+            if ids is None:
+                common |= condition
+            else:
+                listed.update(ids)
+        return common | Q(pk__in=sorted(listed))
+
+
+@dataclass
+class SearchHits:
+    """Why an invoice of the list matched the Search box: the amount, or fields the list does not show."""
+
+    amount: bool = False
+    others: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+
+
+def search_hits(*, term: SearchTerm, rows: list[BillingInvoice]) -> dict[int, SearchHits]:
+    """For highlighting: what matched in each row (the number and company are marked in place by the template)."""
+    needle = term.text.casefold()
+    hits: dict[int, SearchHits] = {}
+    refund_ids: dict[int, list[str]] = {}
+    if term.stripe_id_field.endswith("refunds__stripe_refund_id"):
+        matching = BillingInvoice.objects.filter(
+            pk__in=[row.pk for row in rows], **{f"{term.stripe_id_field}__startswith": term.text}
+        ).values_list("pk", term.stripe_id_field)
+        for pk, refund_id in matching:
+            refund_ids.setdefault(pk, []).append(refund_id)
+    for row in rows:
+        found = SearchHits(amount=term.amount == row.amount)
+        for label, value in ((_("Contact"), row.buyer.contact_name), (_("Email"), row.buyer.email)):
+            if needle in value.casefold():
+                found.others.append((label, value))
+        link = getattr(row, "payment_link", None)
+        if link is not None:
+            for label, value in (
+                (_("Stripe payment"), link.stripe_payment_intent_id),
+                (_("Stripe charge"), link.stripe_charge_id),
+            ):
+                if term.stripe_id_field and value and value.startswith(term.text):
+                    found.others.append((label, value))
+            if term.last4 and link.card_last4 == term.last4:
+                found.others.append((_("Card"), f"{link.card_brand} •••• {link.card_last4}".strip()))
+        found.others += [(_("Stripe refund"), refund_id) for refund_id in refund_ids.get(row.pk, [])]
+        hits[row.pk] = found
+    return hits
+
+
+def _listed(invoices: QuerySet[BillingInvoice]) -> list[int] | None:
+    """The ids of `invoices`, or None when there are more than SEARCH_LIST_LIMIT."""
+    ids = list(invoices.values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
+    return None if len(ids) > SEARCH_LIST_LIMIT else ids
+
+
+def _listed_by_buyer(invoices: QuerySet[BillingInvoice], buyers: QuerySet[Buyer]) -> list[int] | None:
+    # The buyers first, by their own (trigram) indexes; then their invoices by the buyer index.
+    buyer_ids = list(buyers.values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
+    if len(buyer_ids) > SEARCH_LIST_LIMIT:
+        return None
+    return _listed(invoices.filter(buyer_id__in=buyer_ids)) if buyer_ids else []
 
 
 @dataclass(frozen=True)
@@ -84,6 +220,8 @@ def invoice_search(*, organization: Organization, filters: InvoiceFilters) -> Qu
         qs = qs.filter(payment_link__status__in=filters.statuses)
     if filters.payment_method:
         qs = qs.filter(payment_method=filters.payment_method)
+    if filters.search is not None:
+        qs = qs.filter(filters.search.condition(organization))
     return qs
 
 

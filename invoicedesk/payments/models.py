@@ -67,6 +67,9 @@ class PaymentLink(models.Model):
     # whatever the invoice says later. Empty until paid.
     paid_currency = models.CharField(_("paid currency"), max_length=3, blank=True)
     amount_refunded = models.BigIntegerField(_("amount refunded"), default=0)
+    # The card that paid, as Stripe reports it (brand "visa", last four digits): what a buyer quotes on the phone.
+    card_brand = models.CharField(_("card brand"), max_length=32, blank=True)
+    card_last4 = models.CharField(_("card last four digits"), max_length=4, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     # The add-on contract the payment was settled under: it keeps the payment
     # refundable after the contract ends.
@@ -101,7 +104,11 @@ class PaymentLink(models.Model):
                 name="payment_link_settled_has_currency",
             ),
         ]
-        indexes = [models.Index(fields=["status"], name="payment_link_status")]
+        indexes = [
+            models.Index(fields=["status"], name="payment_link_status"),
+            # The invoice search's "last four digits"; Stripe ids get prefix indexes on PostgreSQL (migration 0005).
+            models.Index(fields=["card_last4"], condition=~Q(card_last4=""), name="payment_link_card_last4"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice} ({self.status})"

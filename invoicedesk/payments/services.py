@@ -309,6 +309,10 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
         return None
     invoice = link.invoice
     if link.is_settled:
+        if link.stripe_payment_intent_id == intent.id and intent.card_last4 and not link.card_last4:
+            # The webhook came first without the card; the return page's answer carries it.
+            link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
+            link.save(update_fields=["card_brand", "card_last4"])
         if (
             link.stripe_payment_intent_id != intent.id
             and not PaymentTransaction.objects.filter(
@@ -354,6 +358,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.paid_at = paid_at
     link.stripe_payment_intent_id = intent.id
     link.stripe_charge_id = intent.latest_charge_id or ""
+    link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
     link.addon_contract = addon_contract_valid_at(organization=invoice.organization, moment=paid_at)
     if link.addon_contract is None:
         notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))

@@ -39,6 +39,9 @@ class PaymentIntentInfo:
     charged_at: datetime | None
     metadata: Mapping[str, str] = field(default_factory=dict)
     last_error: str | None = None
+    # The card that paid, when Stripe's answer carries it (an expanded charge or payment method): "visa", "4242".
+    card_brand: str = ""
+    card_last4: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -202,6 +205,7 @@ def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
         # localstripe leaves amount_received out; Stripe always sends it.
         received = charge_received if charge_received is not None else (data["amount"] if status == "succeeded" else 0)
     error = data.get("last_payment_error") or {}
+    card_brand, card_last4 = _card_of(charge, data.get("payment_method"))
     return PaymentIntentInfo(
         id=data["id"],
         status=status,
@@ -213,7 +217,23 @@ def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
         charged_at=charged_at,
         metadata=dict(data.get("metadata") or {}),
         last_error=(error.get("message") if isinstance(error, Mapping) else None) or None,
+        card_brand=card_brand,
+        card_last4=card_last4,
     )
+
+
+def _card_of(charge: Any, payment_method: Any) -> tuple[str, str]:
+    """(brand, last4) of the card that paid: Stripe puts it in the charge's payment_method_details; localstripe
+    leaves that out, so the expanded PaymentMethod's card is read too. ("", "") when neither is there."""
+    cards: list[Any] = []
+    if isinstance(charge, Mapping):
+        cards.append((charge.get("payment_method_details") or {}).get("card"))
+    if isinstance(payment_method, Mapping):
+        cards.append(payment_method.get("card"))
+    for card in cards:
+        if isinstance(card, Mapping) and str(card.get("last4") or "").isdigit():
+            return str(card.get("brand") or ""), str(card["last4"])
+    return "", ""
 
 
 def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
@@ -267,7 +287,7 @@ def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | Non
     with translated_errors("payment_intents.retrieve"):
         intent = _client().v1.payment_intents.retrieve(
             payment_intent_id,
-            params={"expand": ["latest_charge"]},
+            params={"expand": ["latest_charge", "payment_method"]},
             options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
         )
     return payment_intent_from_dict(intent.to_dict())
