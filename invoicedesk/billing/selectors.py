@@ -86,8 +86,11 @@ class SearchTerm:
             stripe_id_field=_STRIPE_ID_FIELDS[stripe_id["kind"]] if stripe_id else "",
         )
 
-    def condition(self, organization: Organization) -> Q:
-        """Any kind of match, as a condition PostgreSQL serves from indexes (see SEARCH_LIST_LIMIT)."""
+    def condition(self, organization: Organization) -> tuple[Q, bool]:
+        """Any kind of match, as a condition PostgreSQL serves from indexes (see SEARCH_LIST_LIMIT).
+
+        Also whether it is only a list of ids (no kind had too many matches): then invoice_page sorts them itself.
+        """
         invoices = BillingInvoice.objects.filter(organization=organization)
         buyers = Buyer.objects.filter(organization=organization).filter(
             Q(company_name__icontains=self.text) | Q(contact_name__icontains=self.text) | Q(email__icontains=self.text)
@@ -113,7 +116,7 @@ class SearchTerm:
                 common |= condition
             else:
                 listed.update(ids)
-        return common | Q(pk__in=sorted(listed))
+        return common | Q(pk__in=sorted(listed)), not common
 
 
 @dataclass
@@ -157,13 +160,13 @@ def search_hits(*, term: SearchTerm, rows: list[BillingInvoice]) -> dict[int, Se
 
 def _listed(invoices: QuerySet[BillingInvoice]) -> list[int] | None:
     """The ids of `invoices`, or None when there are more than SEARCH_LIST_LIMIT."""
-    ids = list(invoices.values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
+    ids = list(invoices.order_by().values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
     return None if len(ids) > SEARCH_LIST_LIMIT else ids
 
 
 def _listed_by_buyer(invoices: QuerySet[BillingInvoice], buyers: QuerySet[Buyer]) -> list[int] | None:
     # The buyers first, by their own (trigram) indexes; then their invoices by the buyer index.
-    buyer_ids = list(buyers.values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
+    buyer_ids = list(buyers.order_by().values_list("pk", flat=True)[: SEARCH_LIST_LIMIT + 1])
     if len(buyer_ids) > SEARCH_LIST_LIMIT:
         return None
     return _listed(invoices.filter(buyer_id__in=buyer_ids)) if buyer_ids else []
@@ -203,6 +206,12 @@ class InvoicePage:
 
 
 def invoice_search(*, organization: Organization, filters: InvoiceFilters) -> QuerySet[BillingInvoice]:
+    return _invoice_query(organization=organization, filters=filters)[0]
+
+
+def _invoice_query(*, organization: Organization, filters: InvoiceFilters) -> tuple[QuerySet[BillingInvoice], bool]:
+    """The search, and whether the Search box reduced it to a short list of ids."""
+    listed = False
     qs = BillingInvoice.objects.filter(organization=organization).select_related("buyer", "payment_link")
     if filters.number:
         qs = qs.filter(number__startswith=filters.number)
@@ -221,8 +230,9 @@ def invoice_search(*, organization: Organization, filters: InvoiceFilters) -> Qu
     if filters.payment_method:
         qs = qs.filter(payment_method=filters.payment_method)
     if filters.search is not None:
-        qs = qs.filter(filters.search.condition(organization))
-    return qs
+        condition, listed = filters.search.condition(organization)
+        qs = qs.filter(condition)
+    return qs, listed
 
 
 def parse_sort(raw: str | None) -> tuple[SortField, bool]:
@@ -252,7 +262,11 @@ def invoice_page(
     size = size or settings.BILLING_PAGE_SIZE
     count_limit: int = settings.BILLING_COUNT_LIMIT
     sort_field, descending = parse_sort(sort)
-    qs = invoice_search(organization=organization, filters=filters)
+    qs, listed = _invoice_query(organization=organization, filters=filters)
+    if listed:
+        return _listed_page(
+            organization, qs, sort_field, descending, after=after, before=before, size=size, count_limit=count_limit
+        )
     total = qs[: count_limit + 1].count()
 
     going_back = before is not None and after is None
@@ -277,6 +291,55 @@ def invoice_page(
         next_cursor=_cursor_of(rows[-1], sort_field) if rows and has_next else None,
         previous_cursor=_cursor_of(rows[0], sort_field) if rows and has_previous else None,
         total=total,
+        count_limit=count_limit,
+    )
+
+
+def _listed_page(
+    organization: Organization,
+    qs: QuerySet[BillingInvoice],
+    sort_field: SortField,
+    descending: bool,
+    *,
+    after: Cursor | None,
+    before: Cursor | None,
+    size: int,
+    count_limit: int,
+) -> InvoicePage:
+    """A page of a search the Search box reduced to a few thousand ids at most, sorted here.
+
+    PostgreSQL would rather walk the sort index and test each row against the id list, which on a million
+    invoices can mean most of them; their sort keys by primary key are a quick read.
+    """
+    keys = sorted(qs.order_by().values_list(sort_field, "pk"), reverse=descending)
+
+    def first_after(cursor: Cursor, *, inclusive: bool) -> int:
+        """Where the rows after the cursor's row begin (or where it is, when inclusive)."""
+        mark = (date.fromisoformat(cursor.value) if sort_field != "amount" else int(cursor.value), cursor.pk)
+        for index, key in enumerate(keys):
+            if (inclusive and key == mark) or (key < mark if descending else key > mark):
+                return index
+        return len(keys)
+
+    start, end = 0, size
+    if before is not None and after is None:
+        end = first_after(before, inclusive=True)
+        start = max(0, end - size)
+    elif after is not None:
+        start = first_after(after, inclusive=False)
+        end = start + size
+    chosen = keys[start:end]
+    # The page's rows by their ids alone (they come from the scoped search above): the long id list again would
+    # only mislead the planner.
+    page_rows = BillingInvoice.objects.filter(organization=organization, pk__in=[pk for _, pk in chosen])
+    rows_by_pk = {row.pk: row for row in page_rows.select_related("buyer", "payment_link")}
+    rows = [rows_by_pk[pk] for _, pk in chosen]
+    has_previous, has_next = start > 0, end < len(keys)
+    return InvoicePage(
+        rows=rows,
+        next_cursor=_cursor_of(rows[-1], sort_field) if rows and has_next else None,
+        previous_cursor=_cursor_of(rows[0], sort_field) if rows and has_previous else None,
+        total=min(len(keys), count_limit + 1),
         count_limit=count_limit,
     )
 

@@ -173,3 +173,37 @@ def test_a_payment_through_stripe_keeps_its_card_and_is_found_by_it(
     assert found(operator_client, "4242") == ["INV-CARD-1"]
     assert found(operator_client, link.stripe_payment_intent_id) == ["INV-CARD-1"]
     assert found(operator_client, link.stripe_charge_id) == ["INV-CARD-1"]
+
+
+@pytest.mark.parametrize("sort", ["-issue_date", "issue_date", "amount", "-amount", "-due_date"])
+@pytest.mark.parametrize("list_limit", [2000, 0])
+def test_search_pages_cover_every_match_once_forwards_and_back(
+    org: Organization, monkeypatch: pytest.MonkeyPatch, sort: str, list_limit: int
+) -> None:
+    """Whether the matches are sorted from a list of ids or by the database, the keyset pages are the same."""
+    monkeypatch.setattr(selectors, "SEARCH_LIST_LIMIT", list_limit)
+    for day in range(1, 26):
+        # Pairs of equal dates and amounts test the id tie-breaker.
+        factories.invoice(org, number=f"P-{day:03d}", issue_date=date(2026, 1, (day + 1) // 2), amount=1000 + day // 2)
+    factories.invoice(org, number="Q-001")
+    filters = InvoiceFilters(search=SearchTerm.parse("p-0", "JPY"))
+    pages = []
+    cursor = None
+    while True:
+        page = invoice_page(organization=org, filters=filters, sort=sort, after=cursor, size=7)
+        pages.append(page)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    seen = [row.number for page in pages for row in page.rows]
+    assert len(seen) == 25 == len(set(seen)) and pages[0].total == 25
+    expected = [
+        inv.number
+        for inv in BillingInvoice.objects.filter(number__startswith="P-").order_by(sort, "-pk" if "-" in sort else "pk")
+    ]
+    assert seen == expected
+    assert [len(p.rows) for p in pages] == [7, 7, 7, 4] and pages[0].previous_cursor is None
+    back = invoice_page(organization=org, filters=filters, sort=sort, before=pages[3].previous_cursor, size=7)
+    assert [r.number for r in back.rows] == [r.number for r in pages[2].rows]
+    first = invoice_page(organization=org, filters=filters, sort=sort, before=pages[1].previous_cursor, size=7)
+    assert [r.number for r in first.rows] == [r.number for r in pages[0].rows] and first.previous_cursor is None

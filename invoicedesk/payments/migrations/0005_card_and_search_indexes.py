@@ -33,12 +33,13 @@ class Migration(migrations.Migration):
         ),
         # The invoice search finds a payment by its Stripe PaymentIntent or charge id, whole or its beginning
         # (LIKE 'pi_3Nx%'): pattern-ops indexes serve that prefix whatever the database collation, and equality too.
+        # Not partial: a LIKE condition does not prove "<> ''" to the planner, which would then leave them unused.
         PostgresOnlySQL(
             sql=[
                 "CREATE INDEX IF NOT EXISTS payment_link_intent_prefix ON payments_paymentlink "
-                "(stripe_payment_intent_id varchar_pattern_ops) WHERE stripe_payment_intent_id <> ''",
+                "(stripe_payment_intent_id varchar_pattern_ops)",
                 "CREATE INDEX IF NOT EXISTS payment_link_charge_prefix ON payments_paymentlink "
-                "(stripe_charge_id varchar_pattern_ops) WHERE stripe_charge_id <> ''",
+                "(stripe_charge_id varchar_pattern_ops)",
             ],
             reverse_sql=[
                 "DROP INDEX IF EXISTS payment_link_intent_prefix",
