@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import total_ordering
+from functools import cache, total_ordering
 
 from babel.numbers import format_currency, format_decimal, get_currency_symbol, list_currencies
 from django.utils.translation import get_language, to_locale
@@ -55,6 +55,7 @@ class MoneyError(ValueError):
         self.message = message
 
 
+@cache
 def _marks(currency: str) -> frozenset[str]:
     """How an amount of `currency` may be marked: its code, its signs in English and Japanese, 円 for JPY."""
     signs = {get_currency_symbol(currency, locale).translate(_FULL_WIDTH) for locale in ("en_US", "ja_JP")}
@@ -69,9 +70,14 @@ def _names_a_currency(mark: str) -> bool:
     return (
         mark in _FOREIGN_SIGNS
         or mark.upper() in _FOREIGN_SIGNS
-        or mark.upper() in list_currencies()
+        or mark.upper() in _currency_codes()
         or any(unicodedata.category(char) == "Sc" for char in mark)
     )
+
+
+@cache
+def _currency_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
 
 
 def how_to_write(currency: str, language: str | None = None) -> str:

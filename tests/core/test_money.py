@@ -1,6 +1,6 @@
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invoicedesk.core.money import Money, MoneyError, how_to_write
@@ -165,6 +165,7 @@ def test_amount_must_be_an_integer() -> None:
         Money(1, "yen")
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(st.integers(min_value=1, max_value=10**12))
 def test_formatted_amounts_parse_back_to_themselves(amount: int) -> None:
     for currency in ("JPY", "USD"):
@@ -173,6 +174,7 @@ def test_formatted_amounts_parse_back_to_themselves(amount: int) -> None:
         assert Money.parse(money.format("ja"), currency) == money
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(st.text(max_size=20))
 def test_any_text_either_parses_to_a_positive_amount_or_raises_money_error(text: str) -> None:
     try:
@@ -190,6 +192,7 @@ def _grouped(amount: int) -> str:
     return f"{amount:,}"
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(
     st.integers(min_value=1, max_value=10**12),
     st.sampled_from(["{}", "¥{}", "￥{}", "¥ {}", "{}円", "JPY {}", "{} JPY", " {} "]),
@@ -205,6 +208,7 @@ def test_every_accepted_way_of_writing_a_jpy_amount_reads_as_that_amount(
     assert Money.parse(mark.format(number), "JPY") == Money(amount, "JPY")
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(st.integers(min_value=1, max_value=10**9), st.lists(st.integers(min_value=1, max_value=12), max_size=4))
 def test_commas_are_accepted_exactly_where_thousands_are_separated(amount: int, cuts: list[int]) -> None:
     digits = str(amount)
@@ -226,6 +230,7 @@ def test_commas_are_accepted_exactly_where_thousands_are_separated(amount: int, 
 _TYPED = st.text(alphabet="0123456789０１２３４５６７８９,.，．¥￥$€円JPYUSD -−－+²³¹٣९①", max_size=14)
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(_TYPED, st.sampled_from(["JPY", "USD"]))
 def test_any_input_reads_as_exactly_one_amount_or_is_refused_with_how_to_write_it(text: str, currency: str) -> None:
     try:
@@ -246,6 +251,7 @@ def test_any_input_reads_as_exactly_one_amount_or_is_refused_with_how_to_write_i
 _ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
 @given(st.characters(categories=["Nd", "No"]).filter(lambda c: not "0" <= c <= "9" and not "０" <= c <= "９"))
 def test_digits_other_than_ascii_and_full_width_are_refused(digit: str) -> None:
     with pytest.raises(MoneyError) as caught:
