@@ -99,7 +99,7 @@ document.addEventListener("change", (event) => {
       if (!dialog || dialog.contains(document.activeElement)) return;
       const kept = before && before.step === dialog.dataset.step && before.focus && dialog.querySelector(before.focus);
       if (kept) kept.focus();
-      else if (!before || before.step !== dialog.dataset.step) focusInto(dialog);
+      else focusInto(dialog);
     } else if (target.id === "refund-preview") {
       // The preview now says what is wrong with the amount as typed: an older message next to the field would
       // say it twice (or say something no longer true).
