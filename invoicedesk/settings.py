@@ -109,10 +109,17 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections in production: a new PostgreSQL connection per request or task costs more than the
+# work of a webhook. A connection is checked before reuse (CONN_HEALTH_CHECKS), so a restarted database or a
+# dropped idle connection costs one reconnect, not an error. Behind PgBouncer in transaction pooling, set
+# DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (see README, "Running on several machines").
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'invoicedesk.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600" if PRODUCTION else "0")),
+        conn_health_checks=os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "true").lower() in {"1", "true", "yes"},
+        disable_server_side_cursors=os.environ.get("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "false").lower()
+        in {"1", "true", "yes"},
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,4 +1,5 @@
-"""`manage.py run_worker`: django-tasks-db's worker, plus the periodic jobs the apps registered (core.schedule)."""
+"""`manage.py run_worker`: django-tasks-db's worker, plus the work queues (core.work_queues) and periodic jobs
+(core.schedule) the apps registered."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
+from invoicedesk.core.work_queues import WorkQueue, work_queues
 
 logger = logging.getLogger("invoicedesk.worker")
 
@@ -43,9 +45,40 @@ def _job_loop(stop: threading.Event) -> None:
         connections.close_all()
 
 
+# Rows claimed at a time from a work queue: large enough that claiming is a small part of the work, small enough
+# that a killed worker strands little until its lease is over.
+WORK_QUEUE_BATCH = 50
+
+
+def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH) -> int:
+    """Claim and run batches until the queue is dry; returns how many rows were claimed."""
+    total = 0
+    while True:
+        try:
+            claimed = queue.drain(batch)
+        except Exception:  # a batch's trouble is logged; its rows come back when their lease is over
+            logger.exception("work queue %s failed", queue.name)
+            claimed = 0
+        finally:
+            close_old_connections()
+        total += claimed
+        if claimed == 0:
+            return total
+
+
+def _work_queue_loop(queue: WorkQueue, stop: threading.Event, interval: float) -> None:
+    try:
+        while not stop.is_set():
+            if drain_work_queue(queue) == 0:
+                stop.wait(interval)
+    finally:
+        connections.close_all()
+
+
 class Command(BaseCommand):
     help = (
-        "Run tasks (django.tasks) and the periodic jobs: refund recovery, lease reclaim, link expiry, reconciliation."
+        "Run tasks (django.tasks), the apps' work queues (Stripe events) and the periodic jobs: refund recovery, "
+        "lease reclaim, link expiry, reconciliation."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -69,11 +102,17 @@ class Command(BaseCommand):
             if not options["no_jobs"]:
                 jobs = periodic_jobs()
                 run_due_jobs(jobs, dict.fromkeys((job.name for job in jobs), 0.0))
+            for queue in work_queues():
+                drain_work_queue(queue)
             worker.run()
             return
         stop = threading.Event()
         if not options["no_jobs"]:
             threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
+        for queue in work_queues():
+            threading.Thread(
+                target=_work_queue_loop, args=(queue, stop, options["interval"]), name=queue.name, daemon=True
+            ).start()
         worker.configure_signals()
         try:
             worker.run()
