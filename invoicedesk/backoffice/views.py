@@ -24,7 +24,7 @@ from invoicedesk.billing.selectors import Cursor, ExportRow, invoice_export_rows
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
-from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.payments.selectors import public_pay_url, transactions_window
 from invoicedesk.refunds.models import Refund
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
@@ -137,6 +137,18 @@ def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponse
 def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
+    before = request.GET.get("before", "")
+    before_id = int(before) if before.isdigit() else None
+    transactions, older_id = (
+        transactions_window(invoice=invoice, before_id=before_id) if tab == "transactions" else (None, None)
+    )
+    if before_id is not None and request.headers.get("HX-Request"):
+        # The "Older entries" link (htmx): only the next window's rows, which replace the link's own row.
+        return render(
+            request,
+            "backoffice/_history_rows.html",
+            {"invoice": invoice, "transactions": transactions, "older_id": older_id},
+        )
     link = getattr(invoice, "payment_link", None)
     in_flight = refunds_in_flight(link) if link else []
     return render(
@@ -151,7 +163,9 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "refunds_in_flight": in_flight,
             "in_flight_fingerprint": in_flight_fingerprint(in_flight),
             "refunds": refunds_for_link(link) if link and tab == "transactions" else [],
-            "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
+            "transactions": transactions,
+            "older_id": older_id,
+            "history_from_newest": before_id is None,
             "tab": tab,
         },
     )

@@ -566,4 +566,6 @@ JA = {
     "This link has been used or has expired. Ask an admin of your organization to invite you again.": (
         "このリンクは使用済みか期限切れです。組織の管理者にもう一度招待してもらってください。"
     ),
+    # perf
+    "Back to the newest entries": "最新の履歴に戻る",
 }
