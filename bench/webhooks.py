@@ -139,8 +139,11 @@ def seed_batch(name: str, count: int) -> Batch:
 # ---------------------------------------------------------------- intake
 
 
-def post_events(port: int, events: Sequence[tuple[str, bytes]]) -> tuple[float, list[float], Counter[str]]:
-    """16 threads POST the events in order (each takes the next); returns wall seconds, latencies (ms), answers."""
+def post_events(
+    port: int, events: Sequence[tuple[str, bytes]], method: str = "POST"
+) -> tuple[float, list[float], Counter[str]]:
+    """16 threads POST the events in order (each takes the next); returns wall seconds, latencies (ms), answers.
+    With method GET the endpoint answers 405 at once: Django's request cycle without verification or database."""
     latencies: list[float] = []
     answers: Counter[str] = Counter()
     lock = threading.Lock()
@@ -157,13 +160,13 @@ def post_events(port: int, events: Sequence[tuple[str, bytes]]) -> tuple[float, 
             headers = {"Content-Type": "application/json", "Stripe-Signature": signature_header(body, WEBHOOK_SECRET)}
             start = time.perf_counter()
             try:
-                conn.request("POST", "/stripe/webhook/", body, headers)
+                conn.request(method, "/stripe/webhook/", body, headers)
                 response = conn.getresponse()
                 text = response.read().decode()
             except (ConnectionError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                conn.request("POST", "/stripe/webhook/", body, headers)
+                conn.request(method, "/stripe/webhook/", body, headers)
                 response = conn.getresponse()
                 text = response.read().decode()
             elapsed = (time.perf_counter() - start) * 1000
@@ -376,12 +379,15 @@ def main() -> None:
     seconds, latencies = psycopg_inserts(database_url, intake.events)
     intake_row("INSERT … ON CONFLICT via psycopg, 16 conns (floor)", seconds, latencies, len(latencies))
 
-    server = Server(env).wait_ready("/login/")
+    server = Server(env).wait_ready("/accounts/login/")
     web_command = server.command
     try:
-        seconds, latencies, answers = post_events(server.port, intake.events)
+        seconds, latencies, refused = post_events(server.port, intake.events, method="GET")
+        seconds_app, latencies_app, answers = post_events(server.port, intake.events)
     finally:
         server.stop()
+    intake_row("Django's request cycle alone (GET → 405; no DB)", seconds, latencies, refused["405 "])
+    seconds, latencies = seconds_app, latencies_app
     intake_row("invoicedesk /stripe/webhook/ (verify + store once)", seconds, latencies, sum(answers.values()))
     stored = StripeEvent.objects.filter(stripe_id__startswith="evt_intake_").count()
     if answers["200 ok"] != intake.unique or answers["200 duplicate"] != len(intake.events) - intake.unique:

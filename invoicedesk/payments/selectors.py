@@ -29,7 +29,16 @@ def transactions_window(
 ) -> tuple[list[PaymentTransaction], int | None]:
     """The newest `size` history rows of an invoice (older than the row `before_id`, if given), and the id to ask
     for the next older window with (None when there is none). One indexed query whatever the history's length."""
-    rows = transactions_for_invoice(invoice=invoice)
+    link = getattr(invoice, "payment_link", None)
+    if link is None:
+        return [], None
+    # By the link's own id (not a join through the invoice), so PostgreSQL walks the (link, time) index
+    # backwards and stops after one window instead of sorting the whole history.
+    rows = (
+        PaymentTransaction.objects.filter(organization_id=invoice.organization_id, payment_link_id=link.pk)
+        .select_related("actor_user")
+        .order_by("-created_at", "-id")
+    )
     if before_id is not None:
         anchor = rows.filter(pk=before_id).values_list("created_at", flat=True).first()
         if anchor is None:
