@@ -249,14 +249,27 @@ def start_worker(argv: list[str], env: dict[str, str], log: IO[bytes]) -> subpro
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 - ours
 
 
+class AcceptAll:
+    """An SMTP server that takes every buyer email (the workers send one per refund)."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd
+        return "250 OK"
+
+
 def main() -> None:
+    from aiosmtpd.controller import Controller
+
     database_url = os.environ["DATABASE_URL"]
     recreate_database(database_url)
     localstripe = LocalStripe(port=free_port()).start()
     os.environ["STRIPE_API_BASE"] = localstripe.url
+    smtp = Controller(AcceptAll(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    os.environ["BENCH_SMTP_PORT"] = str(smtp.port)
     try:
         run(database_url, localstripe.url)
     finally:
+        smtp.stop()
         localstripe.stop()
 
 
@@ -274,6 +287,8 @@ def run(database_url: str, stripe_url: str) -> None:
     env = production_env(
         database_url,
         STRIPE_API_BASE=stripe_url,
+        SMTP_PORT=os.environ["BENCH_SMTP_PORT"],
+        SMTP_USE_TLS="false",
         INVOICEDESK_VAR_DIR=tempfile.mkdtemp(prefix="bench-refunds-var-"),
     )
     # The Procfile's release step, for the pages' static files (production serves them from a manifest).

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
@@ -82,7 +83,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=settings.WORKER_POLL_SECONDS,
+            help="seconds between polls of an empty queue (default: WORKER_POLL_SECONDS)",
+        )
         parser.add_argument("--batch", action="store_true", help="run the periodic jobs once, the queue dry, then exit")
         parser.add_argument("--no-jobs", action="store_true", help="tasks only, no periodic jobs")
         parser.add_argument("--worker-id", default="", help="unique per worker process (default: random)")
