@@ -15,6 +15,7 @@ done by hand through psycopg on tables of the same shape.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -263,6 +264,7 @@ def main() -> None:
     recreate_database(database_url)
     localstripe = LocalStripe(port=free_port()).start()
     os.environ["STRIPE_API_BASE"] = localstripe.url
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     smtp = Controller(AcceptAll(), hostname="127.0.0.1", port=free_port())
     smtp.start()
     os.environ["BENCH_SMTP_PORT"] = str(smtp.port)
