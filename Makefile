@@ -11,12 +11,16 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench soak clean
+.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
 
 help:
 	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
 	@echo "make test   ruff, mypy, tests on SQLite and PostgreSQL, browser tests"
 	@echo "make bench  list-page timings on a million invoices (PostgreSQL)"
+	@echo "make bench-webhooks  webhook intake on gunicorn and processing by 1 and 4 workers, beside their floors"
+	@echo "make bench-pages     detail, audit, deep list pages, CSV export beside their SQL and Django admin"
+	@echo "make bench-refunds   refunds through gunicorn to SUCCEEDED beside the SDK call and psycopg writes"
+	@echo "make bench-scaleout  webhook processing and refunds with 1, 2 and 4 worker processes"
 	@echo "make soak   kill -9 workers while refunds and emails are in flight; nothing lost or doubled"
 	@echo "make hooks  install the git pre-commit hook (ruff, ruff format, lint-imports)"
 
@@ -88,6 +92,22 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: setup
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/invoicedesk_bench}" $(PY) bench/invoice_list.py
+
+# Benchmarks recreate the database they are given (never part of `make test`); see bench/README.md.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+
+bench-webhooks: setup
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_PG)/invoicedesk_bench_webhooks}" $(PY) bench/webhooks.py
+
+# Shares the million invoices of `make bench` (loaded once).
+bench-pages: setup
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_PG)/invoicedesk_bench}" $(PY) bench/pages.py
+
+bench-refunds: setup
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_PG)/invoicedesk_bench_refunds}" $(PY) bench/refunds.py
+
+bench-scaleout: setup
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_PG)/invoicedesk_bench_scaleout}" $(PY) bench/scaleout.py
 
 # Workers killed at random while refunds and emails are in flight: nothing lost, nothing done twice.
 soak: setup

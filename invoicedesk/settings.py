@@ -115,10 +115,17 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections in production: a new PostgreSQL connection per request or task costs more than the
+# work of a webhook. A connection is checked before reuse (CONN_HEALTH_CHECKS), so a restarted database or a
+# dropped idle connection costs one reconnect, not an error. Behind PgBouncer in transaction pooling, set
+# DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (see README, "Running on several machines").
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'invoicedesk.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600" if PRODUCTION else "0")),
+        conn_health_checks=os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "true").lower() in {"1", "true", "yes"},
+        disable_server_side_cursors=os.environ.get("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "false").lower()
+        in {"1", "true", "yes"},
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -247,6 +254,9 @@ STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,
 # STRIPE_TIMEOUT_SECONDS × (STRIPE_MAX_NETWORK_RETRIES + 1), must stay below it (system check invoicedesk.E001).
 WORKER_TASK_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TASK_TIMEOUT_SECONDS", "300"))
+# How often an idle worker looks for work: a refund waits up to this long before the worker takes it. A poll is
+# one indexed query, so 10 a second per worker costs little; raise it when many idle workers share a database.
+WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "0.1"))
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).

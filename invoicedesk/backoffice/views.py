@@ -39,7 +39,7 @@ from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
-from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
+from invoicedesk.payments.selectors import public_pay_url, transactions_window
 from invoicedesk.payments.stripe_gateway import dashboard_payment_url
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
@@ -237,6 +237,18 @@ def _refunds_csv(refunds: QuerySet[Refund]) -> StreamingHttpResponse:
 def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
+    before = request.GET.get("before", "")
+    before_id = int(before) if before.isdigit() else None
+    transactions, older_id = (
+        transactions_window(invoice=invoice, before_id=before_id) if tab == "transactions" else (None, None)
+    )
+    if before_id is not None and request.headers.get("HX-Request"):
+        # The "Older entries" link (htmx): only the next window's rows, which replace the link's own row.
+        return render(
+            request,
+            "backoffice/_history_rows.html",
+            {"invoice": invoice, "transactions": transactions, "older_id": older_id},
+        )
     link = getattr(invoice, "payment_link", None)
     in_flight = refunds_in_flight(link) if link else []
     return render(
@@ -254,7 +266,9 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "stripe_dashboard_url": dashboard_payment_url(link.stripe_payment_intent_id)
             if link and link.stripe_payment_intent_id
             else "",
-            "transactions": transactions_for_invoice(invoice=invoice) if tab == "transactions" else None,
+            "transactions": transactions,
+            "older_id": older_id,
+            "history_from_newest": before_id is None,
             "tab": tab,
         },
     )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +19,34 @@ def transactions_for_invoice(*, invoice: BillingInvoice) -> QuerySet[PaymentTran
         .select_related("actor_user")
         .order_by("-created_at", "-id")
     )
+
+
+HISTORY_WINDOW = 50
+
+
+def transactions_window(
+    *, invoice: BillingInvoice, before_id: int | None = None, size: int = HISTORY_WINDOW
+) -> tuple[list[PaymentTransaction], int | None]:
+    """The newest `size` history rows of an invoice (older than the row `before_id`, if given), and the id to ask
+    for the next older window with (None when there is none). One indexed query whatever the history's length."""
+    link = getattr(invoice, "payment_link", None)
+    if link is None:
+        return [], None
+    # By the link's own id (not a join through the invoice), so PostgreSQL walks the (link, time) index
+    # backwards and stops after one window instead of sorting the whole history.
+    rows = (
+        PaymentTransaction.objects.filter(organization_id=invoice.organization_id, payment_link_id=link.pk)
+        .select_related("actor_user")
+        .order_by("-created_at", "-id")
+    )
+    if before_id is not None:
+        anchor = rows.filter(pk=before_id).values_list("created_at", flat=True).first()
+        if anchor is None:
+            return [], None
+        rows = rows.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=before_id))
+    window = list(rows[: size + 1])
+    older = window[size - 1].pk if len(window) > size else None
+    return window[:size], older
 
 
 def payment_link_by_token(*, token: str) -> PaymentLink:

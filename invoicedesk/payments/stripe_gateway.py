@@ -9,6 +9,7 @@ organization with a Stripe Connect account carry that account.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -357,17 +358,19 @@ def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
     if not signature_header:
         raise WebhookSignatureError("missing Stripe-Signature header")
     try:
-        event = stripe.Webhook.construct_event(
-            payload,
-            signature_header,
-            settings.STRIPE_WEBHOOK_SECRET,
-            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+        # The SDK's own check of the signature on the raw body; the JSON is then read as it is (construct_event
+        # would build a StripeObject only for us to turn it back into a dict: a third of the intake's time).
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature_header, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
         )
+        data = json.loads(text)
     except stripe.SignatureVerificationError as error:
         raise WebhookSignatureError(str(error)) from error
     except ValueError as error:
         raise WebhookSignatureError(f"not a JSON event: {error}") from error
-    data = event.to_dict()
+    if not isinstance(data, dict):
+        raise WebhookSignatureError("not a JSON event: not an object")
     created = _timestamp(data.get("created")) or datetime.now(tz=UTC)
     return WebhookEvent(
         id=str(data["id"]),

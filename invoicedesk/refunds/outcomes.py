@@ -116,7 +116,9 @@ def refunds_sync_payment(*, link_id: int) -> list[Refund]:
 
 
 def _locked_link(*, link_id: int | None, info: gateway.RefundInfo) -> PaymentLink | None:
-    links = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice")
+    links = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "invoice", "invoice__buyer", "invoice__organization"
+    )
     if link_id is not None:
         return links.get(pk=link_id)
     if info.payment_intent_id:
@@ -324,7 +326,12 @@ def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> R
 
 def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
     link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
-    link = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice").get(pk=link_id)
+    # Buyer and seller come along (not locked: `of=self`): the buyer's email queued on success reads them.
+    link = (
+        PaymentLink.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("invoice", "invoice__buyer", "invoice__organization")
+        .get(pk=link_id)
+    )
     refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
     return refund, link
 

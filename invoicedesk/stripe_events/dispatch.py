@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -58,8 +59,20 @@ def stripe_event_process(*, event_pk: int) -> StripeEvent:
         )
         raise
     status = StripeEventStatus.PROCESSED if handlers else StripeEventStatus.IGNORED
-    StripeEvent.objects.filter(pk=event_pk).exclude(status__in=StripeEventStatus.done()).update(
-        status=status, processed_at=timezone.now(), error=""
+    processed_at = timezone.now()
+    marked = (
+        StripeEvent.objects.filter(pk=event_pk)
+        .exclude(status__in=StripeEventStatus.done())
+        .update(status=status, processed_at=processed_at, error="")
     )
-    stored.refresh_from_db()
+    if marked:
+        stored.status, stored.processed_at, stored.error = status, processed_at, ""
+    else:  # another worker marked it meanwhile: what it wrote stands
+        stored.refresh_from_db()
     return stored
+
+
+def stripe_event_process_logged(*, event_pk: int) -> None:
+    """For a worker's batch: a failing event is recorded FAILED (with its back-off) and logged; the batch goes on."""
+    with contextlib.suppress(Exception):  # recorded on the event and logged by stripe_event_process
+        stripe_event_process(event_pk=event_pk)

@@ -38,7 +38,15 @@ class StripeEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["processed_at"], name="stripe_event_processed")]
+        indexes = [
+            models.Index(fields=["processed_at"], name="stripe_event_processed"),
+            # The workers' queue (stripe_events.services._claim_due): only the events still waiting, in order.
+            models.Index(
+                fields=["id"],
+                condition=Q(status__in=["RECEIVED", "FAILED"]),
+                name="stripe_event_waiting",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=StripeEventStatus.values), name="stripe_event_status_valid"),
             models.CheckConstraint(

@@ -1,9 +1,15 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.devtools.demo import DEMO_PASSWORD
+from invoicedesk.payments.history import HistoryMessage, history_record
+from invoicedesk.payments.models import TransactionKind
+from invoicedesk.payments.selectors import HISTORY_WINDOW
 
 
 def log_in(page: Page, live_server: LiveServer, email: str) -> None:
@@ -64,3 +70,32 @@ def test_other_organization_sees_none_of_demo_sellers_invoices(page: Page, live_
     page.goto(f"{live_server.url}/billing/")
     expect(page.get_by_role("row").filter(has_text="KITA-2026-0001")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="INV-2026-")).to_have_count(0)
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_long_history_shows_the_newest_entries_and_older_ones_on_request(page: Page, live_server: LiveServer) -> None:
+    link = BillingInvoice.objects.get(number="INV-2026-0001").payment_link
+    long_ago = timezone.now() - timedelta(days=400)
+    for n in range(HISTORY_WINDOW + 10):
+        history_record(
+            link=link,
+            kind=TransactionKind.PAYMENT,
+            parts=[(HistoryMessage.PAID_BY_CARD, {"charge": f"ch_old_{n:03d}"})],
+            amount=1000,
+            status="PAID",
+            stripe_reference=f"pi_old_{n:03d}",
+            actor_label="Stripe",
+            created_at=long_ago + timedelta(minutes=n),
+        )
+    total = link.transactions.count()
+    log_in(page, live_server, "operator@demo.test")
+    page.goto(f"{live_server.url}/billing/invoices/{link.invoice_id}/?tab=transactions")
+    rows = page.get_by_test_id("history-rows").locator("tr")
+    expect(rows).to_have_count(HISTORY_WINDOW + 1)  # the newest entries and the row of the "Older entries" link
+    expect(page.get_by_role("row").filter(has_text=link.stripe_payment_intent_id)).to_be_visible()
+    expect(page.get_by_text("pi_old_000")).to_have_count(0)
+
+    page.get_by_test_id("history-older").click()
+    expect(rows).to_have_count(total)  # swapped in place of the link's row: every entry, once, no link left
+    expect(page.get_by_text("pi_old_000", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("history-older")).to_have_count(0)

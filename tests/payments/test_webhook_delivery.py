@@ -1,4 +1,4 @@
-"""Webhooks for real: localstripe signs and delivers to the running test server; the db_worker processes them."""
+"""Webhooks for real: localstripe signs and delivers to the running test server; run_worker processes them."""
 
 import time
 from collections.abc import Iterator
@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.devtools.localstripe import LocalStripe
@@ -56,7 +57,7 @@ def test_localstripe_delivers_a_signed_webhook_that_marks_the_link_paid() -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_db_worker_processes_stored_events(settings: Any) -> None:
+def test_the_worker_processes_stored_events(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     org = factories.organization()
     link = factories.invoice(org, amount=5_500).payment_link
@@ -82,10 +83,12 @@ def test_the_db_worker_processes_stored_events(settings: Any) -> None:
     assert StripeEvent.objects.get().processed_at is None
     assert PaymentLink.objects.get(pk=link.pk).status == PaymentLinkStatus.UNPAID
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    # No task row: the stored event is the work item, claimed from its own table by run_worker.
+    assert not DBTaskResult.objects.exists()
+    call_command("run_worker", "--batch", "--no-jobs")
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID
     assert StripeEvent.objects.get().processed_at is not None
     # A second worker run finds nothing to do and records nothing twice.
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    call_command("run_worker", "--batch", "--no-jobs")
     assert link.transactions.filter(kind=TransactionKind.PAYMENT).count() == 1

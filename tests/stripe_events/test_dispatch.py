@@ -79,3 +79,66 @@ def test_lost_and_failed_events_are_queued_again_but_not_on_every_run(settings: 
         status=StripeEventStatus.FAILED, next_attempt_at=timezone.now() + timedelta(hours=1)
     )
     assert stripe_events_retry() == []  # backing off
+
+
+def _stored_for_the_worker(settings: Any, event_type: str, count: int, prefix: str) -> list[int]:
+    """Events delivered while tasks live in the database: stored RECEIVED, no task row."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for n in range(count):
+        assert deliver(settings, event_type, {"id": f"obj_{n}"}, f"{prefix}_{n}") == 200
+    assert not DBTaskResult.objects.exists()
+    return list(StripeEvent.objects.filter(stripe_id__startswith=prefix).order_by("pk").values_list("pk", flat=True))
+
+
+def test_a_repeated_delivery_is_stored_once_and_answered_as_a_duplicate(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    payload = event_payload("customer.created", {"id": "cus_r"}, event_id="evt_repeat")
+    answers = [
+        Client()
+        .post(
+            "/stripe/webhook/",
+            payload,
+            content_type="application/json",
+            headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        )
+        .content
+        for _ in range(2)
+    ]
+    assert answers == [b"ok", b"duplicate"]
+    assert StripeEvent.objects.filter(stripe_id="evt_repeat").count() == 1
+
+
+def test_workers_claim_waiting_events_in_batches_and_a_claim_is_a_lease(settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invoicedesk.stripe_events.services import _claim_due, stripe_events_drain
+
+    pks = _stored_for_the_worker(settings, "customer.created", 5, "evt_batch")
+    first = _claim_due(2)
+    assert first == pks[:2]
+    assert _claim_due(10) == pks[2:]  # another worker gets the rest, never the first one's
+    assert _claim_due(10) == []  # all leased
+    # The first worker died (kill -9) holding its two: nobody takes them until the lease is over.
+    StripeEvent.objects.filter(pk__in=first).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert stripe_events_drain(10) == 2
+    assert set(StripeEvent.objects.filter(pk__in=first).values_list("status", flat=True)) == {"IGNORED"}
+    assert stripe_events_drain(10) == 0
+
+
+def test_a_failing_event_in_a_batch_backs_off_and_the_rest_are_processed(settings: Any) -> None:
+    from invoicedesk.stripe_events.services import stripe_events_drain
+
+    def broken(event: WebhookEvent) -> None:
+        if event.id.endswith("_1"):
+            raise RuntimeError("handler broke")
+
+    register_webhook_handler("test.batch_flaky", broken)
+    pks = _stored_for_the_worker(settings, "test.batch_flaky", 3, "evt_bflaky")
+    assert stripe_events_drain(10) == 3
+    statuses = dict(StripeEvent.objects.filter(pk__in=pks).values_list("stripe_id", "status"))
+    assert statuses == {"evt_bflaky_0": "PROCESSED", "evt_bflaky_1": "FAILED", "evt_bflaky_2": "PROCESSED"}
+    assert stripe_events_drain(10) == 0  # backing off, not retried at once

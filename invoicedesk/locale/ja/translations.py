@@ -678,4 +678,6 @@ JA = {
     "Corrected qualified return invoice": "適格返還請求書（修正）",
     "document number": "書類番号",
     "No such document.": "該当する書類はありません。",
+    # perf
+    "Back to the newest entries": "最新の履歴に戻る",
 }

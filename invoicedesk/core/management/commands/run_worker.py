@@ -1,4 +1,5 @@
-"""`manage.py run_worker`: django-tasks-db's worker, plus the periodic jobs the apps registered (core.schedule)."""
+"""`manage.py run_worker`: django-tasks-db's worker, plus the work queues (core.work_queues) and periodic jobs
+(core.schedule) the apps registered."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
+from invoicedesk.core.work_queues import WorkQueue, work_queues
 
 logger = logging.getLogger("invoicedesk.worker")
 
@@ -43,13 +46,49 @@ def _job_loop(stop: threading.Event) -> None:
         connections.close_all()
 
 
+# Rows claimed at a time from a work queue: large enough that claiming is a small part of the work, small enough
+# that a killed worker strands little until its lease is over.
+WORK_QUEUE_BATCH = 50
+
+
+def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH) -> int:
+    """Claim and run batches until the queue is dry; returns how many rows were claimed."""
+    total = 0
+    while True:
+        try:
+            claimed = queue.drain(batch)
+        except Exception:  # a batch's trouble is logged; its rows come back when their lease is over
+            logger.exception("work queue %s failed", queue.name)
+            claimed = 0
+        finally:
+            close_old_connections()
+        total += claimed
+        if claimed == 0:
+            return total
+
+
+def _work_queue_loop(queue: WorkQueue, stop: threading.Event, interval: float) -> None:
+    try:
+        while not stop.is_set():
+            if drain_work_queue(queue) == 0:
+                stop.wait(interval)
+    finally:
+        connections.close_all()
+
+
 class Command(BaseCommand):
     help = (
-        "Run tasks (django.tasks) and the periodic jobs: refund recovery, lease reclaim, link expiry, reconciliation."
+        "Run tasks (django.tasks), the apps' work queues (Stripe events) and the periodic jobs: refund recovery, "
+        "lease reclaim, link expiry, reconciliation."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of an empty queue")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=settings.WORKER_POLL_SECONDS,
+            help="seconds between polls of an empty queue (default: WORKER_POLL_SECONDS)",
+        )
         parser.add_argument("--batch", action="store_true", help="run the periodic jobs once, the queue dry, then exit")
         parser.add_argument("--no-jobs", action="store_true", help="tasks only, no periodic jobs")
         parser.add_argument("--worker-id", default="", help="unique per worker process (default: random)")
@@ -69,11 +108,17 @@ class Command(BaseCommand):
             if not options["no_jobs"]:
                 jobs = periodic_jobs()
                 run_due_jobs(jobs, dict.fromkeys((job.name for job in jobs), 0.0))
+            for queue in work_queues():
+                drain_work_queue(queue)
             worker.run()
             return
         stop = threading.Event()
         if not options["no_jobs"]:
             threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
+        for queue in work_queues():
+            threading.Thread(
+                target=_work_queue_loop, args=(queue, stop, options["interval"]), name=queue.name, daemon=True
+            ).start()
         worker.configure_signals()
         try:
             worker.run()

@@ -1,0 +1,149 @@
+"""What the benchmark scripts share: a fresh database, the production server as the Procfile runs it, percentiles.
+
+Figures from one run are compared with each other (a ratio to a floor measured in the same run), never with a
+number written down elsewhere: the machine is small and shared, so absolute times move from run to run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK_SECRET = "whsec_bench"
+
+# Settings the parent's environment may carry that must not leak into the processes started here.
+_DROPPED = ("TASKS_BACKEND", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_", "DATABASE_")
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database the URL names: every run starts from the same empty state."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def production_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a production process (INVOICEDESK_ENV=production, DEBUG off) on this machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED)}
+    env.update(
+        INVOICEDESK_ENV="production",
+        SECRET_KEY="bench-secret-key-0123456789-bench-secret-key-0123456789",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=database_url,
+        STRIPE_SECRET_KEY="sk_test_bench",
+        STRIPE_PUBLISHABLE_KEY="pk_test_bench",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        SMTP_HOST="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def procfile_command(process: str) -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise SystemExit(f"no {process!r} process in the Procfile")
+
+
+class Server:
+    """gunicorn exactly as the Procfile's `web` line runs it (its workers, its options), on a free local port;
+    `app` replaces the WSGI module to run a peer on the same server."""
+
+    def __init__(self, env: dict[str, str], *, app: str = "invoicedesk.wsgi") -> None:
+        self.port = free_port()
+        values = {**env, "PORT": str(self.port)}
+        command = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m.group(1), m.group(2)), procfile_command("web"))
+        self.command = command
+        argv = shlex.split(command)
+        argv[0] = str(Path(sys.executable).parent / "gunicorn")
+        argv[1] = app
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn
+            argv, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path: str = "/", timeout: float = 30) -> Server:
+        import http.client
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {self.log.name}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", path)
+                conn.getresponse().read()
+                conn.close()
+                time.sleep(1.0)  # every worker booted, not just the first
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit(f"gunicorn did not answer in {timeout} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def percentiles(samples_ms: Sequence[float]) -> tuple[float, float, float]:
+    if len(samples_ms) < 2:
+        value = samples_ms[0] if samples_ms else float("nan")
+        return value, value, value
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A Markdown table (pastes into bench/README.md as it is)."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    print(f"\n{title}\n")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |", flush=True)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def wait_for_exit(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
