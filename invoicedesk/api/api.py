@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
@@ -19,7 +20,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.functions import Header, Path
 from ninja.params.functions import Query as QueryParam
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.alerts.selectors import alerts_for
@@ -49,8 +50,25 @@ from .keys import RateLimited
 MAX_ID = 2**63 - 1
 # Text the database can store: PostgreSQL refuses NUL characters.
 NO_NUL = r"^[^\x00]*$"
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2999, 12, 31)
+# Audit filter dates are turned into aware datetimes; outside these, the conversion to UTC would overflow
+# (and no entry is older than the first, nor newer than the last).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
+
+
+def _within(day: date | None) -> date | None:
+    return None if day is None else min(max(day, EARLIEST), LATEST)
+
+
+def _iso_date_only(value: object) -> object:
+    # pydantic would also read "0" or a timestamp as a date; the schema promises YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
 
 api = NinjaAPI(
     title="invoicedesk API",
@@ -117,9 +135,13 @@ def _rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    # django-ninja's own refusals; the only one that reaches here in practice is a failed CSRF check (403).
-    code = {403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND}.get(error.status_code, ErrorCode.INVALID_REQUEST)
-    return _error(error.status_code, error_body(code, str(error)))
+    # django-ninja's own refusals: a failed CSRF check (403), a body that is not JSON (400, answered as every
+    # malformed request is: 422 invalid_request).
+    if error.status_code == 403:
+        return _error(403, error_body(ErrorCode.FORBIDDEN, str(error)))
+    if error.status_code == 404:
+        return _error(404, error_body(ErrorCode.NOT_FOUND, str(error)))
+    return _error(422, error_body(ErrorCode.INVALID_REQUEST, str(error)))
 
 
 @api.exception_handler(Http404)
@@ -127,10 +149,9 @@ def _http404(request: HttpRequest, error: Http404) -> HttpResponse:
     return _error(404, error_body(ErrorCode.NOT_FOUND, _("Not found")))
 
 
-def _bad_cursor() -> ServiceError:
-    return ServiceError(
-        _("This cursor is not valid: use next_cursor as it was given."), code="invalid_request", field="cursor"
-    )
+def _bad_cursor() -> NotFound:
+    # A cursor that matches its pattern but leads nowhere (ours are only ever handed out by a page).
+    return NotFound(_("This cursor leads nowhere: use next_cursor as it was given."), field="cursor")
 
 
 def _id_cursor(raw: str | None) -> int | None:
@@ -154,7 +175,12 @@ def _keyset[T: Any](rows: QuerySet[T], *, cursor: str | None, limit: int) -> tup
 
 ObjectId = Path(..., ge=1, le=MAX_ID)
 Limit = QueryParam(50, ge=1, le=200, description="Page size.")
-CursorParam = QueryParam(None, max_length=200, pattern=NO_NUL, description="next_cursor of the previous page.")
+CursorParam = QueryParam(None, pattern=r"^[0-9]{1,19}$", description="next_cursor of the previous page.")
+InvoiceCursorParam = QueryParam(
+    None,
+    pattern=r"^(-?[0-9]{1,19}|[0-9]{4}-[0-9]{2}-[0-9]{2})~[0-9]{1,19}$",
+    description="next_cursor of the previous page, with the same filters and sort.",
+)
 
 
 # ---------------------------------------------------------------- invoices
@@ -166,8 +192,8 @@ LinkStatusFilter = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "
 class InvoiceQuery(Schema):
     number: str = Field("", max_length=64, pattern=NO_NUL, description="Billing Invoice No., exact or prefix.")
     bill_to: str = Field("", max_length=200, pattern=NO_NUL, description="Part of the buyer's company name.")
-    issued_from: date | None = Field(None, ge=EARLIEST, le=LATEST)
-    issued_to: date | None = Field(None, ge=EARLIEST, le=LATEST)
+    issued_from: IsoDate | None = None
+    issued_to: IsoDate | None = None
     amount_min: int | None = Field(None, ge=0, le=MAX_ID, description="Billing Amount, minor units.")
     amount_max: int | None = Field(None, ge=0, le=MAX_ID)
     status: list[LinkStatusFilter] = Field(default_factory=list, description="Online Payment Link Status.")
@@ -201,7 +227,7 @@ def _invoice_cursor(raw: str | None, sort: str) -> Cursor | None:
     summary="Search invoices (the Billing Management list's filters), a page at a time",
 )
 def invoice_list(
-    request: HttpRequest, filters: Query[InvoiceQuery], cursor: str | None = CursorParam, limit: int = Limit
+    request: HttpRequest, filters: Query[InvoiceQuery], cursor: str | None = InvoiceCursorParam, limit: int = Limit
 ) -> Any:
     membership = member(request)
     after = _invoice_cursor(cursor, filters.sort)
@@ -504,8 +530,8 @@ def alert_acknowledge_endpoint(request: HttpRequest, alert_id: int = ObjectId) -
 
 
 class AuditQuery(Schema):
-    since: date | None = Field(None, ge=EARLIEST, le=LATEST)
-    until: date | None = Field(None, ge=EARLIEST, le=LATEST)
+    since: IsoDate | None = None
+    until: IsoDate | None = None
     actor: str = Field("", max_length=254, pattern=NO_NUL, description="Part of the actor's email address.")
     action: str = Field("", max_length=64, pattern=NO_NUL, description="e.g. refund.request")
 
@@ -526,7 +552,10 @@ def audit_entry_list(
     entries = audit_entries(
         organization=membership.organization,
         filters=AuditFilters(
-            since=filters.since, until=filters.until, actor=filters.actor.strip(), action=filters.action.strip()
+            since=_within(filters.since),
+            until=_within(filters.until),
+            actor=filters.actor.strip(),
+            action=filters.action.strip(),
         ),
     )
     rows, next_cursor = audit_page(entries, before_id=_id_cursor(cursor), size=limit)

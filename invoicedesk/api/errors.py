@@ -2,6 +2,9 @@
 
 Services raise ServiceError with their own codes (the pages show the message next to a form field); this
 table turns each into the API's stable code and HTTP status. A code not listed answers `refused` (409).
+
+Statuses: 422 means the request itself is malformed (`invalid_request`: the schema says why); 409 means it is
+well-formed but the current state of things refuses it (the Refundable Amount, the payment, a decision taken).
 """
 
 from __future__ import annotations
@@ -43,21 +46,21 @@ SERVICE_CODES: dict[str, tuple[ErrorCode, int]] = {
     "not_found": (ErrorCode.NOT_FOUND, 404),
     "forbidden": (ErrorCode.FORBIDDEN, 403),
     "self_approval_forbidden": (ErrorCode.SELF_APPROVAL_FORBIDDEN, 403),
-    "out_of_scope": (ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD, 422),
+    "out_of_scope": (ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD, 409),
     "not_paid": (ErrorCode.NOT_PAID, 409),
-    "no_addon": (ErrorCode.ADDON_NOT_VALID, 422),
-    "nothing_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 422),
-    "above_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 422),
+    "no_addon": (ErrorCode.ADDON_NOT_VALID, 409),
+    "nothing_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 409),
+    "above_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 409),
     "zero": (ErrorCode.INVALID_REQUEST, 422),
     "invalid_request": (ErrorCode.INVALID_REQUEST, 422),
-    "classification": (ErrorCode.CLASSIFICATION_MISMATCH, 422),
-    "currency_mismatch": (ErrorCode.CURRENCY_MISMATCH, 422),
+    "classification": (ErrorCode.CLASSIFICATION_MISMATCH, 409),
+    "currency_mismatch": (ErrorCode.CURRENCY_MISMATCH, 409),
     "key_reused": (ErrorCode.IDEMPOTENCY_KEY_REUSED, 409),
     "already_decided": (ErrorCode.ALREADY_DECIDED, 409),
     "expired": (ErrorCode.APPROVAL_EXPIRED, 409),
     "awaiting_stripe": (ErrorCode.AWAITING_STRIPE, 409),
     "already_paid": (ErrorCode.ALREADY_PAID, 409),
-    "amount_stripe_cannot_charge": (ErrorCode.AMOUNT_NOT_CHARGEABLE, 422),
+    "amount_stripe_cannot_charge": (ErrorCode.AMOUNT_NOT_CHARGEABLE, 409),
 }
 
 

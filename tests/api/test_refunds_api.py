@@ -54,9 +54,9 @@ def test_the_answer_is_replayed_even_after_the_refund_moved_on(api: ApiClient, p
 
 def test_refused_requests_are_remembered_too(api: ApiClient, paid: BillingInvoice) -> None:
     too_much = api.post("/refunds", refund_body(paid, amount=120_000), HTTP_IDEMPOTENCY_KEY="big")
-    assert too_much.status_code == 422 and too_much.json()["code"] == "amount_exceeds_refundable"
+    assert too_much.status_code == 409 and too_much.json()["code"] == "amount_exceeds_refundable"
     again = api.post("/refunds", refund_body(paid, amount=120_000), HTTP_IDEMPOTENCY_KEY="big")
-    assert again.status_code == 422 and again.json() == too_much.json() and again["Idempotent-Replayed"] == "true"
+    assert again.status_code == 409 and again.json() == too_much.json() and again["Idempotent-Replayed"] == "true"
 
 
 def test_keys_are_unique_per_organization_not_across(
@@ -79,7 +79,7 @@ def test_the_idempotency_key_is_required(api: ApiClient, paid: BillingInvoice) -
 def test_over_the_refundable_amount_names_it(api: ApiClient, paid: BillingInvoice) -> None:
     assert api.post("/refunds", refund_body(paid), HTTP_IDEMPOTENCY_KEY="a").status_code == 201
     response = api.post("/refunds", refund_body(paid, amount=100_000), HTTP_IDEMPOTENCY_KEY="b")
-    assert response.status_code == 422
+    assert response.status_code == 409
     error = response.json()
     assert error["code"] == "amount_exceeds_refundable" and error["field"] == "amount"
     assert error["details"] == {"refundable": {"amount": 88_000, "currency": "JPY"}}
@@ -87,20 +87,20 @@ def test_over_the_refundable_amount_names_it(api: ApiClient, paid: BillingInvoic
 
 
 @pytest.mark.parametrize(
-    ("fields", "code", "field"),
+    ("fields", "status", "code", "field"),
     [
-        ({"classification": "FULL"}, "classification_mismatch", "classification"),
-        ({"amount": 110_000, "classification": "PARTIAL"}, "classification_mismatch", "classification"),
-        ({"currency": "USD"}, "currency_mismatch", "currency"),
-        ({"amount": 0}, "invalid_request", "amount"),
-        ({"classification": "HALF"}, "invalid_request", "classification"),
+        ({"classification": "FULL"}, 409, "classification_mismatch", "classification"),
+        ({"amount": 110_000, "classification": "PARTIAL"}, 409, "classification_mismatch", "classification"),
+        ({"currency": "USD"}, 409, "currency_mismatch", "currency"),
+        ({"amount": 0}, 422, "invalid_request", "amount"),
+        ({"classification": "HALF"}, 422, "invalid_request", "classification"),
     ],
 )
 def test_refused_refunds(
-    api: ApiClient, paid: BillingInvoice, fields: dict[str, object], code: str, field: str
+    api: ApiClient, paid: BillingInvoice, fields: dict[str, object], status: int, code: str, field: str
 ) -> None:
     response = api.post("/refunds", refund_body(paid, **fields), HTTP_IDEMPOTENCY_KEY="x")
-    assert response.status_code == 422, response.content
+    assert response.status_code == status, response.content
     assert response.json()["code"] == code and response.json()["field"] == field
     assert not Refund.objects.exists()
 
@@ -118,9 +118,9 @@ def test_out_of_scope_not_paid_and_outside_the_addon(api: ApiClient, org: Organi
         name: api.post("/refunds", refund_body(invoice, amount=1000), HTTP_IDEMPOTENCY_KEY=name)
         for name, invoice in {"bank": bank, "unpaid": unpaid, "outside": outside}.items()
     }
-    assert (answers["bank"].status_code, answers["bank"].json()["code"]) == (422, "out_of_scope_payment_method")
+    assert (answers["bank"].status_code, answers["bank"].json()["code"]) == (409, "out_of_scope_payment_method")
     assert (answers["unpaid"].status_code, answers["unpaid"].json()["code"]) == (409, "not_paid")
-    assert (answers["outside"].status_code, answers["outside"].json()["code"]) == (422, "addon_not_valid")
+    assert (answers["outside"].status_code, answers["outside"].json()["code"]) == (409, "addon_not_valid")
 
 
 def test_a_held_refund_is_created_pending_approval_not_refused(
@@ -163,8 +163,9 @@ def test_list_refunds_with_filters_and_cursor(api: ApiClient, org: Organization)
     assert [r["id"] for r in second["items"]] == [ids[0]] and second["next_cursor"] is None
     assert [r["id"] for r in api.get("/refunds?status=SUCCEEDED").json()["items"]] == [ids[0]]
     assert [r["id"] for r in api.get(f"/refunds?invoice_id={invoices[1].pk}").json()["items"]] == [ids[1]]
-    bad = api.get("/refunds?cursor=abc")
-    assert bad.status_code == 422 and bad.json()["field"] == "cursor"
+    assert api.get("/refunds?cursor=abc").json()["code"] == "invalid_request"
+    nowhere = api.get(f"/refunds?cursor={2**63}")
+    assert nowhere.status_code == 404 and nowhere.json()["field"] == "cursor"
 
 
 def test_cancel_a_held_request_and_not_one_sent_to_stripe(
