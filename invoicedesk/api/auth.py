@@ -12,7 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from invoicedesk.accounts.models import Membership
 
-from .keys import api_key_count_request, api_key_membership, api_key_record_use
+from .keys import api_key_membership, api_key_record_request
 
 
 class Unauthenticated(Exception):
@@ -29,8 +29,7 @@ class ApiKeyAuth(HttpBearer):
         if found is None:
             raise Unauthenticated(_("This API key is not valid: it is unknown, revoked or expired."))
         api_key, membership = found
-        api_key_count_request(api_key)
-        api_key_record_use(api_key, ip_address=request.META.get("REMOTE_ADDR"))
+        api_key_record_request(api_key, ip_address=request.META.get("REMOTE_ADDR"))
         return membership
 
 

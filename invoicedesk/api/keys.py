@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +25,6 @@ from .models import ApiKey, ApiKeyAddress
 
 KEY_PREFIX = "idk_"
 RATE_WINDOW = timedelta(minutes=1)
-# last_used_at is written at most this often per key, not on every request.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class RateLimited(Exception):
@@ -122,38 +120,34 @@ def api_key_membership(secret: str) -> tuple[ApiKey, Membership] | None:
     return api_key, membership
 
 
-def api_key_count_request(api_key: ApiKey) -> None:
-    """Count a request in the key's one-minute window (shared by every web process: it is in the database).
+def api_key_record_request(api_key: ApiKey, *, ip_address: str | None) -> None:
+    """Count the request in the key's one-minute window and note its last use, in one UPDATE (the window is in
+    the database, so every web process shares it); the first use from an address the key has not come from is
+    audited.
 
-    Raises RateLimited with the seconds until the window ends once the key has used its allowance.
+    Raises RateLimited, with the seconds until the window ends, once the key has used its allowance. Under
+    concurrent requests the count may be off by a few, never by a window's worth.
     """
     now = timezone.now()
-    fresh = now - RATE_WINDOW
-    ApiKey.objects.filter(pk=api_key.pk).update(
-        rate_window_count=Case(
-            When(rate_window_start__gt=fresh, then=F("rate_window_count") + 1),
-            default=Value(1),
-        ),
-        rate_window_start=Case(
-            When(rate_window_start__gt=fresh, then=F("rate_window_start")),
-            default=Value(now),
-        ),
-    )
-    start, count = ApiKey.objects.filter(pk=api_key.pk).values_list("rate_window_start", "rate_window_count").get()
-    if count > settings.API_RATE_LIMIT_PER_MINUTE and start is not None:
+    start = api_key.rate_window_start
+    if start is None or start <= now - RATE_WINDOW:
+        start, count = now, 1
+        ApiKey.objects.filter(pk=api_key.pk).update(
+            rate_window_start=now, rate_window_count=1, last_used_at=now, last_used_ip=ip_address
+        )
+    else:
+        count = api_key.rate_window_count + 1
+        ApiKey.objects.filter(pk=api_key.pk).update(
+            rate_window_count=F("rate_window_count") + 1, last_used_at=now, last_used_ip=ip_address
+        )
+    if ip_address is not None and ip_address != api_key.last_used_ip:
+        _note_address(api_key, ip_address)
+    if count > settings.API_RATE_LIMIT_PER_MINUTE:
         raise RateLimited(max(1, math.ceil((start + RATE_WINDOW - now).total_seconds())))
 
 
-def api_key_record_use(api_key: ApiKey, *, ip_address: str | None) -> None:
-    """Last-used time and address; the first use from an address the key has not come from is audited."""
-    now = timezone.now()
-    if (
-        api_key.last_used_at is None
-        or now - api_key.last_used_at >= LAST_USED_RESOLUTION
-        or (api_key.last_used_ip != ip_address)
-    ):
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_ip=ip_address)
-    if ip_address is None or ApiKeyAddress.objects.filter(api_key=api_key, ip_address=ip_address).exists():
+def _note_address(api_key: ApiKey, ip_address: str) -> None:
+    if ApiKeyAddress.objects.filter(api_key=api_key, ip_address=ip_address).exists():
         return
     try:
         with transaction.atomic():

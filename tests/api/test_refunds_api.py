@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from .conftest import ApiClient, paid_invoice_without_stripe
 pytestmark = pytest.mark.django_db
 
 
-def refund_body(invoice: BillingInvoice, amount: int = 22_000, **fields: object) -> dict[str, object]:
+def refund_body(invoice: BillingInvoice, amount: Any = 22_000, **fields: Any) -> dict[str, Any]:
     return {"invoice_id": invoice.pk, "amount": amount, "currency": "JPY", "classification": "PARTIAL", **fields}
 
 
