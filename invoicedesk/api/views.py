@@ -17,12 +17,15 @@ from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from .forms import ApiKeyForm
 from .keys import api_key_create, api_key_revoke, api_keys_of
 
+NEW_SECRET_SESSION_KEY = "api_key_secret_once"
+
 
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
-    new_secret = None
+    # Shown on the page the creation redirects to, once: taken out of the session as it is read.
+    new_secret = request.session.pop(NEW_SECRET_SESSION_KEY, None) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         try:
             created = api_key_create(
@@ -36,9 +39,9 @@ def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
         except ServiceError as error:
             form.add_error("expires_on" if error.field == "expires_at" else error.field, error.message)
         else:
-            # Rendered, not redirected: the secret is never stored, so this answer is the only place it appears.
-            new_secret = created.secret
-            form = ApiKeyForm()
+            # Post/redirect/get, so that reloading the page does not make another key.
+            request.session[NEW_SECRET_SESSION_KEY] = created.secret
+            return redirect("api_keys:list")
     user = cast(AuthenticatedRequest, request).user
     response = render(
         request,

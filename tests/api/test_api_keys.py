@@ -27,7 +27,8 @@ def test_a_key_made_on_the_page_is_shown_once_stored_hashed_and_works(
 ) -> None:
     page = login(operator)
     assert 'href="/accounts/api-keys/"' in page.get("/billing/").content.decode()
-    made = page.post("/accounts/api-keys/", {"name": "order system", "expires_on": ""})
+    made = page.post("/accounts/api-keys/", {"name": "order system", "expires_on": ""}, follow=True)
+    assert made.redirect_chain == [("/accounts/api-keys/", 302)]
     html = made.content.decode()
     secret = re.search(r'data-testid="api-key-secret">(idk_[^<]+)<', html)
     assert secret, html
@@ -39,6 +40,9 @@ def test_a_key_made_on_the_page_is_shown_once_stored_hashed_and_works(
     again = page.get("/accounts/api-keys/").content.decode()
     assert secret[1] not in again and f"idk_{key.prefix}_…" in again
     assert ApiClient(secret[1]).get("/invoices").status_code == 200
+    refused = page.post("/accounts/api-keys/", {"name": "  ", "expires_on": "2020-01-01"}).content.decode()
+    assert "must be in the future" in refused or "This field is required" in refused
+    assert ApiKey.objects.count() == 1
     created = AuditEntry.objects.get(action=AuditAction.API_KEY_CREATE)
     assert created.actor == operator and created.after["prefix"] == key.prefix and secret[1] not in str(created.after)
 

@@ -22,7 +22,7 @@ from .conftest import ApiClient
 def test_refund_by_api_key_replay_reuse_and_cap(
     operator: User, login: Callable[[User], Client], paid_invoice: BillingInvoice
 ) -> None:
-    page = login(operator).post("/accounts/api-keys/", {"name": "order system"}).content.decode()
+    page = login(operator).post("/accounts/api-keys/", {"name": "order system"}, follow=True).content.decode()
     secret = re.search(r'data-testid="api-key-secret">(idk_[^<]+)<', page)
     assert secret
     client = ApiClient(secret[1])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from invoicedesk.accounts.models import ApprovalPolicy, Organization, Role
+from invoicedesk.api.idempotency import idempotent_requests_purge
 from invoicedesk.api.models import IdempotentRequest
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
 from invoicedesk.payments.models import PaymentLinkStatus
@@ -195,3 +198,16 @@ def test_a_failed_refund_carries_stripes_code_and_message(api: ApiClient, paid: 
         "message": "The charge is disputed.",
         "details": {"stripe_code": "charge_disputed", "stripe_message": "The charge is disputed."},
     }
+
+
+def test_remembered_answers_are_forgotten_after_the_retention_but_the_key_still_makes_one_refund(
+    api: ApiClient, paid: BillingInvoice
+) -> None:
+    first = api.post("/refunds", refund_body(paid), HTTP_IDEMPOTENCY_KEY="old").json()
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=169))
+    assert idempotent_requests_purge() == 1 and not IdempotentRequest.objects.exists()
+    again = api.post("/refunds", refund_body(paid), HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 201 and again.json()["id"] == first["id"]  # the refund keeps its key
+    reused = api.post("/refunds", refund_body(paid, amount=1000), HTTP_IDEMPOTENCY_KEY="old")
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+    assert Refund.objects.count() == 1
