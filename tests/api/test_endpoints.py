@@ -164,3 +164,31 @@ def test_audit_entries_for_admins_with_filters_and_cursor(
     assert admin.get("/audit-entries?since=0001-01-01").status_code == 200
     refused = api.get("/audit-entries")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+
+def test_every_error_code_is_declared_in_the_schema_and_every_operation_declares_its_errors() -> None:
+    from invoicedesk.api.api import api as ninja_api
+
+    schema = ninja_api.get_openapi_schema()
+    declared = set(schema["components"]["schemas"]["ErrorCode"]["enum"])
+    assert {
+        "amount_exceeds_refundable",
+        "classification_mismatch",
+        "out_of_scope_payment_method",
+        "not_paid",
+        "addon_not_valid",
+        "self_approval_forbidden",
+        "already_decided",
+        "currency_mismatch",
+        "awaiting_stripe",
+        "stripe_error",
+        "idempotency_key_reused",
+        "rate_limited",
+        "not_found",
+        "forbidden",
+    } <= declared
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            statuses = {str(status) for status in operation["responses"]}
+            assert {"401", "403", "404", "422", "429"} <= statuses, (method, path)
+            assert method != "post" or "409" in statuses, (method, path)
