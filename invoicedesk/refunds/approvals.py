@@ -53,7 +53,10 @@ def _refuse_if_decided(refund: Refund) -> None:
     if refund.status in (RefundStatus.PROCESSING, RefundStatus.PENDING) and refund.decided_at is None:
         # Never held for approval: it went to Stripe at once, and only Stripe's answer settles it now.
         raise ServiceError(
-            _("This refund has been sent to Stripe and can no longer be canceled; its status follows Stripe's answer."),
+            _(
+                "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, "
+                "approved or rejected, and its status follows Stripe's answer."
+            ),
             code="awaiting_stripe",
         )
     when = timezone.localtime(refund.decided_at).strftime("%Y-%m-%d %H:%M") if refund.decided_at else ""

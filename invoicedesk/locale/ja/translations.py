@@ -617,7 +617,7 @@ JA = {
         "このフォームでは既に %(amount)s の返金を依頼済みのため、%(asked)s は返金されていません。"
         "別の返金を行うには、フォームを閉じて返金フォームを開き直してください。"
     ),
-    "This refund has been sent to Stripe and can no longer be canceled; its status follows Stripe's answer.": (
-        "この返金は既にStripeに送信されたため取り消せません。ステータスはStripeの応答に従って更新されます。"
+    "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, approved or rejected, and its status follows Stripe's answer.": (
+        "この返金は承認を待たずにStripeへ送信済みのため、取り消し・承認・却下はできません。ステータスはStripeの応答に従って更新されます。"
     ),
 }
