@@ -39,3 +39,9 @@ def test_make_use_and_revoke_an_api_key(page: Page, live_server: LiveServer) -> 
     expect(page.get_by_test_id("api-keys-table")).to_contain_text("Revoked")
     refused = page.request.get(f"{live_server.url}/api/v1/invoices", headers={"Authorization": f"Bearer {secret}"})
     assert refused.status == 401 and refused.json()["code"] == "unauthenticated"
+
+    # The docs page, linked from the keys page, renders the schema (its scripts pass the CSP).
+    page.get_by_role("link", name="API documentation").click()
+    # Swagger UI's bundle is large: give a busy machine time to run it.
+    expect(page.get_by_text("/api/v1/refunds/{refund_id}").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("invoicedesk API").first).to_be_visible()
