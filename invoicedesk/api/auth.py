@@ -7,6 +7,7 @@ from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -29,6 +30,10 @@ class ApiKeyAuth(HttpBearer):
         if found is None:
             raise Unauthenticated(_("This API key is not valid: it is unknown, revoked or expired."))
         api_key, membership = found
+        if membership.user.language:
+            # Messages in the key's user's language, as the pages would show them (else Accept-Language).
+            translation.activate(membership.user.language)
+            request.LANGUAGE_CODE = membership.user.language
         api_key_record_request(api_key, ip_address=request.META.get("REMOTE_ADDR"))
         return membership
 

@@ -141,3 +141,10 @@ def test_the_docs_use_the_session_with_csrf(operator: User, login: Callable[[Use
     alert_id = 1
     refused = strict.post(f"/api/v1/alerts/{alert_id}/acknowledge", content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+
+def test_messages_come_in_the_keys_users_language(org: Organization) -> None:
+    user = factories.member(org, Role.OPERATOR, language="ja")
+    missing = ApiClient(key_for(user, org)).get("/invoices/999999")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing.json()["message"] == "該当する請求書がありません。"
