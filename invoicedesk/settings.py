@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pgtrigger",
     "axes",
+    "ninja",
     # Ours, from the ground floor up (the layers contract in pyproject.toml).
     "invoicedesk.core",
     "invoicedesk.accounts",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "invoicedesk.notifications",
     "invoicedesk.stripe_events",
     "invoicedesk.backoffice",
+    "invoicedesk.api",
     "invoicedesk.devtools",
 ]
 
@@ -301,6 +303,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "invoicedesk <no-reply
 # Invoice list: rows per page, and how far the "N invoices" counter counts
 # before it says "more than N" (an exact COUNT over a huge result is slow).
 BILLING_PAGE_SIZE = 50
+
+# The REST API (/api/v1/): requests per API key per minute, and how long the answers to idempotency keys are
+# kept (Stripe keeps its own 24 hours; ours at least as long).
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+API_IDEMPOTENCY_RETENTION = timedelta(hours=int(os.environ.get("API_IDEMPOTENCY_RETENTION_HOURS", "168")))
 BILLING_COUNT_LIMIT = 1000
 
 LOGGING = {

@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from invoicedesk.api.api import api
 from invoicedesk.core.views import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:invoice_list", permanent=False)),
     path("healthz", health, name="health"),
+    path("accounts/api-keys/", include("invoicedesk.api.urls")),
     path("accounts/", include("invoicedesk.accounts.urls")),
+    path("api/v1/", api.urls),
     path("billing/", include("invoicedesk.backoffice.urls")),
     path("alerts/", include("invoicedesk.alerts.urls")),
     path("", include("invoicedesk.payments.urls")),

@@ -34,6 +34,9 @@ class AuditAction(models.TextChoices):
     LOGIN = "auth.login", _("Signed in")
     LOGOUT = "auth.logout", _("Signed out")
     LOGIN_FAILED = "auth.login_failed", _("Failed sign-in")
+    API_KEY_CREATE = "api_key.create", _("API key created")
+    API_KEY_REVOKE = "api_key.revoke", _("API key revoked")
+    API_KEY_NEW_IP = "api_key.new_ip", _("API key used from a new IP address")
 
 
 class AuditEntry(models.Model):

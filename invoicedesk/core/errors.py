@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class ServiceError(Exception):
     """A rule refused the action; `message` is shown to the user as it is."""
 
     code = "refused"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         # The form field the message belongs next to, if any.
         self.field = field
+        # Facts a program may act on (e.g. the Refundable Amount that capped a refund), JSON-ready.
+        self.details: dict[str, object] = dict(details or {})
 
 
 class NotFound(ServiceError):

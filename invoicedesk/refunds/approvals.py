@@ -50,6 +50,15 @@ def _locked(*, organization_id: int, refund_id: int) -> tuple[Refund, PaymentLin
 def _refuse_if_decided(refund: Refund) -> None:
     if refund.status == RefundStatus.PENDING_APPROVAL:
         return
+    if refund.status in (RefundStatus.PROCESSING, RefundStatus.PENDING) and refund.decided_at is None:
+        # Never held for approval: it went to Stripe at once, and only Stripe's answer settles it now.
+        raise ServiceError(
+            _(
+                "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, "
+                "approved or rejected, and its status follows Stripe's answer."
+            ),
+            code="awaiting_stripe",
+        )
     when = timezone.localtime(refund.decided_at).strftime("%Y-%m-%d %H:%M %Z") if refund.decided_at else ""
     if refund.status == RefundStatus.REJECTED:
         message = _("This refund was already rejected by %(who)s at %(when)s.")
@@ -117,7 +126,9 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
     refund, link = _locked(organization_id=actor.organization_id, refund_id=refund_id)
     _refuse_if_decided(refund)
     if refund.requested_by_id == actor.user_id:
-        raise Forbidden(_("You requested this refund: another approver must approve it."))
+        raise Forbidden(
+            _("You requested this refund: another approver must approve it."), code="self_approval_forbidden"
+        )
     if timezone.now() >= expires_at(refund):
         raise ServiceError(_("This refund request has expired; ask for a new one."), code="expired")
     if link.addon_contract_id is None:
@@ -133,6 +144,7 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
             )
             % {"amount": refund.money.format(), "refundable": refundable.format()},
             code="above_refundable",
+            details={"refundable": {"amount": refundable.amount, "currency": refundable.currency}},
         )
     _decide(
         refund,

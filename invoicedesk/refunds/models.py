@@ -107,6 +107,8 @@ class Refund(models.Model):
     source = models.CharField(max_length=32, choices=RefundSource.choices, default=RefundSource.APP)
     # Made when the form is shown: a double click or a resubmitted form finds this refund again.
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    # A hash of what was asked with that key (RefundInput.fingerprint): the same key with another request is refused.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

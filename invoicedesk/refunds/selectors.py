@@ -123,3 +123,29 @@ def approval_get(*, organization: Organization, refund_id: int) -> Refund:
     if refund is None:
         raise NotFound(_("No such refund."))
     return refund
+
+
+def refund_find(*, organization: Organization, refund_id: int) -> Refund:
+    """One refund of the organization by its id; another organization's is not found, like a missing one."""
+    refund = (
+        Refund.objects.filter(organization=organization, pk=refund_id)
+        .select_related("payment_link__invoice", "requested_by", "decided_by")
+        .first()
+    )
+    if refund is None:
+        raise NotFound(_("No such refund."))
+    return refund
+
+
+def refunds_of_organization(
+    *, organization: Organization, statuses: tuple[str, ...] = (), invoice_id: int | None = None
+) -> QuerySet[Refund]:
+    """The organization's refunds, newest first, optionally of some statuses or one invoice."""
+    refunds = Refund.objects.filter(organization=organization).select_related(
+        "payment_link__invoice", "requested_by", "decided_by"
+    )
+    if statuses:
+        refunds = refunds.filter(status__in=statuses)
+    if invoice_id is not None:
+        refunds = refunds.filter(payment_link__invoice_id=invoice_id)
+    return refunds.order_by("-id")

@@ -8,6 +8,8 @@ Stripe is never called here: after commit a worker task executes the refund
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -41,6 +43,20 @@ class RefundInput:
     idempotency_key: uuid.UUID
     # The Refundable Amount on the operator's screen, for the classification cross-check.
     shown_refundable: int | None = None
+    # The currency the caller means (API clients state it); None: the payment's own.
+    currency: str | None = None
+
+    def fingerprint(self) -> str:
+        """What the request asks for, hashed: a repeated idempotency key must come with the same request."""
+        asked = {
+            "invoice_id": self.invoice_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "classification": str(self.classification),
+            "reason": self.reason,
+            "memo": self.memo,
+        }
+        return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ def _check_amount(
     classification: str,
     shown_refundable: int | None = None,
     own_reservation: int = 0,
+    currency: str | None = None,
 ) -> Money:
     """What may be refunded: returns the Refundable Amount the amount was capped by.
 
@@ -109,9 +126,23 @@ def _check_amount(
     (approval). The classification is the operator's cross-check of what they
     typed, so it is judged against the Refundable Amount they were shown, when the form says.
     """
+    if currency is not None and currency != link.currency:
+        raise ServiceError(
+            _("This payment was made in %(paid)s; a refund returns %(paid)s, not %(asked)s.")
+            % {"paid": link.currency, "asked": currency},
+            code="currency_mismatch",
+            field="currency",
+            details={"payment_currency": link.currency},
+        )
     refundable = refundable_amount(link) + Money(own_reservation, link.currency)
+    cap = {"refundable": {"amount": refundable.amount, "currency": refundable.currency}}
     if refundable.amount == 0:
-        raise ServiceError(_("Nothing is left to refund on this payment."), code="nothing_refundable", field="amount")
+        raise ServiceError(
+            _("Nothing is left to refund on this payment."),
+            code="nothing_refundable",
+            field="amount",
+            details=cap,
+        )
     if amount < 1:
         raise ServiceError(_("The amount must be greater than zero."), code="zero", field="amount")
     if amount > refundable.amount:
@@ -120,6 +151,7 @@ def _check_amount(
             % {"refundable": refundable.format()},
             code="above_refundable",
             field="amount",
+            details=cap,
         )
     if classification not in RefundClassification.values:
         raise ServiceError(_("Choose Full refund or Partial refund."), code="classification", field="classification")
@@ -133,12 +165,14 @@ def _check_amount(
             % {"refundable": shown.format(), "amount": Money(amount, link.currency).format()},
             code="classification",
             field="classification",
+            details=cap,
         )
     if classification == RefundClassification.PARTIAL and amount == shown.amount:
         raise ServiceError(
             _("%(amount)s is the whole Refundable Amount: choose Full refund.") % {"amount": shown.format()},
             code="classification",
             field="classification",
+            details=cap,
         )
     return refundable
 
@@ -160,28 +194,52 @@ def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
 
 @transaction.atomic(durable=True)
 def refund_quote(
-    *, actor: Membership, invoice_id: int, amount: int, classification: str, shown_refundable: int | None = None
+    *,
+    actor: Membership,
+    invoice_id: int,
+    amount: int,
+    classification: str,
+    shown_refundable: int | None = None,
+    currency: str | None = None,
 ) -> RefundQuote:
     """Check a refund as refund_request would, without writing anything: for the preview and the confirmation step."""
     link = _locked_link(actor=actor, invoice_id=invoice_id)
     _authorize(actor=actor, link=link)
     refundable = _check_amount(
-        link=link, amount=amount, classification=classification, shown_refundable=shown_refundable
+        link=link, amount=amount, classification=classification, shown_refundable=shown_refundable, currency=currency
     )
     return _quote(link, refundable, amount)
 
 
 @transaction.atomic(durable=True)
 def refund_request(*, actor: Membership, request: RefundInput, ip_address: str | None = None) -> Refund:
-    """Record a refund and, after commit, have the worker ask Stripe for it. A repeated idempotency key returns
-    the first refund."""
+    """Record a refund and, after commit, have the worker ask Stripe for it. A repeated idempotency key with the
+    same request returns the first refund; with a different request it is refused (key_reused)."""
     link = _locked_link(actor=actor, invoice_id=request.invoice_id)
     _authorize(actor=actor, link=link)
+    fingerprint = request.fingerprint()
     existing = Refund.objects.filter(idempotency_key=request.idempotency_key).first()
     if existing is not None:
         if existing.payment_link_id != link.pk:
             raise ServiceError(
-                _("This form was already used for another refund. Open the Refund form again."), code="key_reused"
+                _("This form was already used for another refund. Open the Refund form again."),
+                code="key_reused",
+            )
+        # Refunds recorded before fingerprints were kept are compared by their amount.
+        same_request = (
+            existing.request_fingerprint == fingerprint
+            if existing.request_fingerprint
+            else existing.amount == request.amount
+        )
+        if not same_request:
+            raise ServiceError(
+                _(
+                    "This form was already used to request a refund of %(amount)s, so %(asked)s was not refunded. "
+                    "To make another refund, close the form and open the Refund form again."
+                )
+                % {"amount": existing.money.format(), "asked": Money(request.amount, link.currency).format()},
+                code="key_reused",
+                details={"refund_id": existing.pk},
             )
         return existing
     refundable = _check_amount(
@@ -189,6 +247,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         amount=request.amount,
         classification=request.classification,
         shown_refundable=request.shown_refundable,
+        currency=request.currency,
     )
     # Stored as what it is now: another refund may have changed the Refundable Amount since the form was shown.
     classification = RefundClassification.FULL if request.amount == refundable.amount else RefundClassification.PARTIAL
@@ -204,6 +263,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         memo=request.memo,
         status=RefundStatus.PENDING_APPROVAL if needs_approval else RefundStatus.PROCESSING,
         idempotency_key=request.idempotency_key,
+        request_fingerprint=fingerprint,
         requested_by=actor.user,
     )
     history_record(

@@ -17,7 +17,7 @@ from tests.http import streamed_text
 pytestmark = pytest.mark.django_db
 
 
-def refund(invoice, amount: int, status: str, when: datetime, classification: str = "PARTIAL") -> Refund:  # type: ignore[no-untyped-def]
+def refund(invoice, amount: int, status: str, when: datetime, classification: str = "PARTIAL") -> Refund:
     return Refund.objects.create(
         organization=invoice.organization,
         payment_link=invoice.payment_link,

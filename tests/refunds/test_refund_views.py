@@ -213,6 +213,28 @@ def test_double_submit_of_the_execute_step_refunds_once(operator_client: Client,
     assert len(mail.outbox) == 1
 
 
+def test_a_form_key_posted_again_with_another_amount_is_refused_not_taken_for_the_first(
+    operator_client: Client, org: Organization
+) -> None:
+    # Paid without Stripe (the refund is recorded, not executed): what matters is what the second post says.
+    invoice = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    link = invoice.payment_link
+    link.addon_contract = org.addon_contracts.first()
+    link.save(update_fields=["addon_contract"])
+    key = str(uuid.uuid4())
+    first = {"classification": "PARTIAL", "amount": "10000", "idempotency_key": key, "step": "execute"}
+    assert operator_client.post(url(invoice, "refund/"), first).status_code == 302
+    second = operator_client.post(url(invoice, "refund/"), {**first, "amount": "20000"})
+    html = second.content.decode()
+    assert second.status_code == 200
+    assert "already used to request a refund of ¥10,000, so ¥20,000 was not refunded" in html
+    assert "Refunded ¥20,000" not in html
+    assert list(Refund.objects.values_list("amount", flat=True)) == [10_000]
+    # The same post again (a double click) is still the first refund, not an error.
+    assert operator_client.post(url(invoice, "refund/"), first).status_code == 302
+    assert Refund.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_htmx_gets_the_modal_alone_and_an_hx_redirect(operator_client: Client, paid_invoice: BillingInvoice) -> None:
     modal = operator_client.get(url(paid_invoice, "refund/"), headers={"hx-request": "true"}).content.decode()

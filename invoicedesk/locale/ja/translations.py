@@ -680,4 +680,58 @@ JA = {
     "No such document.": "該当する書類はありません。",
     # perf
     "Back to the newest entries": "最新の履歴に戻る",
+    # --- branch api: the REST API and API keys
+    "API keys": "APIキー",
+    "API key created": "APIキーを作成",
+    "API key revoked": "APIキーを無効化",
+    "API key used from a new IP address": "APIキーが新しいIPアドレスから使われました",
+    "A key lets a program use the invoicedesk API as you, in %(organization)s, with your role there (%(role)s). Send it as <code>Authorization: Bearer &lt;key&gt;</code>.": (
+        "キーを使うと、プログラムがあなたとして %(organization)s の invoicedesk API を、そこでのあなたの権限（%(role)s）で使えます。"
+        "<code>Authorization: Bearer &lt;キー&gt;</code> として送ってください。"
+    ),
+    "API documentation": "APIドキュメント",
+    "Your new API key": "新しいAPIキー",
+    "Copy it now: it is shown only once and cannot be shown again.": "今すぐコピーしてください。表示されるのは一度だけで、再表示はできません。",
+    "New API key": "APIキーを作成",
+    "Create API key": "APIキーを作成",
+    "Your API keys": "あなたのAPIキー",
+    "Key": "キー",
+    "Name": "名前",
+    "Created": "作成日時",
+    "Last used": "最終使用",
+    "Never": "なし",
+    "Revoked %(when)s": "%(when)s に無効化",
+    "Revoke": "無効化",
+    "You have no API keys.": "APIキーはまだありません。",
+    "What will use the key, e.g. “order system”.": "キーを使うもの（例：「受注システム」）。",
+    "Expires on (optional)": "有効期限（任意）",
+    "prefix": "プレフィックス",
+    "created": "作成日時",
+    "expires": "有効期限",
+    "revoked": "無効化日時",
+    "last used": "最終使用日時",
+    "Give the key a name, e.g. the system that will use it.": "キーに名前を付けてください（例：使うシステムの名前）。",
+    "The expiry date must be in the future.": "有効期限は未来の日付にしてください。",
+    "No such API key.": "このAPIキーは見つかりません。",
+    "The API key “%(name)s” was revoked.": "APIキー「%(name)s」を無効化しました。",
+    "This API key is not valid: it is unknown, revoked or expired.": "このAPIキーは無効です（不明、無効化済み、または期限切れ）。",
+    "Send an API key: Authorization: Bearer <key>.": "APIキーを送ってください：Authorization: Bearer <キー>",
+    "The request is not valid: %(problem)s": "リクエストが正しくありません：%(problem)s",
+    "Too many requests with this API key. Try again in %(seconds)s seconds.": (
+        "このAPIキーからのリクエストが多すぎます。%(seconds)s秒後にもう一度お試しください。"
+    ),
+    "This cursor leads nowhere: use next_cursor as it was given.": "このカーソルは無効です。next_cursor を受け取ったまま使ってください。",
+    "This Idempotency-Key was already used with a different request. Use a new key for a new refund.": (
+        "この Idempotency-Key は別の内容のリクエストで使用済みです。新しい返金には新しいキーを使ってください。"
+    ),
+    "This payment was made in %(paid)s; a refund returns %(paid)s, not %(asked)s.": (
+        "この決済は %(paid)s で行われました。返金も %(asked)s ではなく %(paid)s で行われます。"
+    ),
+    "This form was already used to request a refund of %(amount)s, so %(asked)s was not refunded. To make another refund, close the form and open the Refund form again.": (
+        "このフォームでは既に %(amount)s の返金を依頼済みのため、%(asked)s は返金されていません。"
+        "別の返金を行うには、フォームを閉じて返金フォームを開き直してください。"
+    ),
+    "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, approved or rejected, and its status follows Stripe's answer.": (
+        "この返金は承認を待たずにStripeへ送信済みのため、取り消し・承認・却下はできません。ステータスはStripeの応答に従って更新されます。"
+    ),
 }
