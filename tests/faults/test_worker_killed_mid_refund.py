@@ -104,7 +104,10 @@ def test_worker_killed_while_stripe_answers_slowly_ends_in_one_refund_and_one_em
 
     refund = Refund.objects.get(pk=refund.pk)
     assert refund.status == RefundStatus.SUCCEEDED and refund.stripe_unconfirmed_since is None
-    assert refund.stripe_attempts == 2
+    # Two ways to the same end, depending on which the new worker reaches first: the reclaimed task asks Stripe again
+    # with the same key (Stripe replays its answer), or the recovery job at the worker's start finds the refund by its
+    # metadata without asking to create anything. Never a second refund either way.
+    assert refund.stripe_attempts in (1, 2)
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PARTIALLY_REFUNDED
     assert (link.amount_paid, link.amount_refunded) == (110_000, 22_000)
@@ -115,8 +118,8 @@ def test_worker_killed_while_stripe_answers_slowly_ends_in_one_refund_and_one_em
         (refund.stripe_refund_id, 22_000, "succeeded")
     ]
     assert gateway.retrieve_charge_amount_refunded(charge_id=link.stripe_charge_id) == 22_000
-    # Two requests with one key: the first made the refund, the second got Stripe's replay.
-    assert (proxy.refund_posts, proxy.replays) == (2, 1)
+    # With two requests, one key: the first made the refund, the second got Stripe's replay.
+    assert (proxy.refund_posts, proxy.replays) == ((2, 1) if refund.stripe_attempts == 2 else (1, 0))
     task = _execute_refund_task()
     assert task.status == "SUCCESSFUL" and len(task.worker_ids) == 2  # reclaimed, then run by the second worker
     notification = Notification.objects.get()
