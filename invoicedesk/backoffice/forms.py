@@ -166,6 +166,14 @@ class OrganizationSettingsForm(forms.Form):
 class RefundSearchForm(forms.Form):
     """The Refunds tab's search; every field optional, any combination."""
 
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Invoice No., company, contact, email, amount, card's last 4 digits, or a Stripe id (pi_…, ch_…, re_…)"
+        ),
+    )
     refunded_from = forms.DateField(
         label=_("Refunded from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -185,6 +193,7 @@ class RefundSearchForm(forms.Form):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_currency(self, currency)
+        self.currency = currency
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -205,6 +214,7 @@ class RefundSearchForm(forms.Form):
             buyer=(data.get("buyer") or "").strip(),
             statuses=tuple(data.get("status") or ()),
             classification=data.get("classification") or "",
+            search=SearchTerm.parse(data.get("q") or "", self.currency),
         )
 
 

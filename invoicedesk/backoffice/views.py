@@ -178,9 +178,16 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     rows, next_cursor = refund_page(refunds, before_id=before_id)
     query = request.GET.copy()
     query.pop("before", None)
-    return render(
-        request, "backoffice/refund_list.html", {"form": form, "rows": rows, "next_cursor": next_cursor, "query": query}
-    )
+    term = form.filters().search
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "query": query,
+        "search": term.text if term else "",
+        "search_amount": term.amount if term else None,
+    }
+    return render(request, "backoffice/refund_list.html", context)
 
 
 def _refunds_csv(refunds: QuerySet[Refund]) -> StreamingHttpResponse:

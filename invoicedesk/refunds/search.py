@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.billing.selectors import InvoiceFilters, SearchTerm, invoice_search
 
 from .models import Refund
 
@@ -27,6 +28,9 @@ class RefundFilters:
     buyer: str = ""  # part of the buyer's company name or email
     statuses: tuple[str, ...] = ()
     classification: str = ""
+    # The one Search box, as on the invoice list: whatever finds the refund's invoice (number, buyer, its
+    # payment's ids, card), the refund's own amount, or its Stripe refund id.
+    search: SearchTerm | None = None
 
 
 def _day_start(day: date) -> datetime:
@@ -57,7 +61,19 @@ def refunds_search(*, organization: Organization, filters: RefundFilters) -> Que
         refunds = refunds.filter(status__in=filters.statuses)
     if filters.classification:
         refunds = refunds.filter(classification=filters.classification)
+    if filters.search is not None:
+        refunds = refunds.filter(_search_condition(organization, filters.search))
     return refunds
+
+
+def _search_condition(organization: Organization, term: SearchTerm) -> Q:
+    if term.text.startswith(("re_", "pyr_")):
+        return Q(stripe_refund_id__startswith=term.text)  # that refund, not its invoice's others
+    invoices = invoice_search(organization=organization, filters=InvoiceFilters(search=term)).values("pk")
+    condition = Q(payment_link__invoice_id__in=invoices)
+    if term.amount is not None:
+        condition |= Q(amount=term.amount)
+    return condition
 
 
 def refund_page(refunds: QuerySet[Refund], *, before_id: int | None, size: int = 50) -> tuple[list[Refund], int | None]:

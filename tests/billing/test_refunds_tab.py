@@ -77,3 +77,14 @@ def test_viewers_see_the_tab_too(refunds: None, org: Organization) -> None:
     client.force_login(factories.member(org, Role.VIEWER))
     assert 'data-testid="refunds-tab"' in client.get("/billing/").content.decode()
     assert client.get("/billing/refunds/").status_code == 200
+
+
+def test_the_search_box_finds_refunds_by_invoice_buyer_amount_and_stripe_id(
+    refunds: None, operator_client: Client
+) -> None:
+    Refund.objects.filter(amount=5_000).update(stripe_refund_id="re_3FailedOne")
+    for term, expected in [("S-1", 2), ("fuji", 1), ("ap@fuji", 1), ("5000", 1), ("¥22,000", 2), ("re_3Failed", 1)]:
+        page = operator_client.get("/billing/refunds/", {"q": term}).content.decode()
+        assert page.count('href="/billing/invoices/') == expected, term
+    marked = operator_client.get("/billing/refunds/", {"q": "fuji"}).content.decode()
+    assert "<mark>Fuji</mark>" in marked
