@@ -8,8 +8,9 @@ class DocumentsConfig(AppConfig):
     label = "documents"
 
     def ready(self) -> None:
-        from invoicedesk.refunds.signals import refund_succeeded
+        from invoicedesk.refunds.signals import refund_reversed, refund_succeeded
 
-        from .services import on_refund_succeeded
+        from .services import on_refund_reversed, on_refund_succeeded
 
         refund_succeeded.connect(on_refund_succeeded, dispatch_uid="documents.refund_succeeded")
+        refund_reversed.connect(on_refund_reversed, dispatch_uid="documents.refund_reversed")

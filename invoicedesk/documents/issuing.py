@@ -91,7 +91,9 @@ def _keep_until(issued: date) -> date:
         return issued.replace(year=issued.year + years, day=28)
 
 
-def _render_pdf(refund: Refund, number: str, parts: list[RatePart], issued_at: datetime) -> bytes:
+def _render_pdf(
+    refund: Refund, number: str, parts: list[RatePart], issued_at: datetime, corrects: RefundDocument | None = None
+) -> bytes:
     invoice = refund.payment_link.invoice
     organization = refund.organization
     language = invoice.buyer.language or "ja"
@@ -115,9 +117,16 @@ def _render_pdf(refund: Refund, number: str, parts: list[RatePart], issued_at: d
                 "total": sum(part.amount for part in parts),
                 "total_tax": sum(part.tax for part in parts),
                 "has_reduced": any(part.reduced for part in parts),
+                "corrects": corrects,
             },
         )
     return bytes(HTML(string=html).write_pdf())
+
+
+def _next_number(organization_id: int, issued_at: datetime) -> str:
+    """Call under the organization's row lock."""
+    count = RefundDocument.objects.filter(organization_id=organization_id).count()
+    return f"RI-{issued_at:%Y}-{count + 1:06d}"
 
 
 def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
@@ -136,8 +145,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
         existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.RETURN_INVOICE).first()
         if existing is not None:
             return existing
-        count = RefundDocument.objects.filter(organization_id=refund.organization_id).count()
-        number = f"RI-{issued_at:%Y}-{count + 1:06d}"
+        number = _next_number(refund.organization_id, issued_at)
         pdf = _render_pdf(refund, number, parts, issued_at)
         return RefundDocument.objects.create(
             organization_id=refund.organization_id,
@@ -146,6 +154,42 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
             number=number,
             language=refund.payment_link.invoice.buyer.language or "ja",
             amounts_by_rate=[[part.rate, part.amount, part.tax] for part in parts],
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            issued_at=issued_at,
+            keep_until=_keep_until(timezone.localtime(issued_at).date()),
+        )
+
+
+def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
+    """A refund that failed after it had succeeded: a new document that names and cancels its return invoice.
+
+    The original is never changed; the correction states the amounts it cancels. Idempotent.
+    """
+    refund = Refund.objects.select_related("organization", "payment_link__invoice__buyer").get(pk=refund_id)
+    original = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.RETURN_INVOICE).first()
+    if original is None or refund.status == RefundStatus.SUCCEEDED:
+        return None
+    existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.CORRECTION).first()
+    if existing is not None:
+        return existing
+    parts = [RatePart(rate=rate, amount=amount, tax=tax) for rate, amount, tax in original.amounts_by_rate]
+    issued_at = timezone.now()
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=refund.organization_id)
+        existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.CORRECTION).first()
+        if existing is not None:
+            return existing
+        number = _next_number(refund.organization_id, issued_at)
+        pdf = _render_pdf(refund, number, parts, issued_at, corrects=original)
+        return RefundDocument.objects.create(
+            organization_id=refund.organization_id,
+            refund=refund,
+            kind=DocumentKind.CORRECTION,
+            number=number,
+            corrects=original,
+            language=original.language,
+            amounts_by_rate=original.amounts_by_rate,
             pdf=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(),
             issued_at=issued_at,

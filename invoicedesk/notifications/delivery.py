@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from django.utils import timezone, translation
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
-from invoicedesk.documents.issuing import document_issue_return_invoice
+from invoicedesk.documents.issuing import document_issue_correction, document_issue_return_invoice
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
@@ -33,6 +34,11 @@ RETRY_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min
 
 
 BUYER_KINDS = (NotificationKind.REFUND_SUCCEEDED, NotificationKind.REFUND_CORRECTION)
+# The document each buyer email carries, and how it is issued if its own task has not run yet.
+DOCUMENT_OF: dict[NotificationKind, tuple[DocumentKind, Callable[..., RefundDocument | None]]] = {
+    NotificationKind.REFUND_SUCCEEDED: (DocumentKind.RETURN_INVOICE, document_issue_return_invoice),
+    NotificationKind.REFUND_CORRECTION: (DocumentKind.CORRECTION, document_issue_correction),
+}
 
 
 @dataclass(frozen=True)
@@ -92,10 +98,9 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
         headers={"Message-ID": notification.message_id},
     )
     message.attach_alternative(html, "text/html")
-    if notification.kind == NotificationKind.REFUND_SUCCEEDED and notification.refund_id:
-        for document in RefundDocument.objects.filter(
-            refund_id=notification.refund_id, kind=DocumentKind.RETURN_INVOICE
-        ):
+    attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
+    if attached is not None and notification.refund_id:
+        for document in RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]):
             message.attach(document.filename, bytes(document.pdf), "application/pdf")
     return message
 
@@ -154,15 +159,14 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         notification.sending_since = timezone.now()
         notification.save(update_fields=["message_id", "attempts", "status", "sending_since"])
         attempt = notification.attempts
-    if notification.kind == NotificationKind.REFUND_SUCCEEDED and notification.refund_id:
-        # The email carries the refund's return invoice: issue it first if its own task has not yet. A failure
-        # here must not hold the email back; the document's own task issues it and the tab offers it.
+    attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
+    if attached is not None and notification.refund_id:
+        # The email carries the refund's document: issue it first if its own task has not yet. A failure here must
+        # not hold the email back; the document's own task issues it and the Payment Transaction tab offers it.
         try:
-            document_issue_return_invoice(refund_id=notification.refund_id)
+            attached[1](refund_id=notification.refund_id)
         except Exception:
-            logger.exception(
-                "return invoice for refund %s could not be issued before its email", notification.refund_id
-            )
+            logger.exception("document for refund %s could not be issued before its email", notification.refund_id)
     try:
         _render(notification).send()
     except (smtplib.SMTPException, OSError) as error:

@@ -135,3 +135,32 @@ def test_a_seller_without_a_registration_number_issues_none(
 ) -> None:
     refund(paid_invoice, 22_000)
     assert not RefundDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE documents_refunddocument SET sha256 = 'forged' WHERE id = %s",
+        "DELETE FROM documents_refunddocument WHERE id = %s",
+    ],
+)
+def test_an_issued_document_cannot_be_changed_or_removed_on_postgresql(
+    registered: Organization, paid_invoice: BillingInvoice, refund: Callable[..., None], statement: str
+) -> None:
+    from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+
+    refund(paid_invoice, 22_000)
+    document = RefundDocument.objects.get()
+    if connection.vendor == "postgresql":
+        with (
+            pytest.raises((InternalError, IntegrityError, ProgrammingError), match="unaltered"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [document.pk])
+        assert RefundDocument.objects.get(pk=document.pk).sha256 == document.sha256
+    else:
+        # SQLite (the embedded demo default) has no such triggers: production runs on PostgreSQL.
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [document.pk])
+            assert cursor.rowcount == 1
