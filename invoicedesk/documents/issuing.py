@@ -1,16 +1,11 @@
 """Issuing a qualified return invoice (適格返還請求書) for a succeeded refund. Runs in the worker, never in a
 web request; idempotent (one per refund), numbered per organization under its row lock, never changed after.
-
-Which rate a refund returns: the invoice's amounts per rate (its lines, taxed once per rate), less what earlier
-refunds of the same payment returned at each rate, replayed in order; the refund is split pro rata over what
-remains (core.tax.allocate), and the tax in each part is computed once per rate with the organization's rounding.
-An invoice without lines is taken as wholly at the standard rate.
+Which rate a refund returns is refunds.tax_split's answer, the same the refund modal showed.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,26 +16,13 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from invoicedesk.accounts.models import Organization
-from invoicedesk.billing.models import BillingInvoice, TaxRate
-from invoicedesk.billing.taxes import invoice_totals_by_rate
-from invoicedesk.core.tax import Rounding, allocate, tax_within_gross
 from invoicedesk.refunds.models import Refund, RefundStatus
+from invoicedesk.refunds.tax_split import RatePart, split_of_refund
 
 from .models import DocumentKind, RefundDocument
 
 # A refund below this (tax included, JPY) needs no return invoice (消費税法 57条の4 ③, the small-amount exemption).
 EXEMPT_BELOW = 10_000
-
-
-@dataclass(frozen=True)
-class RatePart:
-    rate: int
-    amount: int  # tax included
-    tax: int
-
-    @property
-    def reduced(self) -> bool:
-        return self.rate == TaxRate.REDUCED
 
 
 def return_invoice_needed(refund: Refund) -> bool:
@@ -50,37 +32,6 @@ def return_invoice_needed(refund: Refund) -> bool:
     if not organization.invoice_registration_number:
         return False  # not a qualified invoice issuer: there is nothing to issue
     return organization.return_invoices_always or refund.amount >= EXEMPT_BELOW
-
-
-def _gross_by_rate(invoice: BillingInvoice) -> dict[int, int]:
-    totals = invoice_totals_by_rate(invoice)
-    return {total.rate: total.gross for total in totals} or {int(TaxRate.STANDARD): invoice.amount}
-
-
-def refund_split(refund: Refund) -> list[RatePart]:
-    """The refund's amount per rate, and the tax in each, as its document states them."""
-    invoice = refund.payment_link.invoice
-    remaining = _gross_by_rate(invoice)
-    earlier = (
-        Refund.objects.filter(payment_link_id=refund.payment_link_id, status=RefundStatus.SUCCEEDED)
-        .exclude(pk=refund.pk)
-        .filter(succeeded_at__lte=refund.succeeded_at)
-        .order_by("succeeded_at", "id")
-    )
-    for previous in earlier:
-        taken = allocate(min(previous.amount, sum(remaining.values())), remaining)
-        remaining = {rate: remaining[rate] - taken[rate] for rate in remaining}
-    amount = min(refund.amount, sum(remaining.values()))
-    parts = allocate(amount, remaining)
-    # More refunded than the invoice's lines account for (a payment that differed): the rest at the highest rate.
-    highest = max(parts)
-    parts[highest] += refund.amount - amount
-    rounding = Rounding(refund.organization.tax_rounding)
-    return [
-        RatePart(rate=rate, amount=gross, tax=tax_within_gross(gross, rate, rounding))
-        for rate, gross in sorted(parts.items(), reverse=True)
-        if gross
-    ]
 
 
 def _keep_until(issued: date) -> date:
@@ -137,7 +88,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
     existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.RETURN_INVOICE).first()
     if existing is not None:
         return existing
-    parts = refund_split(refund)
+    parts = split_of_refund(refund)
     issued_at = timezone.now()
     with transaction.atomic():
         # The organization's row serialises numbering; re-check after the lock (another worker may have issued it).

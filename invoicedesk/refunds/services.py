@@ -29,6 +29,7 @@ from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
 from .signals import refund_held
 from .tasks import execute_refund
+from .tax_split import RatePart, gross_by_rate, split_of_new_refund
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +71,8 @@ class RefundQuote:
     status_after: PaymentLinkStatus
     # The organization's approval policy holds this refund for an approver.
     needs_approval: bool = False
+    # Amount and tax per consumption tax rate, shown when the invoice has more than one rate (JPY invoices).
+    split: tuple[RatePart, ...] = ()
 
 
 def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
@@ -189,7 +192,14 @@ def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
             amount_paid=link.amount_paid, amount_refunded=link.amount_paid - net_after.amount
         ),
         needs_approval=link.invoice.organization.refund_needs_approval(amount=amount, amount_paid=link.amount_paid),
+        split=_split_if_mixed(link, amount),
     )
+
+
+def _split_if_mixed(link: PaymentLink, amount: int) -> tuple[RatePart, ...]:
+    if link.currency != "JPY" or len(gross_by_rate(link.invoice)) < 2:
+        return ()
+    return tuple(split_of_new_refund(link, amount))
 
 
 @transaction.atomic(durable=True)

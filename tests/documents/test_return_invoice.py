@@ -164,3 +164,28 @@ def test_an_issued_document_cannot_be_changed_or_removed_on_postgresql(
         with connection.cursor() as cursor:
             cursor.execute(statement, [document.pk])
             assert cursor.rowcount == 1
+
+
+def test_the_modal_shows_the_split_of_a_mixed_rate_invoice_as_the_document_will(
+    registered: Organization,
+    make_paid_invoice: Callable[..., BillingInvoice],
+    operator_client: Client,
+    refund: Callable[..., None],
+) -> None:
+    invoice = make_paid_invoice(amount=109_000, number="INV-MIX2")
+    InvoiceLine.objects.create(invoice=invoice, description="Machine", net_amount=50_000, tax_rate=TaxRate.STANDARD)
+    InvoiceLine.objects.create(invoice=invoice, description="Beans", net_amount=50_000, tax_rate=TaxRate.REDUCED)
+    preview = operator_client.post(
+        f"/billing/invoices/{invoice.pk}/refund/preview/",
+        {"classification": "PARTIAL", "amount": "10900", "idempotency_key": str(uuid.uuid4())},
+    ).content.decode()
+    assert 'data-testid="tax-split"' in preview
+    for shown in ["5,500円", "500円", "8% ※", "5,400円", "400円"]:
+        assert shown in preview, shown
+    refund(invoice, 10_900)
+    assert RefundDocument.objects.get().amounts_by_rate == [[10, 5_500, 500], [8, 5_400, 400]]
+    single = operator_client.post(
+        f"/billing/invoices/{make_paid_invoice(number='INV-ONE').pk}/refund/preview/",
+        {"classification": "PARTIAL", "amount": "10000", "idempotency_key": str(uuid.uuid4())},
+    ).content.decode()
+    assert 'data-testid="tax-split"' not in single  # one rate: nothing to choose or show

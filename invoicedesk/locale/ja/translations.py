@@ -734,4 +734,6 @@ JA = {
     "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, approved or rejected, and its status follows Stripe's answer.": (
         "この返金は承認を待たずにStripeへ送信済みのため、取り消し・承認・却下はできません。ステータスはStripeの応答に従って更新されます。"
     ),
+    "By consumption tax rate (as the return invoice will state it)": "消費税率ごと（適格返還請求書の記載どおり）",
+    "of which tax": "うち消費税",
 }
