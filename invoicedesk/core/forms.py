@@ -13,17 +13,21 @@ class MoneyAmountField(forms.CharField):
     The form sets `currency` before validation; errors are Money's messages, in the user's language.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.currency = "JPY"
+        # A part of a whole (nothing at one tax rate) may be zero; an amount to refund may not.
+        self.allow_zero = allow_zero
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     def clean(self, value: Any) -> int | None:
         text = super().clean(value)
         if not text.strip():
             return None
+        if self.allow_zero and text.strip() in {"0", "０"}:
+            return 0
         try:
             return Money.parse(text, self.currency).amount
         except MoneyError as error:

@@ -36,8 +36,16 @@ class RefundForm(forms.Form):
     # The Refundable Amount shown with this form (minor units): the classification is checked against it.
     shown_refundable = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args: Any, currency: str, refundable: Money, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, currency: str, refundable: Money, rates: tuple[int, ...] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # An invoice with more than one consumption tax rate: the operator may say how much returns at each.
+        self.rates = rates if len(rates) > 1 else ()
+        for rate in self.rates:
+            self.fields[f"split_{rate}"] = MoneyAmountField(
+                label=_("At %(rate)s%%") % {"rate": rate}, required=False, allow_zero=True
+            )
         set_currency(self, currency)
         self.refundable = refundable
         self.fields["amount"].widget.attrs["data-refundable"] = refundable.plain()
@@ -62,6 +70,17 @@ class RefundForm(forms.Form):
                 self.add_error("amount", _("Enter the amount to return to the buyer."))
         return data
 
+    @property
+    def split_fields(self) -> list[forms.BoundField]:
+        return [self[f"split_{rate}"] for rate in self.rates]
+
+    def rate_split(self) -> dict[str, int]:
+        """The operator's split, or {} when they left it to the pro-rata default (every box empty)."""
+        chosen = {str(rate): self.cleaned_data.get(f"split_{rate}") for rate in self.rates}
+        if all(value is None for value in chosen.values()):
+            return {}
+        return {rate: int(value or 0) for rate, value in chosen.items()}
+
     def refund_input(self, *, invoice_id: int) -> RefundInput:
         data = self.cleaned_data
         return RefundInput(
@@ -72,4 +91,5 @@ class RefundForm(forms.Form):
             memo=(data.get("memo") or "").strip(),
             idempotency_key=data["idempotency_key"],
             shown_refundable=data.get("shown_refundable"),
+            rate_split=self.rate_split(),
         )

@@ -119,6 +119,8 @@ class Refund(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # The approver's comment when approving or rejecting.
     decision_comment = models.TextField(blank=True)
+    # The operator's split over consumption tax rates ({"10": 5000, "8": 5900}); empty: pro rata (refunds.tax_split).
+    rate_split = models.JSONField(default=dict, blank=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.audit.models import AuditAction
@@ -29,7 +30,7 @@ from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
 from .signals import refund_held
 from .tasks import execute_refund
-from .tax_split import RatePart, gross_by_rate, split_of_new_refund
+from .tax_split import RatePart, gross_by_rate, split_of_new_refund, split_problem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +47,8 @@ class RefundInput:
     shown_refundable: int | None = None
     # The currency the caller means (API clients state it); None: the payment's own.
     currency: str | None = None
+    # The operator's split over tax rates, {"10": 5000, "8": 5900}; empty: pro rata.
+    rate_split: dict[str, int] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """What the request asks for, hashed: a repeated idempotency key must come with the same request."""
@@ -56,6 +59,7 @@ class RefundInput:
             "classification": str(self.classification),
             "reason": self.reason,
             "memo": self.memo,
+            **({"rate_split": self.rate_split} if self.rate_split else {}),
         }
         return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
@@ -180,7 +184,7 @@ def _check_amount(
     return refundable
 
 
-def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
+def _quote(link: PaymentLink, refundable: Money, amount: int, chosen: dict[str, int] | None = None) -> RefundQuote:
     refund = Money(amount, link.currency)
     net_after = refundable - refund
     return RefundQuote(
@@ -192,14 +196,30 @@ def _quote(link: PaymentLink, refundable: Money, amount: int) -> RefundQuote:
             amount_paid=link.amount_paid, amount_refunded=link.amount_paid - net_after.amount
         ),
         needs_approval=link.invoice.organization.refund_needs_approval(amount=amount, amount_paid=link.amount_paid),
-        split=_split_if_mixed(link, amount),
+        split=_split_if_mixed(link, amount, chosen),
     )
 
 
-def _split_if_mixed(link: PaymentLink, amount: int) -> tuple[RatePart, ...]:
+def _split_if_mixed(link: PaymentLink, amount: int, chosen: dict[str, int] | None = None) -> tuple[RatePart, ...]:
     if link.currency != "JPY" or len(gross_by_rate(link.invoice)) < 2:
         return ()
-    return tuple(split_of_new_refund(link, amount))
+    return tuple(split_of_new_refund(link, amount, chosen))
+
+
+SPLIT_PROBLEMS = {
+    "rates": _lazy("Split the refund only over this invoice's tax rates."),
+    "sum": _lazy("The amounts per tax rate must add up to the Refund Amount of %(amount)s."),
+    "above": _lazy("More than remains at a tax rate: each rate can return at most what is left of it."),
+}
+
+
+def _check_split(link: PaymentLink, amount: int, chosen: dict[str, int]) -> None:
+    if not chosen:
+        return
+    problem = split_problem(link, amount, chosen)
+    if problem is not None:
+        message = str(SPLIT_PROBLEMS[problem]) % {"amount": Money(amount, link.currency).format()}
+        raise ServiceError(message, code="rate_split", field="rate_split")
 
 
 @transaction.atomic(durable=True)
@@ -211,6 +231,7 @@ def refund_quote(
     classification: str,
     shown_refundable: int | None = None,
     currency: str | None = None,
+    rate_split: dict[str, int] | None = None,
 ) -> RefundQuote:
     """Check a refund as refund_request would, without writing anything: for the preview and the confirmation step."""
     link = _locked_link(actor=actor, invoice_id=invoice_id)
@@ -218,7 +239,8 @@ def refund_quote(
     refundable = _check_amount(
         link=link, amount=amount, classification=classification, shown_refundable=shown_refundable, currency=currency
     )
-    return _quote(link, refundable, amount)
+    _check_split(link, amount, rate_split or {})
+    return _quote(link, refundable, amount, rate_split)
 
 
 @transaction.atomic(durable=True)
@@ -259,6 +281,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         shown_refundable=request.shown_refundable,
         currency=request.currency,
     )
+    _check_split(link, request.amount, request.rate_split)
     # Stored as what it is now: another refund may have changed the Refundable Amount since the form was shown.
     classification = RefundClassification.FULL if request.amount == refundable.amount else RefundClassification.PARTIAL
     organization = link.invoice.organization
@@ -275,6 +298,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint,
         requested_by=actor.user,
+        rate_split=request.rate_split,
     )
     history_record(
         link=link,

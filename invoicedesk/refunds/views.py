@@ -23,6 +23,7 @@ from . import services
 from .forms import RefundForm
 from .models import Refund, RefundStatus
 from .selectors import RefundOffer, in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
+from .tax_split import gross_by_rate
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -73,7 +74,15 @@ def _to_history(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def _refund_form(data: QueryDict | None, *, invoice: BillingInvoice, offer: RefundOffer) -> RefundForm:
     # Amounts are read in the currency Stripe charged (the payment's), which is what a refund returns.
     refundable = offer.refundable or Money(0, invoice.currency)
-    return RefundForm(data, currency=refundable.currency, refundable=refundable)
+    rates = tuple(gross_by_rate(invoice)) if refundable.currency == "JPY" and offer.allowed else ()
+    return RefundForm(data, currency=refundable.currency, refundable=refundable, rates=rates)
+
+
+def _add_service_error(form: RefundForm, error: ServiceError) -> None:
+    if error.field == "rate_split" and form.rates:
+        form.add_error(f"split_{form.rates[0]}", error.message)
+    else:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _is_being_processed(refund: Refund) -> bool:
@@ -114,11 +123,12 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
                 amount=refund_input.amount,
                 classification=refund_input.classification,
                 shown_refundable=refund_input.shown_refundable,
+                rate_split=refund_input.rate_split,
             )
         except (NotFound, Forbidden):
             raise
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            _add_service_error(form, error)
         else:
             if step != "edit":
                 context.update(step="confirm", quote=quote, refund_input=refund_input)
@@ -175,6 +185,7 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
                 amount=form.cleaned_data["amount"],
                 classification=form.cleaned_data["classification"],
                 shown_refundable=form.cleaned_data.get("shown_refundable"),
+                rate_split=form.rate_split(),
             )
         except (NotFound, Forbidden):
             raise

@@ -189,3 +189,43 @@ def test_the_modal_shows_the_split_of_a_mixed_rate_invoice_as_the_document_will(
         {"classification": "PARTIAL", "amount": "10000", "idempotency_key": str(uuid.uuid4())},
     ).content.decode()
     assert 'data-testid="tax-split"' not in single  # one rate: nothing to choose or show
+
+
+def test_the_operator_may_choose_the_split_and_the_document_follows_it(
+    registered: Organization,
+    make_paid_invoice: Callable[..., BillingInvoice],
+    operator_client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    invoice = make_paid_invoice(amount=109_000, number="INV-MIX3")
+    InvoiceLine.objects.create(invoice=invoice, description="Machine", net_amount=50_000, tax_rate=TaxRate.STANDARD)
+    InvoiceLine.objects.create(invoice=invoice, description="Beans", net_amount=50_000, tax_rate=TaxRate.REDUCED)
+    url = f"/billing/invoices/{invoice.pk}/refund/"
+    form = {"classification": "PARTIAL", "amount": "10900", "idempotency_key": str(uuid.uuid4())}
+    assert 'data-testid="split-fields"' in operator_client.get(url).content.decode()
+
+    wrong_sum = operator_client.post(url, {**form, "split_10": "1000", "split_8": "9800", "step": "confirm"})
+    assert "must add up to the Refund Amount of ¥10,900" in wrong_sum.content.decode()
+    too_much = operator_client.post(
+        url, {**form, "split_10": "0", "split_8": "10900", "amount": "10900", "step": "confirm"}
+    )
+    assert 'data-testid="split-error"' not in too_much.content.decode()  # 54,000 remain at 8 %: fine
+    above = operator_client.post(
+        url, {**form, "amount": "60000", "split_10": "0", "split_8": "60000", "step": "confirm"}
+    ).content.decode()
+    assert "More than remains at a tax rate" in above
+
+    confirm = operator_client.post(
+        url, {**form, "split_10": "1100", "split_8": "9800", "step": "confirm"}
+    ).content.decode()
+    assert 'name="split_8" value="9800"' in confirm and "725円" in confirm  # the confirmation states the chosen split
+    with django_capture_on_commit_callbacks(execute=True):
+        operator_client.post(url, {**form, "split_10": "1100", "split_8": "9800", "step": "execute"})
+    refund_row = invoice.payment_link.refunds.get()
+    assert refund_row.rate_split == {"10": 1100, "8": 9800}
+    assert RefundDocument.objects.get().amounts_by_rate == [[10, 1_100, 100], [8, 9_800, 725]]
+    # The next refund's default split starts from what this one left at each rate.
+    preview = operator_client.post(
+        f"{url}preview/", {"classification": "FULL", "amount": "98100", "idempotency_key": str(uuid.uuid4())}
+    ).content.decode()
+    assert "53,900円" in preview and "44,200円" in preview

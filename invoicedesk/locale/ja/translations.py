@@ -736,4 +736,13 @@ JA = {
     ),
     "By consumption tax rate (as the return invoice will state it)": "消費税率ごと（適格返還請求書の記載どおり）",
     "of which tax": "うち消費税",
+    "At %(rate)s%%": "%(rate)s%%分",
+    "Split by tax rate (optional: empty boxes split it pro rata)": "税率ごとの内訳（任意。空欄なら按分します）",
+    "Split the refund only over this invoice's tax rates.": "この請求書の税率だけで内訳を指定してください。",
+    "The amounts per tax rate must add up to the Refund Amount of %(amount)s.": (
+        "税率ごとの金額の合計を返金額%(amount)sに合わせてください。"
+    ),
+    "More than remains at a tax rate: each rate can return at most what is left of it.": (
+        "税率ごとの残額を超えています。各税率で返金できるのは残っている金額までです。"
+    ),
 }
