@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email.message
+import email.policy
+import hashlib
 import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.policy import Policy
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -81,7 +85,22 @@ def _template_context(notification: Notification) -> dict[str, Any]:
     }
 
 
-def _render(notification: Notification) -> EmailMultiAlternatives:
+class _RenderedOnce(EmailMultiAlternatives):
+    """The MIME message is built once per policy, so the bytes kept are the bytes the SMTP backend sends
+    (a second rendering would differ in its multipart boundaries)."""
+
+    def message(self, *, policy: Policy | None = email.policy.default) -> email.message.EmailMessage:
+        chosen = policy or email.policy.default
+        rendered: dict[int, email.message.EmailMessage] = self.__dict__.setdefault("_rendered", {})
+        if id(chosen) not in rendered:
+            rendered[id(chosen)] = super().message(policy=chosen)
+        return rendered[id(chosen)]
+
+    def wire_bytes(self) -> bytes:
+        return self.message(policy=email.policy.SMTP).as_bytes()
+
+
+def _render(notification: Notification) -> _RenderedOnce:
     facts: dict[str, Any] = dict(notification.context)
     with translation.override(notification.language):
         context = _template_context(notification)
@@ -89,7 +108,7 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
         subject = render_to_string(f"{name}_subject.{notification.language}.txt", context)
         text = render_to_string(f"{name}.{notification.language}.txt", context)
         html = render_to_string(f"{name}.{notification.language}.html", context)
-    message = EmailMultiAlternatives(
+    message = _RenderedOnce(
         subject=" ".join(subject.split()),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -167,15 +186,17 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
             attached[1](refund_id=notification.refund_id)
         except Exception:
             logger.exception("document for refund %s could not be issued before its email", notification.refund_id)
+    message = _render(notification)
     try:
-        _render(notification).send()
+        message.send()
     except (smtplib.SMTPException, OSError) as error:
         return _record_failure(notification_id, attempt, error)
-    return _record_sent(notification_id)
+    return _record_sent(notification_id, message.wire_bytes() if notification.kind in BUYER_KINDS else None)
 
 
-def _record_sent(notification_id: int) -> DeliveryResult:
-    """The SMTP server took the message: SENT, whichever attempt this was (a late success still stops resends)."""
+def _record_sent(notification_id: int, sent: bytes | None = None) -> DeliveryResult:
+    """The SMTP server took the message: SENT, whichever attempt this was (a late success still stops resends).
+    A buyer's email is kept as sent, with its SHA-256."""
     with transaction.atomic():
         notification = _locked(notification_id)
         if notification.status in NotificationStatus.done():
@@ -184,6 +205,9 @@ def _record_sent(notification_id: int) -> DeliveryResult:
         notification.sent_at = timezone.now()
         notification.sending_since = None
         notification.last_error = ""
+        if sent is not None:
+            notification.sent_message = sent
+            notification.sent_sha256 = hashlib.sha256(sent).hexdigest()
         notification.save()
         delivered = (
             HistoryMessage.CORRECTION_DELIVERED

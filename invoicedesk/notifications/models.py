@@ -54,6 +54,10 @@ class Notification(models.Model):
     context = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The message exactly as it went to the SMTP server (MIME, CRLF), and its SHA-256: refund emails are kept as
+    # sent (電子帳簿保存法), whatever the templates say later.
+    sent_message = models.BinaryField(null=True, blank=True)
+    sent_sha256 = models.CharField(max_length=64, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
     # When a RETRYING email is due again (its delivery task is queued for then).
     next_attempt_at = models.DateTimeField(null=True, blank=True)

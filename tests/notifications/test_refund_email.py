@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.header
 import email.policy
+import hashlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -91,6 +92,10 @@ def test_refund_email_reaches_a_real_smtp_server_with_the_japanese_subject_intac
     assert "<strong>￥22,000</strong>" in html
     notification = Notification.objects.get()
     assert notification.status == NotificationStatus.SENT and message["Message-ID"] == notification.message_id
+    # Kept as sent: the bytes the SMTP server received (it adds nothing here), and their hash.
+    kept = bytes(notification.sent_message or b"")
+    assert kept.rstrip(b"\r\n") == inbox.envelopes[0].original_content.rstrip(b"\r\n")
+    assert notification.sent_sha256 == hashlib.sha256(kept).hexdigest()
     history = japanese_buyer_invoice.payment_link.transactions.get(kind=TransactionKind.NOTIFICATION)
     assert history.status == "SENT" and "billing@sakura-trading.example" in render_message(history)
 
