@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     ADMIN_ADD = "admin.add", _("Added in the admin site")
     ADMIN_CHANGE = "admin.change", _("Changed in the admin site")
     ADMIN_DELETE = "admin.delete", _("Deleted in the admin site")
+    DOCUMENT_ISSUE = "document.issue", _("Return invoice issued")
+    DOCUMENT_CORRECT = "document.correct", _("Return invoice corrected")
     LOGIN = "auth.login", _("Signed in")
     LOGOUT = "auth.logout", _("Signed out")
     LOGIN_FAILED = "auth.login_failed", _("Failed sign-in")

@@ -16,6 +16,8 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.audit.models import AuditAction
+from invoicedesk.audit.services import audit_record
 from invoicedesk.refunds.models import Refund, RefundStatus
 from invoicedesk.refunds.tax_split import RatePart, split_of_refund
 
@@ -74,6 +76,21 @@ def _render_pdf(
     return bytes(HTML(string=html).write_pdf())
 
 
+def _audit(document: RefundDocument) -> None:
+    audit_record(
+        action=AuditAction.DOCUMENT_CORRECT if document.corrects_id else AuditAction.DOCUMENT_ISSUE,
+        target=document,
+        organization_id=document.organization_id,
+        after={
+            "number": document.number,
+            "refund": document.refund_id,
+            "corrects": document.corrects.number if document.corrects else None,
+            "amounts_by_rate": document.amounts_by_rate,
+            "sha256": document.sha256,
+        },
+    )
+
+
 def _next_number(organization_id: int, issued_at: datetime) -> str:
     """Call under the organization's row lock."""
     count = RefundDocument.objects.filter(organization_id=organization_id).count()
@@ -98,7 +115,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
             return existing
         number = _next_number(refund.organization_id, issued_at)
         pdf = _render_pdf(refund, number, parts, issued_at)
-        return RefundDocument.objects.create(
+        document = RefundDocument.objects.create(
             organization_id=refund.organization_id,
             refund=refund,
             kind=DocumentKind.RETURN_INVOICE,
@@ -110,6 +127,8 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
             issued_at=issued_at,
             keep_until=_keep_until(timezone.localtime(issued_at).date()),
         )
+        _audit(document)
+        return document
 
 
 def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
@@ -133,7 +152,7 @@ def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
             return existing
         number = _next_number(refund.organization_id, issued_at)
         pdf = _render_pdf(refund, number, parts, issued_at, corrects=original)
-        return RefundDocument.objects.create(
+        document = RefundDocument.objects.create(
             organization_id=refund.organization_id,
             refund=refund,
             kind=DocumentKind.CORRECTION,
@@ -146,3 +165,5 @@ def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
             issued_at=issued_at,
             keep_until=_keep_until(timezone.localtime(issued_at).date()),
         )
+        _audit(document)
+        return document

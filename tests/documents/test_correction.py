@@ -56,5 +56,13 @@ def test_a_refund_failing_after_success_gets_a_correction_that_names_the_origina
     assert bytes(original.pdf) == original_bytes  # never changed after issue
     text = pdf_text(bytes(correction.pdf))
     assert "（訂正）" in text and original.number in text and "22,000円" in text
+    from invoicedesk.audit.models import AuditAction, AuditEntry
+
+    trail = AuditEntry.objects.filter(object_type="documents.RefundDocument").order_by("id")
+    assert [(entry.action, entry.after["number"]) for entry in trail] == [
+        (AuditAction.DOCUMENT_ISSUE, original.number),
+        (AuditAction.DOCUMENT_CORRECT, correction.number),
+    ]
+    assert trail.last().after["corrects"] == original.number  # type: ignore[union-attr]
     correction_email = mail.outbox[-1]
     assert [name for name, _, _ in correction_email.attachments] == [correction.filename]

@@ -745,4 +745,6 @@ JA = {
     "More than remains at a tax rate: each rate can return at most what is left of it.": (
         "税率ごとの残額を超えています。各税率で返金できるのは残っている金額までです。"
     ),
+    "Return invoice issued": "返還請求書を発行",
+    "Return invoice corrected": "返還請求書を訂正",
 }
