@@ -25,7 +25,10 @@ def test_the_operator_downloads_the_return_invoice_after_a_refund(page: Page, li
     page.get_by_label("Partial refund").check()
     page.get_by_label("Refund Amount (JPY)").fill("22000")
     page.get_by_role("button", name="Next: confirm").click()
-    page.get_by_role("dialog").get_by_role("button", name="Refund").click()
+    expect(page.get_by_test_id("refund-confirmation")).to_contain_text("INV-2026-0001")
+    page.get_by_role("dialog").get_by_role("button", name="Refund", exact=True).click()
+    # The page moves to the history once Stripe's answer is in (and, with it, the document).
+    expect(page.get_by_test_id("link-status")).to_have_text("PARTIALLY REFUNDED")
     page.goto(f"{live_server.url}/billing/invoices/{invoice.pk}/?tab=transactions")
     link = page.get_by_test_id("refund-document")
     expect(link).to_have_count(1)
