@@ -316,6 +316,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler would print each of its lines a second time beside ours (the root's).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # The SDK logs every request at INFO; ours log what matters.
         "stripe": {"level": "WARNING"},

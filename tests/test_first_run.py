@@ -44,3 +44,16 @@ def test_outside_make_run_a_leftover_marker_changes_nothing(
 def test_the_health_check_answers_without_signing_in(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.parametrize("name", ["django.request", "django.server", "invoicedesk.refunds"])
+def test_each_log_line_is_printed_once(name: str) -> None:
+    import logging
+
+    # Walk the logger's chain as logging does and count the stream handlers a record would reach.
+    logger: logging.Logger | None = logging.getLogger(name)
+    reached = 0
+    while logger is not None:
+        reached += sum(type(handler) is logging.StreamHandler for handler in logger.handlers)  # not pytest's
+        logger = logger.parent if logger.propagate else None
+    assert reached == 1, name
