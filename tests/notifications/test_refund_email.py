@@ -101,6 +101,25 @@ def test_refund_email_reaches_a_real_smtp_server_with_the_japanese_subject_intac
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_registered_sellers_return_invoice_arrives_attached_at_the_smtp_server(
+    smtp: tuple[Inbox, int], japanese_buyer_invoice: BillingInvoice, operator_membership: Membership
+) -> None:
+    from invoicedesk.accounts.models import Organization
+    from invoicedesk.documents.models import RefundDocument
+
+    inbox, _ = smtp
+    Organization.objects.filter(pk=japanese_buyer_invoice.organization_id).update(
+        invoice_registration_number="T7000012050002"
+    )
+    refund_22000(operator_membership, japanese_buyer_invoice)
+    (message,) = inbox.messages
+    document = RefundDocument.objects.get()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == document.filename and attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == bytes(document.pdf)  # the stored bytes, as the buyer received them
+
+
+@pytest.mark.django_db(transaction=True)
 def test_smtp_failure_is_retried_and_then_delivered_once(
     settings: Any, japanese_buyer_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
