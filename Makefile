@@ -11,7 +11,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
+.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser fonts bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
 
 help:
 	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
@@ -43,7 +43,7 @@ messages: $(VENV)/.installed
 setup: $(VENV)/.installed node_modules/.installed messages
 	@mkdir -p var
 
-run: setup
+run: setup fonts
 	@echo "· preparing the database (var/invoicedesk.sqlite3)"
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) serve_demo --port $(PORT)
@@ -59,6 +59,14 @@ browser:
 	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	  elif [ -x $(CHROMIUM) ]; then echo "No CJK font at $(CJK_FONT): Japanese screenshots will show boxes (apt-get install fonts-noto-cjk)"; \
 	  else echo "Install Chromium, a CJK font and pdftotext (apt-get install chromium fonts-noto-cjk poppler-utils) or set CHROMIUM=/path/to/chromium"; exit 1; fi; }
+
+# Return invoices (PDF) embed a Japanese font; without one their Japanese prints as boxes.
+fonts:
+	@test -e $(CJK_FONT) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "· installing fonts-noto-cjk (Debian) for the Japanese in return invoices"; \
+	    apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else echo "· no CJK font at $(CJK_FONT): return invoices will show Japanese as boxes (apt-get install fonts-noto-cjk, or any Noto Sans CJK JP)"; fi; }
 
 lint: setup
 	$(VENV)/bin/ruff check .
