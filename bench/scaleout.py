@@ -16,10 +16,8 @@ Stripe's amount equal to ours.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -30,7 +28,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "invoicedesk.settings"
 os.environ["DJANGO_DEBUG"] = "false"
 
 from bench import webhooks  # noqa: E402 - after sys.path
-from bench.support import WEBHOOK_SECRET, print_table, recreate_database, wait_for_exit  # noqa: E402
+from bench.support import WEBHOOK_SECRET, print_table, recreate_database, run_workers_until  # noqa: E402
 from invoicedesk.devtools.localstripe import LocalStripe, free_port  # noqa: E402
 
 os.environ["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
@@ -98,30 +96,7 @@ def refunds_done(refund_ids: list[int]) -> tuple[int, float]:
 
 
 def run_refund_workers(refund_ids: list[int], processes: int, env: dict[str, str]) -> tuple[float, float]:
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-scaleout-refunds-"))
-    logs = [(log_dir / f"worker-{n}.log").open("wb") for n in range(processes)]
-    start = time.perf_counter()
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", "--no-jobs", "--interval", "0.1"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        for log in logs
-    ]
-    try:
-        deadline = time.monotonic() + 600
-        while refunds_done(refund_ids)[0] < len(refund_ids):
-            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                raise SystemExit(f"workers did not finish the refunds; see {log_dir}")
-            time.sleep(0.1)
-        wall = time.perf_counter() - start
-    finally:
-        wait_for_exit(workers)
-        for log in logs:
-            log.close()
+    wall = run_workers_until(processes, env, lambda: refunds_done(refund_ids)[0] >= len(refund_ids), what="the refunds")
     return refunds_done(refund_ids)[1], wall
 
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +147,32 @@ def wait_for_exit(processes: Sequence[subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def run_workers_until(processes: int, env: dict[str, str], done: Callable[[], bool], *, what: str) -> float:
+    """Start `processes` × `run_worker --no-jobs` and wait until `done()`; returns the wall seconds, workers'
+    start included. Their output goes to log files named in the error if they stop or take over 10 minutes."""
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    logs = [(log_dir / f"worker-{n}.log").open("wb") for n in range(processes)]
+    start = time.perf_counter()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--no-jobs", "--interval", "0.1"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
+    try:
+        deadline = time.monotonic() + 600
+        while not done():
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                raise SystemExit(f"workers did not finish {what}; see {log_dir}")
+            time.sleep(0.1)
+        return time.perf_counter() - start
+    finally:
+        wait_for_exit(workers)
+        for log in logs:
+            log.close()

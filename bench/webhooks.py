@@ -23,9 +23,7 @@ import http.client
 import json
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -46,7 +44,7 @@ from bench.support import (  # noqa: E402 - after sys.path
     print_table,
     production_env,
     recreate_database,
-    wait_for_exit,
+    run_workers_until,
 )
 from tests.stripe_support import signature_header  # noqa: E402
 
@@ -255,30 +253,9 @@ def run_workers(batch: Batch, processes: int, database_url: str) -> tuple[float,
     """Start the worker processes on a queue holding the batch; returns (seconds from first to last event
     processed, wall seconds including the workers' start)."""
     env = production_env(database_url, WORKER_TASK_TIMEOUT_SECONDS="300")
-    log_dir = Path(tempfile.mkdtemp(prefix=f"bench-workers-{batch.name}-"))
-    logs = [(log_dir / f"worker-{n}.log").open("wb") for n in range(processes)]
-    start = time.perf_counter()
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", "--no-jobs", "--interval", "0.1"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        for log in logs
-    ]
-    try:
-        deadline = time.monotonic() + 600
-        while processed_span(batch)[0] < batch.unique:
-            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                raise SystemExit(f"workers did not finish the batch; see {log_dir}")
-            time.sleep(0.1)
-        wall = time.perf_counter() - start
-    finally:
-        wait_for_exit(workers)
-        for log in logs:
-            log.close()
+    wall = run_workers_until(
+        processes, env, lambda: processed_span(batch)[0] >= batch.unique, what=f"the batch {batch.name}"
+    )
     return processed_span(batch)[1], wall
 
 

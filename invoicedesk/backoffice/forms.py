@@ -25,6 +25,16 @@ from invoicedesk.refunds.search import RefundFilters
 from .services import OrganizationSettings
 
 
+def _check_ranges(form: forms.Form, data: dict[str, Any], *, dates: tuple[str, str]) -> None:
+    """A search's date range and amount range (amount_min/amount_max) must not end before they start."""
+    start, end = data.get(dates[0]), data.get(dates[1])
+    if start and end and start > end:
+        form.add_error(dates[1], _("The end of the range is before its start."))
+    low, high = data.get("amount_min"), data.get("amount_max")
+    if low is not None and high is not None and low > high:
+        form.add_error("amount_max", _("The end of the range is below its start."))
+
+
 class InvoiceSearchForm(forms.Form):
     """The search box of the Billing Invoices tab. Every field is optional."""
 
@@ -70,11 +80,7 @@ class InvoiceSearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("issued_from") and data.get("issued_to") and data["issued_from"] > data["issued_to"]:
-            self.add_error("issued_to", _("The end of the range is before its start."))
-        low, high = data.get("amount_min"), data.get("amount_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("amount_max", _("The end of the range is below its start."))
+        _check_ranges(self, data, dates=("issued_from", "issued_to"))
         return data
 
     def filters(self) -> InvoiceFilters:
@@ -197,11 +203,7 @@ class RefundSearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("refunded_from") and data.get("refunded_to") and data["refunded_from"] > data["refunded_to"]:
-            self.add_error("refunded_to", _("The end of the range is before its start."))
-        low, high = data.get("amount_min"), data.get("amount_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("amount_max", _("The end of the range is below its start."))
+        _check_ranges(self, data, dates=("refunded_from", "refunded_to"))
         return data
 
     def filters(self) -> RefundFilters:

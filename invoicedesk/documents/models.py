@@ -16,6 +16,13 @@ class DocumentKind(models.TextChoices):
     CORRECTION = "correction", _("Corrected qualified return invoice")
 
 
+class _PdfOnDemand(models.Manager["RefundDocument"]):
+    """Lists need the number, kind and hash; a PDF's bytes are read only where they are used (download, email)."""
+
+    def get_queryset(self) -> models.QuerySet[RefundDocument]:
+        return super().get_queryset().defer("pdf")
+
+
 class RefundDocument(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="documents")
@@ -30,6 +37,8 @@ class RefundDocument(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     # How long it must be kept (the Electronic Bookkeeping Act: 7 years, 10 with losses carried forward).
     keep_until = models.DateField()
+
+    objects = _PdfOnDemand()
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -71,7 +71,7 @@ def refunds_for_link(link: PaymentLink) -> QuerySet[Refund]:
     return (
         Refund.objects.filter(payment_link=link, organization_id=link.invoice.organization_id)
         .select_related("requested_by", "decided_by")
-        .prefetch_related("notifications")
+        .prefetch_related("notifications", "documents")  # the tab lists each refund's emails and documents
         .order_by("-requested_at", "-id")
     )
 
