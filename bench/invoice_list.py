@@ -45,13 +45,14 @@ def load(org_id: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             """
-            INSERT INTO billing_buyer (organization_id, company_name, contact_name, email, language)
+            INSERT INTO billing_buyer
+                (organization_id, company_name, contact_name, email, language, invoice_registration_number)
             SELECT %s,
                    CASE WHEN i = 1 THEN 'Sakura Trading Co., Ltd.'
                         WHEN i %% 2 = 0 THEN 'Buyer ' || i || ' Trading Co., Ltd.'
                         ELSE '株式会社' || chr(12450 + (i %% 80)) || chr(12450 + (i %% 37)) || i || '商事' END,
                    'Contact ' || i, 'ap' || i || '@buyer.example',
-                   CASE WHEN i %% 2 = 0 THEN 'en' ELSE 'ja' END
+                   CASE WHEN i %% 2 = 0 THEN 'en' ELSE 'ja' END, ''
             FROM generate_series(1, %s) AS i
             """,
             [org_id, BUYERS],
@@ -76,14 +77,15 @@ def load(org_id: int) -> None:
             """
             INSERT INTO payments_paymentlink
                 (invoice_id, token, status, expires_at, stripe_payment_intent_id, stripe_charge_id,
-                 amount_paid, amount_refunded, paid_at, created_at, review_note, paid_currency)
+                 amount_paid, amount_refunded, paid_at, created_at, review_note, paid_currency, card_brand, card_last4)
             SELECT id, md5(id::text) || id,
                    s.status, now() + interval '30 days', '', '',
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN amount ELSE 0 END,
                    CASE s.status WHEN 'PARTIALLY_REFUNDED' THEN amount / 5 WHEN 'REFUNDED' THEN amount ELSE 0 END,
                    CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN now() END,
                    now(), '',
-                   CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN inv.currency ELSE '' END
+                   CASE WHEN s.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') THEN inv.currency ELSE '' END,
+                   '', ''
             FROM billing_billinginvoice inv
             CROSS JOIN LATERAL (SELECT abs(hashtext(inv.id::text)) %% 20 AS bucket) h
             CROSS JOIN LATERAL (SELECT CASE

@@ -180,6 +180,7 @@ def main() -> None:
         org.buyers.all().delete()
         print(f"Loading {invoice_list.INVOICES:,} invoices (bench/invoice_list.py)…", flush=True)
         invoice_list.load(org.pk)
+        loaded = BillingInvoice.objects.filter(organization=org).exclude(number__startswith="INV-HIST-").count()
     admin_id, history_invoices = ensure_page_data(org.pk)
     client = Client()
     client.force_login(User.objects.get(pk=admin_id))

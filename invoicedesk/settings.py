@@ -256,9 +256,12 @@ STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,
 # STRIPE_TIMEOUT_SECONDS × (STRIPE_MAX_NETWORK_RETRIES + 1), must stay below it (system check invoicedesk.E001).
 WORKER_TASK_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TASK_TIMEOUT_SECONDS", "300"))
-# How often an idle worker looks for work: a refund waits up to this long before the worker takes it. A poll is
-# one indexed query, so 10 a second per worker costs little; raise it when many idle workers share a database.
-WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "0.1"))
+# How often an idle worker looks for work. On PostgreSQL new work wakes the workers at once (LISTEN/NOTIFY,
+# core.wakeups) and the poll only catches delayed tasks and ended leases; on SQLite a refund waits up to this
+# long before a worker takes it (a poll is one indexed query).
+WORKER_POLL_SECONDS = float(
+    os.environ.get("WORKER_POLL_SECONDS", "1" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "0.1")
+)
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).

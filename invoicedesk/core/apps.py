@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.tasks.signals import task_enqueued
 
 
 class CoreConfig(AppConfig):
@@ -12,5 +13,8 @@ class CoreConfig(AppConfig):
         from . import checks  # noqa: F401
         from .schedule import register_periodic_job
         from .task_leases import tasks_reclaim
+        from .wakeups import wake_workers_on_enqueue
+
+        task_enqueued.connect(wake_workers_on_enqueue, dispatch_uid="invoicedesk.wake_workers_on_enqueue")
 
         register_periodic_job("reclaim_tasks", every=timedelta(minutes=1), run=tasks_reclaim)

@@ -16,6 +16,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
+from invoicedesk.core.wakeups import wake_workers
 from invoicedesk.core.webhooks import WebhookEvent
 
 from .dispatch import stripe_event_process_logged
@@ -61,9 +62,13 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
     the view (autocommit), the one INSERT commits on its own: no BEGIN/COMMIT round trips around one statement.
     """
     event_pk = _insert_once(event)
-    if event_pk is not None and not events_claimed_from_table():
+    if event_pk is None:
+        return None, False
+    if events_claimed_from_table():
+        wake_workers()
+    else:
         transaction.on_commit(lambda: process_stripe_event.enqueue(event_pk))
-    return event_pk, event_pk is not None
+    return event_pk, True
 
 
 def _claim_due(limit: int) -> list[int]:

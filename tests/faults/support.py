@@ -81,16 +81,17 @@ def worker_env(
 class WorkerProcess:
     """`manage.py run_worker --interval 0.2` as its own process; its output goes to a log file."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, interval: float = 0.2) -> None:
         self.env = env
         self.log_path = log_path
+        self.interval = interval
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
 
     def start(self) -> WorkerProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "run_worker", "--interval", "0.2"],
+                [sys.executable, "manage.py", "run_worker", "--interval", str(self.interval)],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

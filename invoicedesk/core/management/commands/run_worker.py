@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from typing import Any
@@ -11,10 +12,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
+from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
+from invoicedesk.core.wakeups import WakeupListener
 from invoicedesk.core.work_queues import WorkQueue, work_queues
 
 logger = logging.getLogger("invoicedesk.worker")
@@ -67,13 +72,51 @@ def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH) -> int:
             return total
 
 
-def _work_queue_loop(queue: WorkQueue, stop: threading.Event, interval: float) -> None:
+def _work_queue_loop(queue: WorkQueue, stop: threading.Event, wakeup: threading.Event, interval: float) -> None:
     try:
         while not stop.is_set():
+            wakeup.clear()  # before looking: work committed while we look sets it again
             if drain_work_queue(queue) == 0:
-                stop.wait(interval)
+                wakeup.wait(interval)
     finally:
         connections.close_all()
+
+
+class WakeableWorker(Worker):
+    """django-tasks-db's worker, waiting between polls on a wake-up (core.wakeups) instead of a plain sleep, so a
+    refund queued by a web request starts at once rather than at the next poll. The loop is upstream's
+    (`Worker.run`, django-tasks-db 0.13) with that one change and without its batch and max-tasks exits."""
+
+    def __init__(self, *, wakeup: threading.Event, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wakeup = wakeup
+
+    def run(self) -> None:
+        logger.info("worker %s taking tasks", self.worker_id)
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # noqa: S311 (spreads workers started together)
+        while self.running:
+            close_old_connections()  # as after a request: drop broken or expired connections
+            self.wakeup.clear()
+            task_result = self._claim_next()
+            if task_result is not None:
+                self.run_task(task_result)
+            close_old_connections()
+            if self.running and task_result is None:
+                self.wakeup.wait(self.interval)
+
+    def _claim_next(self) -> DBTaskResult[..., Any] | None:
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name, queue_name__in=self.queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+            except OperationalError as error:
+                if is_locked_database_exception(error):  # SQLite busy: the next turn tries again
+                    return None
+                raise
+            if task_result is not None:
+                task_result.claim(self.worker_id)  # so no other worker runs it
+            return task_result
 
 
 class Command(BaseCommand):
@@ -94,31 +137,37 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="", help="unique per worker process (default: random)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        worker = Worker(
-            queue_names=["default"],
-            interval=options["interval"],
-            batch=options["batch"],
-            backend_name="default",
-            startup_delay=not options["batch"],
-            max_tasks=None,
-            worker_id=options["worker_id"] or get_random_string(32),
-            excluded_queue_names=[],
-        )
+        worker_options: dict[str, Any] = {
+            "queue_names": ["default"],
+            "interval": options["interval"],
+            "batch": options["batch"],
+            "backend_name": "default",
+            "startup_delay": not options["batch"],
+            "max_tasks": None,
+            "worker_id": options["worker_id"] or get_random_string(32),
+            "excluded_queue_names": [],
+        }
         if options["batch"]:
             if not options["no_jobs"]:
                 jobs = periodic_jobs()
                 run_due_jobs(jobs, dict.fromkeys((job.name for job in jobs), 0.0))
             for queue in work_queues():
                 drain_work_queue(queue)
-            worker.run()
+            Worker(**worker_options).run()
             return
         stop = threading.Event()
+        wakeups = WakeupListener()
+        worker = WakeableWorker(wakeup=wakeups.waiter(), **worker_options)
         if not options["no_jobs"]:
             threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
         for queue in work_queues():
             threading.Thread(
-                target=_work_queue_loop, args=(queue, stop, options["interval"]), name=queue.name, daemon=True
+                target=_work_queue_loop,
+                args=(queue, stop, wakeups.waiter(), options["interval"]),
+                name=queue.name,
+                daemon=True,
             ).start()
+        wakeups.start(stop)
         worker.configure_signals()
         try:
             worker.run()
