@@ -56,6 +56,7 @@ THREADS = 16
 DUPLICATES = 0.20
 WORKER_COUNTS = (1, 4)
 AMOUNT = 110_000
+BARE_STORING = "bare WSGI app + signature check + INSERT via psycopg"
 
 
 @dataclass
@@ -356,6 +357,15 @@ def main() -> None:
     seconds, latencies = psycopg_inserts(database_url, intake.events)
     intake_row("INSERT … ON CONFLICT via psycopg, 16 conns (floor)", seconds, latencies, len(latencies))
 
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bench_floor_event")
+    storing = Server(env, app="bench.bare_wsgi:storing_application").wait_ready()
+    try:
+        seconds, latencies, answers = post_events(storing.port, intake.events)
+    finally:
+        storing.stop()
+    intake_row(BARE_STORING, seconds, latencies, answers["200 ok"] + answers["200 duplicate"])
+
     server = Server(env).wait_ready("/accounts/login/")
     web_command = server.command
     try:
@@ -383,7 +393,8 @@ def main() -> None:
     app_rate = results["invoicedesk /stripe/webhook/ (verify + store once)"]
     print(
         f"\ninvoicedesk = {app_rate / results['bare WSGI app, same gunicorn (floor)']:.0%} of the bare WSGI app "
-        f"(target ≥ 70 %), {app_rate:,.0f} events/s (target ≥ 1,000)"
+        f"(target ≥ 70 %), {app_rate / results[BARE_STORING]:.0%} of the bare app that verifies and stores as it "
+        f"must; {app_rate:,.0f} events/s (target ≥ 1,000)"
     )
 
     # 2. Processing

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 
 
@@ -33,6 +37,58 @@ def event_payload(event_type: str, obj: dict[str, Any], *, event_id: str, create
             "livemode": False,
         }
     ).encode()
+
+
+@dataclass(frozen=True)
+class WsgiResponse:
+    status_code: int
+    content: bytes
+    headers: dict[str, str]
+
+
+def through_wsgi(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+) -> WsgiResponse:
+    """A request to the production WSGI application (invoicedesk.wsgi: webhooks are answered before Django's cycle).
+
+    As Django's test client does, the connection is not closed at the request's end: the test's transaction
+    is still open on it."""
+    from invoicedesk.wsgi import application  # sets Django up: imported only where it is used
+
+    request = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in (headers or {}).items()},
+        **(environ or {}),
+    }
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], object]:
+        answer.update(status=int(status.split()[0]), headers=dict(response_headers))
+        return lambda _: None
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        content = b"".join(application(request, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return WsgiResponse(answer["status"], content, answer["headers"])
 
 
 def payment_intent_object(

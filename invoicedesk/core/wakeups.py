@@ -36,6 +36,14 @@ def wake_workers(*, using: str = "default") -> None:
         cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
 
 
+def waking_workers(sql: str, params: list[Any], *, using: str = "default") -> tuple[str, list[Any]]:
+    """A statement ending in RETURNING, rewritten to also wake the workers for each row it returns (PostgreSQL):
+    the work and its wake-up in one round trip. The rows come back as before, with one more (empty) column."""
+    if not wakeups_supported(using):
+        return sql, params
+    return f"WITH added AS ({sql}) SELECT added.*, pg_notify(%s, '') FROM added", [*params, CHANNEL]  # noqa: S608
+
+
 def wake_workers_on_enqueue(sender: type, **kwargs: Any) -> None:
     """django.tasks' task_enqueued: a task row of the database backend is work the listening workers can take."""
     if issubclass(sender, DatabaseBackend):

@@ -16,7 +16,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
-from invoicedesk.core.wakeups import wake_workers
+from invoicedesk.core.wakeups import waking_workers
 from invoicedesk.core.webhooks import WebhookEvent
 
 from .dispatch import stripe_event_process_logged
@@ -31,7 +31,8 @@ def events_claimed_from_table() -> bool:
 
 
 def _insert_once(event: WebhookEvent) -> int | None:
-    """One statement: the new row's id, or None if an event with this id is stored already."""
+    """One statement: the new row's id, or None if an event with this id is stored already. It wakes the workers
+    when it stores one (core.wakeups), in the same round trip."""
     row = StripeEvent(
         stripe_id=event.id,
         type=event.type,
@@ -49,6 +50,8 @@ def _insert_once(event: WebhookEvent) -> int | None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('stripe_id')}) DO NOTHING RETURNING {quote('id')}"
     )
+    if events_claimed_from_table():
+        sql, values = waking_workers(sql, values)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         inserted = cursor.fetchone()
@@ -64,9 +67,7 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
     event_pk = _insert_once(event)
     if event_pk is None:
         return None, False
-    if events_claimed_from_table():
-        wake_workers()
-    else:
+    if not events_claimed_from_table():
         transaction.on_commit(lambda: process_stripe_event.enqueue(event_pk))
     return event_pk, True
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
 from . import views
+from .intake import WEBHOOK_PATH
 
 app_name = "stripe_events"
 
 urlpatterns = [
-    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path(WEBHOOK_PATH.lstrip("/"), views.stripe_webhook, name="stripe_webhook"),
 ]

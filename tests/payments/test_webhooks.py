@@ -12,7 +12,7 @@ from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
 from invoicedesk.stripe_events.models import StripeEvent
 from tests import factories
-from tests.stripe_support import event_payload, payment_intent_object, signature_header
+from tests.stripe_support import event_payload, payment_intent_object, signature_header, through_wsgi
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +45,13 @@ def succeeded(link: PaymentLink, **overrides: Any) -> dict[str, Any]:
     return payment_intent_object(**params)
 
 
-@pytest.fixture
-def deliver(client: Client, django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+@pytest.fixture(params=["wsgi", "django"])
+def deliver(
+    request: pytest.FixtureRequest, client: Client, django_capture_on_commit_callbacks: Any
+) -> Callable[..., Any]:
+    """Each test runs twice: through the production WSGI application, which answers webhooks before Django's
+    request cycle (stripe_events.intake), and through Django's view (the test client, a development server)."""
+
     def _deliver(
         event_type: str,
         obj: dict[str, Any],
@@ -58,13 +63,11 @@ def deliver(client: Client, django_capture_on_commit_callbacks: Any) -> Callable
     ) -> Any:
         payload = event_payload(event_type, obj, event_id=event_id)
         signature = header if header is not None else signature_header(payload, secret, timestamp=timestamp)
+        headers = {"stripe-signature": signature} if signature else {}
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                "/stripe/webhook/",
-                payload,
-                content_type="application/json",
-                headers={"stripe-signature": signature} if signature else {},
-            )
+            if request.param == "wsgi":
+                return through_wsgi("POST", "/stripe/webhook/", payload, headers)
+            return client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
 
     return _deliver
 

@@ -1,0 +1,86 @@
+"""Stripe's webhook POSTs, answered before Django's request cycle.
+
+A webhook needs none of what the cycle brings (sessions, CSRF, authentication, locale, messages, templates): the
+signature on the raw body is its authentication and its work is one INSERT. At hundreds of events a second the
+cycle's middleware and URL resolution cost more CPU than the event itself (bench/webhooks.py), so the WSGI
+application (invoicedesk.wsgi) hands POSTs to the webhook's path to `WebhookIntake` and everything else to Django
+unchanged. Both ways give the same answer through `webhook_answer`: Django's view (views.stripe_webhook) serves
+what does not go through this WSGI application (the test client, a development server).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+
+from invoicedesk.payments import stripe_gateway as gateway
+
+from .services import stripe_event_receive
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/stripe/webhook/"
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    status: HTTPStatus
+    text: str
+
+
+def webhook_answer(*, payload: bytes, signature_header: str) -> WebhookAnswer:
+    """Verify a delivery on its raw body and store the event once: 200 "ok" (new) or "duplicate", 400 if the
+    signature does not hold. Anything else (the database down) raises: the caller answers 500 and Stripe retries."""
+    try:
+        event = gateway.parse_webhook(payload=payload, signature_header=signature_header)
+    except gateway.WebhookSignatureError as error:
+        logger.warning("refused a Stripe webhook: %s", error)
+        return WebhookAnswer(HTTPStatus.BAD_REQUEST, "invalid signature")
+    _, created = stripe_event_receive(event=event)
+    return WebhookAnswer(HTTPStatus.OK, "ok" if created else "duplicate")
+
+
+class WebhookIntake:
+    """WSGI middleware: POST {WEBHOOK_PATH} is answered here, every other request by `django_app`."""
+
+    def __init__(self, django_app: WSGIApplication) -> None:
+        self.django_app = django_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != WEBHOOK_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.django_app(environ, start_response)
+        answer = self._answer(environ)
+        body = answer.text.encode()
+        start_response(
+            f"{answer.status.value} {answer.status.phrase}",
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    def _answer(self, environ: WSGIEnvironment) -> WebhookAnswer:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return WebhookAnswer(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return WebhookAnswer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "event too large")
+        payload = environ["wsgi.input"].read(length) if length > 0 else b""
+        # Django's signals around a request: its database connections are checked, dropped when broken or too
+        # old, and kept otherwise (CONN_MAX_AGE), exactly as for the requests Django handles.
+        request_started.send(sender=self.__class__, environ=environ)
+        try:
+            return webhook_answer(payload=payload, signature_header=environ.get("HTTP_STRIPE_SIGNATURE", ""))
+        except Exception:  # not stored: Stripe delivers it again later
+            logger.exception("storing a Stripe webhook failed")
+            return WebhookAnswer(HTTPStatus.INTERNAL_SERVER_ERROR, "not stored, deliver again")
+        finally:
+            request_finished.send(sender=self.__class__)
