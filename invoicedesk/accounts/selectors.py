@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import AddonContract, Membership, Organization, User
@@ -17,14 +17,23 @@ def membership_get(*, user: User, organization_id: int) -> Membership | None:
     return memberships_of(user).filter(organization_id=organization_id).first()
 
 
-def addon_contract_valid_at(*, organization: Organization, moment: datetime) -> AddonContract | None:
-    """The add-on contract in force at `moment`, if any."""
+def _contracts_in_force(organization_id: int | OuterRef, moment: datetime) -> QuerySet[AddonContract]:
     return (
-        AddonContract.objects.filter(organization=organization, starts_at__lte=moment)
+        AddonContract.objects.filter(organization_id=organization_id, starts_at__lte=moment)
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=moment))
         .order_by("-starts_at")
-        .first()
     )
+
+
+def addon_contract_valid_at(*, organization_id: int, moment: datetime) -> AddonContract | None:
+    """The add-on contract in force at `moment`, if any."""
+    return _contracts_in_force(organization_id, moment).first()
+
+
+def addon_contract_id_valid_at(*, organization_ref: str, moment: datetime) -> Subquery:
+    """The same as an expression: the id of the contract in force at `moment` for the organization the query's
+    `organization_ref` field names, to read along with another row in one statement."""
+    return Subquery(_contracts_in_force(OuterRef(organization_ref), moment).values("pk")[:1])
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class AddonState:
 
 def addon_state(*, organization: Organization, moment: datetime | None = None) -> AddonState:
     moment = moment or timezone.now()
-    current = addon_contract_valid_at(organization=organization, moment=moment)
+    current = addon_contract_valid_at(organization_id=organization.pk, moment=moment)
     if current is not None:
         return AddonState(active=True, since=current.starts_at, ended_at=None, upcoming=None)
     contracts = AddonContract.objects.filter(organization=organization)

@@ -194,7 +194,7 @@ def _bring_link_to(
     """Issue the invoice's link and take it to `target` through the real services (and Stripe for money)."""
     link = PaymentLink.objects.filter(invoice=invoice).first()
     if link is None:
-        if addon_contract_valid_at(organization=invoice.organization, moment=timezone.now()) is None:
+        if addon_contract_valid_at(organization_id=invoice.organization_id, moment=timezone.now()) is None:
             return
         link = payment_link_issue(actor=admin, invoice_id=invoice.pk)
     if link.status == PaymentLinkStatus.PAID and operator is not None:

@@ -4,7 +4,7 @@ Stripe calls that change something happen after commit or outside any lock."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership
-from invoicedesk.accounts.selectors import addon_contract_valid_at
+from invoicedesk.accounts.selectors import addon_contract_id_valid_at, addon_contract_valid_at
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
@@ -102,7 +102,7 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
     if problem is not None:
         raise ServiceError(problem, code="amount_stripe_cannot_charge")
     now = timezone.now()
-    if addon_contract_valid_at(organization=invoice.organization, moment=now) is None:
+    if addon_contract_valid_at(organization_id=invoice.organization_id, moment=now) is None:
         raise ServiceError(
             _(
                 "Your organization has no active Stripe Credit Card Payment Add-on contract, "
@@ -189,7 +189,7 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
         return _("This payment link has expired. Please contact the seller for a new one.")
     if not link.invoice.is_online_payment_link:
         return _("This invoice is not payable online.")
-    if addon_contract_valid_at(organization=link.invoice.organization, moment=now) is None:
+    if addon_contract_valid_at(organization_id=link.invoice.organization_id, moment=now) is None:
         return _("Online card payment is not available for this invoice. Please contact the seller.")
     if _stripe_cannot_charge(link.invoice.billing_amount) is not None:
         # Issued before the limits were checked: say so instead of "try again later" for ever.
@@ -283,10 +283,16 @@ def payment_refresh_from_stripe(*, link: PaymentLink) -> gateway.PaymentIntentIn
 # ---------------------------------------------------------------- recording what Stripe says
 
 
-def _link_for_intent(intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
-    qs = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related(
-        "invoice", "invoice__organization"
-    )
+def _link_for_intent(intent: gateway.PaymentIntentInfo, *, paid_at: datetime | None = None) -> PaymentLink | None:
+    """The intent's link, locked. With `paid_at`, it carries `addon_contract_at_payment`: the id of the add-on
+    contract in force then, read in the same statement."""
+    qs = PaymentLink.objects.select_for_update(of=("self",), no_key=True).select_related("invoice")
+    if paid_at is not None:
+        qs = qs.annotate(
+            addon_contract_at_payment=addon_contract_id_valid_at(
+                organization_ref="invoice__organization_id", moment=paid_at
+            )
+        )
     link_id = intent.metadata.get("payment_link_id", "")
     link = qs.filter(pk=int(link_id)).first() if link_id.isdigit() else None
     if link is not None and (
@@ -298,12 +304,28 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
     return link or qs.filter(stripe_payment_intent_id=intent.id).first()
 
 
+# What recording a payment changes on its link.
+PAYMENT_FIELDS = [
+    "status",
+    "amount_paid",
+    "paid_currency",
+    "paid_at",
+    "stripe_payment_intent_id",
+    "stripe_charge_id",
+    "card_brand",
+    "card_last4",
+    "addon_contract",
+    "review_note",
+]
+
+
 @transaction.atomic(durable=True)
 def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink | None:
     """Mark the link PAID from a succeeded PaymentIntent. Idempotent: webhook and return page both call it."""
     if not intent.succeeded:
         return None
-    link = _link_for_intent(intent)
+    paid_at = intent.charged_at or timezone.now()
+    link = _link_for_intent(intent, paid_at=paid_at)
     if link is None:
         logger.warning("succeeded PaymentIntent %s matches no payment link", intent.id)
         return None
@@ -333,7 +355,6 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
                 actor_label=STRIPE_ACTOR,
             )
         return link
-    paid_at = intent.charged_at or timezone.now()
     notes: list[MessagePart] = []
     if intent.currency != invoice.currency or intent.amount_received != invoice.amount:
         received = Money(intent.amount_received, intent.currency)
@@ -359,11 +380,11 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.stripe_payment_intent_id = intent.id
     link.stripe_charge_id = intent.latest_charge_id or ""
     link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
-    link.addon_contract = addon_contract_valid_at(organization=invoice.organization, moment=paid_at)
-    if link.addon_contract is None:
+    link.addon_contract_id = getattr(link, "addon_contract_at_payment")  # noqa: B009 - _link_for_intent's annotation
+    if link.addon_contract_id is None:
         notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))
     link.review_note = render_parts(notes)
-    link.save()
+    link.save(update_fields=PAYMENT_FIELDS)
     history_record(
         link=link,
         kind=TransactionKind.PAYMENT,
@@ -377,7 +398,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     audit_record(
         action=AuditAction.PAYMENT_RECORD,
         target=link,
-        organization=invoice.organization,
+        organization_id=invoice.organization_id,
         before=before,
         after={
             "status": link.status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -34,45 +35,53 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** (attempts - 1)), MAX_RETRY_DELAY)
 
 
-def stripe_event_process(*, event_pk: int) -> StripeEvent:
-    """Run the event's handlers. Safe to run twice: handlers are idempotent, and a done event is skipped.
-
-    Each handler is its own durable transaction; the event is marked done only
-    after all of them succeeded, so a failure is retried with every handler again.
-    """
-    stored = StripeEvent.objects.get(pk=event_pk)
-    if stored.status in StripeEventStatus.done():
-        return stored
+def _run_handlers(stored: StripeEvent) -> StripeEventStatus:
+    """Run the event's handlers; the status it is done with. A failure is recorded FAILED (with its back-off),
+    logged, and raised. Each handler is its own durable transaction, and a failure is retried with every handler
+    again: handlers are idempotent."""
     handlers = webhook_handlers_for(stored.type)
-    event = _as_webhook_event(stored)
     try:
         for handler in handlers:
-            handler(event)
+            handler(_as_webhook_event(stored))
     except Exception as error:
         logger.exception("processing Stripe event %s failed", stored.stripe_id)
         attempts = stored.attempts + 1
-        StripeEvent.objects.filter(pk=event_pk).update(
+        StripeEvent.objects.filter(pk=stored.pk).update(
             status=StripeEventStatus.FAILED,
             error=f"{type(error).__name__}: {error}",
             attempts=attempts,
             next_attempt_at=timezone.now() + retry_delay(attempts),
         )
         raise
-    status = StripeEventStatus.PROCESSED if handlers else StripeEventStatus.IGNORED
+    return StripeEventStatus.PROCESSED if handlers else StripeEventStatus.IGNORED
+
+
+def _mark_done(done: dict[StripeEventStatus, list[int]]) -> None:
+    """One statement per status. An event another worker marked meanwhile keeps what that worker wrote."""
     processed_at = timezone.now()
-    marked = (
-        StripeEvent.objects.filter(pk=event_pk)
-        .exclude(status__in=StripeEventStatus.done())
-        .update(status=status, processed_at=processed_at, error="")
-    )
-    if marked:
-        stored.status, stored.processed_at, stored.error = status, processed_at, ""
-    else:  # another worker marked it meanwhile: what it wrote stands
+    for status, event_pks in done.items():
+        StripeEvent.objects.filter(pk__in=event_pks).exclude(status__in=StripeEventStatus.done()).update(
+            status=status, processed_at=processed_at, error=""
+        )
+
+
+def stripe_event_process(*, event_pk: int) -> StripeEvent:
+    """Run one event's handlers and mark it done. Safe to run twice: handlers are idempotent, a done event is
+    skipped."""
+    stored = StripeEvent.objects.get(pk=event_pk)
+    if stored.status not in StripeEventStatus.done():
+        _mark_done({_run_handlers(stored): [event_pk]})
         stored.refresh_from_db()
     return stored
 
 
-def stripe_event_process_logged(*, event_pk: int) -> None:
-    """For a worker's batch: a failing event is recorded FAILED (with its back-off) and logged; the batch goes on."""
-    with contextlib.suppress(Exception):  # recorded on the event and logged by stripe_event_process
-        stripe_event_process(event_pk=event_pk)
+def stripe_events_process_batch(*, event_pks: list[int]) -> None:
+    """A worker's claimed batch, read in one query and marked done in one statement at its end: a worker killed
+    before that leaves the events to be run again when their lease is over, which changes nothing. A failing event
+    is recorded FAILED (with its back-off) and logged; the batch goes on."""
+    done: dict[StripeEventStatus, list[int]] = defaultdict(list)
+    waiting = StripeEvent.objects.filter(pk__in=event_pks).exclude(status__in=StripeEventStatus.done())
+    for stored in waiting.order_by("pk"):
+        with contextlib.suppress(Exception):  # recorded on the event and logged by _run_handlers
+            done[_run_handlers(stored)].append(stored.pk)
+    _mark_done(done)

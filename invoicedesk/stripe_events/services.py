@@ -19,7 +19,7 @@ from django_tasks_db.backend import DatabaseBackend
 from invoicedesk.core.wakeups import waking_workers
 from invoicedesk.core.webhooks import WebhookEvent
 
-from .dispatch import stripe_event_process_logged
+from .dispatch import stripe_events_process_batch
 from .models import StripeEvent, StripeEventStatus
 from .tasks import process_stripe_event
 
@@ -102,8 +102,7 @@ def stripe_events_drain(limit: int) -> int:
     if not events_claimed_from_table():
         return 0
     claimed = _claim_due(limit)
-    for event_pk in claimed:
-        stripe_event_process_logged(event_pk=event_pk)
+    stripe_events_process_batch(event_pks=claimed)
     return len(claimed)
 
 
