@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "invoicedesk.accounts.middleware.SessionRenewalMiddleware",
     "invoicedesk.accounts.middleware.UserLanguageMiddleware",
     "invoicedesk.accounts.middleware.CurrentOrganizationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,7 +164,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 # Sessions end after this long without a request (each request renews them).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+# A session in use is renewed (its idle time starts again) at most once a minute: SessionRenewalMiddleware.
+SESSION_RENEW_SECONDS = 60
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

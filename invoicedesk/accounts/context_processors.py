@@ -12,7 +12,7 @@ def tenancy(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     return {
         "current_membership": membership,
-        "user_memberships": memberships_of(user),
+        "user_memberships": getattr(request, "memberships", None) or memberships_of(user),
         # The organization menu says whether card payments are on; the detail page explains what that means.
         "addon": addon_state(organization=membership.organization) if membership is not None else None,
     }

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from .selectors import membership_get, memberships_of
+from .selectors import memberships_of
 
 SESSION_ORGANIZATION_KEY = "organization_id"
+SESSION_RENEWED_KEY = "renewed_at"
+
+
+class SessionRenewalMiddleware:
+    """Keeps a session in use alive (SESSION_COOKIE_AGE of idleness ends it) with at most one write every
+    SESSION_RENEW_SECONDS, instead of a write on every request: most page views then write nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[SESSION_RENEWED_KEY] = now  # modified: saved, with a new expiry, after the response
+        return self.get_response(request)
 
 
 class UserLanguageMiddleware:
@@ -40,13 +59,17 @@ class CurrentOrganizationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            # All of them in one query: the organization menu lists them too.
+            memberships = list(memberships_of(user))
             chosen = request.session.get(SESSION_ORGANIZATION_KEY)
-            membership = membership_get(user=user, organization_id=chosen) if chosen else None
-            if membership is None:
-                membership = memberships_of(user).first()
+            membership = next((m for m in memberships if m.organization_id == chosen), None)
+            if membership is None and memberships:
+                membership = memberships[0]
             request.membership = membership  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
             if membership is not None:
                 timezone.activate(ZoneInfo(membership.organization.time_zone))
         try:

@@ -52,10 +52,14 @@ class AddonState:
 
 def addon_state(*, organization: Organization, moment: datetime | None = None) -> AddonState:
     moment = moment or timezone.now()
-    current = addon_contract_valid_at(organization_id=organization.pk, moment=moment)
+    # An organization has a handful of contracts: one query for all of them (every page shows this state).
+    contracts = list(AddonContract.objects.filter(organization=organization).order_by("-starts_at"))
+    current = next((contract for contract in contracts if contract.is_valid_at(moment)), None)
     if current is not None:
         return AddonState(active=True, since=current.starts_at, ended_at=None, upcoming=None)
-    contracts = AddonContract.objects.filter(organization=organization)
-    last_ended = contracts.filter(ends_at__lte=moment).order_by("-ends_at").values_list("ends_at", flat=True).first()
-    upcoming = contracts.filter(starts_at__gt=moment).order_by("starts_at").values_list("starts_at", flat=True).first()
-    return AddonState(active=False, since=None, ended_at=last_ended, upcoming=upcoming)
+    return AddonState(
+        active=False,
+        since=None,
+        ended_at=max((c.ends_at for c in contracts if c.ends_at is not None and c.ends_at <= moment), default=None),
+        upcoming=min((c.starts_at for c in contracts if c.starts_at > moment), default=None),
+    )

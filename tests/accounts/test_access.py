@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from invoicedesk.accounts.models import Organization, Role
@@ -74,6 +76,23 @@ def test_sessions_end_after_eight_idle_hours_and_each_request_renews_them(org: O
         traveller.shift(timedelta(hours=8, seconds=1))
         idle = client.get("/billing/")
     assert idle.status_code == 302 and idle["Location"].startswith("/accounts/login/")
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(org: Organization) -> None:
+    client = Client()
+    client.force_login(factories.member(org, Role.VIEWER, email="busy@example.test"))
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/billing/").status_code == 200
+        return sum(1 for query in queries if query["sql"].startswith('UPDATE "django_session"'))
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert session_writes() == 1  # renewed: its idle time starts again
+        traveller.shift(timedelta(seconds=settings.SESSION_RENEW_SECONDS - 1))
+        assert session_writes() == 0  # a page view within the minute writes nothing
+        traveller.shift(timedelta(seconds=1))
+        assert session_writes() == 1
 
 
 def test_a_user_changes_their_password(org: Organization) -> None:
