@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.core.tax import RegistrationProblem, Rounding, registration_number_problem
 
 
@@ -183,7 +184,7 @@ class Role(models.TextChoices):
         return self is Role.ADMIN
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)

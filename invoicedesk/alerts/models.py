@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.core.money import Money
 
 
@@ -20,7 +21,7 @@ class AlertKind(models.TextChoices):
     PAYMENT_DIFFERS = "payment_differs", _("A payment differs from what was due")
 
 
-class Alert(models.Model):
+class Alert(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="alerts")
     invoice = models.ForeignKey(BillingInvoice, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     kind = models.CharField(_("alert"), max_length=40, choices=AlertKind.choices)

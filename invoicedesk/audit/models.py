@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.core.models import ChoiceLabels
 
 
 class AuditAction(models.TextChoices):
@@ -41,7 +42,7 @@ class AuditAction(models.TextChoices):
     API_KEY_NEW_IP = "api_key.new_ip", _("API key used from a new IP address")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(ChoiceLabels):
     """Append-only: who did what to which object, with the state before and after.
 
     No code path updates or deletes an entry; on PostgreSQL the database itself refuses (a pgtrigger).

@@ -46,6 +46,7 @@ from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refu
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
+from .rows import invoice_rows
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -81,6 +82,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
+    search = filters.search.text if filters and filters.search else ""
     return render(
         request,
         "backoffice/invoice_list.html",
@@ -90,8 +92,8 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "sort_field": sort_field,
             "sort_descending": descending,
             "query": query,
-            "search": filters.search.text if filters and filters.search else "",
-            "hits": hits,
+            "search": search,
+            "rows": invoice_rows(page.rows, hits=hits, search=search) if page else [],
         },
     )
 

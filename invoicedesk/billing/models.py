@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Language, Organization, validate_registration_number
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.core.money import Money
 
 
@@ -47,7 +48,7 @@ class RefundState(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Refund awaiting approval")
 
 
-class BillingInvoice(models.Model):
+class BillingInvoice(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invoices")
     number = models.CharField(_("Billing Invoice No."), max_length=64)
     buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Bill to"))

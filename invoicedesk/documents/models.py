@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Language, Organization
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.refunds.models import Refund
 
 
@@ -23,7 +24,7 @@ class _PdfOnDemand(models.Manager["RefundDocument"]):
         return super().get_queryset().defer("pdf")
 
 
-class RefundDocument(models.Model):
+class RefundDocument(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=32, choices=DocumentKind.choices)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.alerts.models import Alert
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.refunds.models import Refund
 
 
@@ -39,7 +40,7 @@ class NotificationStatus(models.TextChoices):
         return [cls.SENT, cls.FAILED, cls.CANCELED]
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications")

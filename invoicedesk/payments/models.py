@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import AddonContract, Organization
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.core.money import Money
 
 
@@ -48,7 +49,7 @@ class PaymentLinkStatus(models.TextChoices):
         return cls.REFUNDED
 
 
-class PaymentLink(models.Model):
+class PaymentLink(ChoiceLabels):
     """The invoice's online payment link: one per invoice, public at /pay/<token>."""
 
     invoice = models.OneToOneField(BillingInvoice, on_delete=models.CASCADE, related_name="payment_link")
@@ -154,7 +155,7 @@ class TransactionKind(models.TextChoices):
     NOTIFICATION = "NOTIFICATION", _("Buyer notification")
 
 
-class PaymentTransaction(models.Model):
+class PaymentTransaction(ChoiceLabels):
     """Append-only history shown on the Payment Transaction tab."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

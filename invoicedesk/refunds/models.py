@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink
 
@@ -95,7 +96,7 @@ class ReconciliationRun(models.Model):
         return f"reconciliation {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Refund(models.Model):
+class Refund(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="refunds")
     payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField(_("Refund Amount"))

@@ -1,0 +1,66 @@
+"""Rows of the invoice list, made in Python.
+
+Through Django's template language each row cost ≈ 0.3 ms (variable lookups, filters, an include, a reverse()),
+most of a list page's time (bench/pages.py); the same strings made here cost a tenth of that, and the template
+only places them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.billing.selectors import SearchHits
+from invoicedesk.core.text import mark_matches
+from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
+
+# Stands for the invoice id in a detail URL reversed once per page (a long number no other part of it holds).
+_ID_MARK = 987654321987654321
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    number: str
+    number_marked: SafeString
+    bill_to_marked: SafeString
+    other_hits: tuple[tuple[str, SafeString], ...]
+    issue_date: str
+    due_date: str
+    amount: str
+    amount_matched: bool
+    refunded: str  # "" when nothing was refunded
+    payment_method: str
+    status: str  # "" without a payment link
+    status_css: str
+    detail_url: str
+
+
+def invoice_rows(invoices: list[BillingInvoice], *, hits: dict[int, SearchHits], search: str) -> list[InvoiceRow]:
+    language = get_language()
+    detail_url = reverse("backoffice:invoice_detail", args=[_ID_MARK])
+    rows = []
+    for invoice in invoices:
+        link: PaymentLink | None = getattr(invoice, "payment_link", None)
+        hit = hits.get(invoice.pk)
+        rows.append(
+            InvoiceRow(
+                number=invoice.number,
+                number_marked=mark_matches(invoice.number, search),
+                bill_to_marked=mark_matches(invoice.buyer.company_name, search),
+                other_hits=tuple((label, mark_matches(value, search)) for label, value in hit.others) if hit else (),
+                issue_date=invoice.issue_date.strftime("%Y-%m-%d"),
+                due_date=invoice.due_date.strftime("%Y-%m-%d"),
+                amount=invoice.billing_amount.format(language),
+                amount_matched=bool(hit and hit.amount),
+                refunded=link.refunded.format(language) if link and link.amount_refunded else "",
+                payment_method=str(invoice.get_payment_method_display()),
+                status=str(PaymentLinkStatus(link.status).label) if link else "",
+                status_css=link.status.lower() if link else "",
+                detail_url=detail_url.replace(str(_ID_MARK), str(invoice.pk)),
+            )
+        )
+    return rows
