@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from django.db import transaction
-
+from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds.models import Refund
 
@@ -14,9 +12,9 @@ from .tasks import issue_correction, issue_return_invoice
 def on_refund_succeeded(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
     """Receiver of refunds.signals.refund_succeeded: the document is issued by the worker after commit (the buyer
     email's delivery also makes sure of it, so the email never leaves without its document)."""
-    transaction.on_commit(partial(issue_return_invoice.enqueue, refund.pk))
+    enqueue_with_work(issue_return_invoice, refund.pk)
 
 
 def on_refund_reversed(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
     """Receiver of refunds.signals.refund_reversed: a correction cancels the return invoice, issued by the worker."""
-    transaction.on_commit(partial(issue_correction.enqueue, refund.pk))
+    enqueue_with_work(issue_correction, refund.pk)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.alerts.models import Alert
+from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundSource
@@ -21,10 +20,10 @@ from .tasks import deliver_notification
 
 
 def _outbox(*, defaults: dict[str, Any], **lookup: Any) -> tuple[Notification, bool]:
-    """One outbox row per `lookup`, unique in the database; a new row's delivery is queued after commit."""
+    """One outbox row per `lookup`, unique in the database; a new row's delivery is queued with it."""
     notification, created = Notification.objects.get_or_create(**lookup, defaults=defaults)
     if created:
-        transaction.on_commit(partial(deliver_notification.enqueue, notification.pk))
+        enqueue_with_work(deliver_notification, notification.pk)
     return notification, created
 
 

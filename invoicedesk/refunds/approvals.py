@@ -16,6 +16,7 @@ from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 
@@ -156,7 +157,7 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
         comment=comment,
         ip_address=ip_address,
     )
-    transaction.on_commit(lambda: execute_refund.enqueue(refund.pk))
+    enqueue_with_work(execute_refund, refund.pk)
     return refund
 
 

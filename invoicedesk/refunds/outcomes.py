@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -195,12 +195,15 @@ def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refun
     return refund
 
 
-def _settle_link(link: PaymentLink) -> None:
-    """The link's refunded amount and status, computed from its succeeded refunds (never added up step by step)."""
-    refunded = Refund.objects.filter(payment_link=link, status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))[
-        "total"
-    ]
-    link.amount_refunded = int(refunded or 0)
+def _settle_link(link: PaymentLink, changing: Refund) -> None:
+    """The link's refunded amount and status, computed from its succeeded refunds (never added up step by step):
+    the others as stored, `changing` as it is about to be saved."""
+    others = (
+        Refund.objects.filter(payment_link=link, status=RefundStatus.SUCCEEDED)
+        .exclude(pk=changing.pk)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    link.amount_refunded = int(others or 0) + (changing.amount if changing.status == RefundStatus.SUCCEEDED else 0)
     if link.amount_refunded > link.amount_paid:
         # Stripe refunded more than we recorded as paid: our payment record is what is wrong. Say so loudly,
         # and keep the link within its constraint until a person has looked.
@@ -259,8 +262,7 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         return
     refund.status = new_status
     refund.stripe_unconfirmed_since = None
-    refund.save(update_fields=["status", "stripe_refund_id", "stripe_unconfirmed_since", "updated_at"])
-    _settle_link(link)
+    _settle_link(link, changing=refund)  # the refund itself is saved once, below, with all it changes
     reversed_after_success = old_status == RefundStatus.SUCCEEDED
     message: MessagePart
     if new_status == RefundStatus.SUCCEEDED:
@@ -325,12 +327,12 @@ def refund_apply_stripe_refund(*, refund_id: int, info: gateway.RefundInfo) -> R
 
 
 def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
-    link_id = Refund.objects.values_list("payment_link_id", flat=True).get(pk=refund_id)
+    # The refund's link first (the lock order of refunds.services), found by the refund in the same statement.
     # Buyer and seller come along (not locked: `of=self`): the buyer's email queued on success reads them.
     link = (
         PaymentLink.objects.select_for_update(of=("self",), no_key=True)
         .select_related("invoice", "invoice__buyer", "invoice__organization")
-        .get(pk=link_id)
+        .get(pk=Subquery(Refund.objects.filter(pk=refund_id).values("payment_link_id")[:1]))
     )
     refund = Refund.objects.select_for_update(of=("self",), no_key=True).get(pk=refund_id)
     return refund, link

@@ -23,6 +23,7 @@ from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import HistoryMessage, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
@@ -323,7 +324,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         ip_address=ip_address,
     )
     if refund.status == RefundStatus.PROCESSING:
-        transaction.on_commit(lambda: execute_refund.enqueue(refund.pk))
+        enqueue_with_work(execute_refund, refund.pk)
     else:
         refund_held.send(sender=Refund, refund=refund, link=link)
     return refund

@@ -2,7 +2,7 @@
 
 `refund_succeeded` is sent inside the transaction that records a refund as
 SUCCEEDED (arguments: refund, link); receivers write in that same transaction
-(notifications queues the buyer's email there) and defer side effects to on_commit.
+(notifications queues the buyer's email there) and defer side effects until it commits.
 """
 
 from django.dispatch import Signal

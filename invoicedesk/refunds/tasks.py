@@ -4,6 +4,8 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from invoicedesk.core.tasks import enqueue_with_work
+
 from .models import ReconciliationRun
 from .outcomes import refund_execute
 from .reconcile import reconcile_nightly
@@ -34,5 +36,5 @@ def reconcile_nightly_if_due() -> int | None:
         if last is not None and last.started_at > timezone.now() - NIGHTLY_EVERY:
             return None
         run = ReconciliationRun.objects.create()
-        transaction.on_commit(lambda: reconcile_stripe_nightly.enqueue(run.pk))
+        enqueue_with_work(reconcile_stripe_nightly, run.pk)
     return run.pk

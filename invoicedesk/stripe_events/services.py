@@ -12,10 +12,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.tasks import task_backends
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 
+from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 from invoicedesk.core.wakeups import waking_workers
 from invoicedesk.core.webhooks import WebhookEvent
 
@@ -27,7 +26,7 @@ from .tasks import process_stripe_event
 def events_claimed_from_table() -> bool:
     """True when the worker takes events from their own table: the task queue is in this same database, so a
     task per event would only be a second row saying the same thing."""
-    return isinstance(task_backends[process_stripe_event.backend], DatabaseBackend)
+    return queued_in_this_database(process_stripe_event)
 
 
 def _insert_once(event: WebhookEvent) -> int | None:
@@ -68,7 +67,7 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
     if event_pk is None:
         return None, False
     if not events_claimed_from_table():
-        transaction.on_commit(lambda: process_stripe_event.enqueue(event_pk))
+        enqueue_with_work(process_stripe_event, event_pk)
     return event_pk, True
 
 
