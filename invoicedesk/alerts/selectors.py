@@ -10,7 +10,3 @@ from .models import Alert
 def alerts_for(*, organization: Organization, include_acknowledged: bool = False) -> QuerySet[Alert]:
     alerts = Alert.objects.filter(organization=organization).select_related("invoice", "acknowledged_by")
     return alerts if include_acknowledged else alerts.filter(acknowledged_at__isnull=True)
-
-
-def open_alert_count(*, organization: Organization) -> int:
-    return Alert.objects.filter(organization=organization, acknowledged_at__isnull=True).count()

@@ -46,7 +46,7 @@ from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refu
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import invoice_rows
+from .rows import history_rows, invoice_rows
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -256,7 +256,7 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
         return render(
             request,
             "backoffice/_history_rows.html",
-            {"invoice": invoice, "transactions": transactions, "older_id": older_id},
+            {"invoice": invoice, "history": history_rows(transactions or []), "older_id": older_id},
         )
     link = getattr(invoice, "payment_link", None)
     in_flight = refunds_in_flight(link) if link else []
@@ -275,7 +275,7 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "stripe_dashboard_url": dashboard_payment_url(link.stripe_payment_intent_id)
             if link and link.stripe_payment_intent_id
             else "",
-            "transactions": transactions,
+            "history": history_rows(transactions or []),
             "older_id": older_id,
             "history_from_newest": before_id is None,
             "tab": tab,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -20,3 +22,13 @@ def mark_matches(value: object, term: str | None) -> SafeString:
             for index, piece in enumerate(pieces)
         )
     )
+
+
+def moment_text(value: datetime | None, precision: str = "minutes") -> str:
+    """ "2026-05-01 10:00 JST" in the active time zone (the organization's), the zone named; "—" for none.
+    With precision "seconds": "2026-05-01 10:00:05 JST"."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if precision == "seconds" else "%Y-%m-%d %H:%M")
+    return f"{shown} {local.tzname()}"

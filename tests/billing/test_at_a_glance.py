@@ -142,3 +142,54 @@ def test_the_refund_states_the_list_filters_by_are_refund_statuses() -> None:
     from invoicedesk.refunds.models import RefundStatus
 
     assert {status for statuses in REFUND_STATES.values() for status in statuses} <= set(RefundStatus.values)
+
+
+def test_the_top_bar_counts_open_alerts_and_held_refunds_for_the_roles_that_see_them(org: Organization) -> None:
+    from invoicedesk.alerts.models import Alert, AlertKind
+    from invoicedesk.refunds.models import Refund, RefundStatus
+
+    looker = factories.member(org, Role.OPERATOR, email="looker@example.test")
+    for subject, acknowledged in [("a", False), ("b", False), ("c", True)]:
+        Alert.objects.create(
+            organization=org,
+            kind=AlertKind.PAYMENT_DIFFERS,
+            subject=subject,
+            acknowledged_at=timezone.now() if acknowledged else None,
+            acknowledged_by=looker if acknowledged else None,
+        )
+    other = factories.organization("Other K.K.")
+    Alert.objects.create(organization=other, kind=AlertKind.PAYMENT_DIFFERS, subject="elsewhere")
+    paid = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
+    for status in [RefundStatus.PENDING_APPROVAL, RefundStatus.PENDING_APPROVAL, RefundStatus.SUCCEEDED]:
+        Refund.objects.create(
+            organization=org, payment_link=paid.payment_link, amount=1_000, currency="JPY", status=status,
+            classification=RefundClassification.PARTIAL, idempotency_key=uuid.uuid4(),
+        )  # fmt: skip
+
+    def top_bar(role: Role) -> dict[str, Any]:
+        client = Client()
+        client.force_login(factories.member(org, role))
+        context = client.get("/billing/").context
+        return {key: context.get(key) for key in ("open_alert_count", "pending_approval_count")}
+
+    assert top_bar(Role.ADMIN) == {"open_alert_count": 2, "pending_approval_count": 2}
+    assert top_bar(Role.OPERATOR) == {"open_alert_count": 2, "pending_approval_count": None}
+    assert top_bar(Role.APPROVER) == {"open_alert_count": None, "pending_approval_count": 2}
+    assert top_bar(Role.VIEWER) == {"open_alert_count": None, "pending_approval_count": None}
+
+
+def test_the_top_bar_says_when_card_payments_start_or_ended(org: Organization) -> None:
+    from invoicedesk.accounts.selectors import AddonState, addon_state
+
+    now = timezone.now()
+    contract = AddonContract.objects.get(organization=org)
+    assert addon_state(organization=org) == AddonState(
+        active=True, since=contract.starts_at, ended_at=None, upcoming=None
+    )
+    contract.ends_at = now - timedelta(days=2)
+    contract.save()
+    later = AddonContract.objects.create(organization=org, starts_at=now + timedelta(days=3))
+    assert addon_state(organization=org) == AddonState(
+        active=False, since=None, ended_at=contract.ends_at, upcoming=later.starts_at
+    )
+    assert addon_state(organization=org, moment=now + timedelta(days=4)).since == later.starts_at

@@ -57,8 +57,8 @@ def test_payment_transaction_tab_lists_history_newest_first(operator_client: Cli
             message_parts=[["text", {"text": f"{kind} happened"}]],
         )
     response = operator_client.get(f"/billing/invoices/{inv.pk}/", {"tab": "transactions"})
-    kinds = [t.kind for t in response.context["transactions"]]
-    assert kinds == [TransactionKind.PAYMENT, TransactionKind.LINK_ISSUED]
+    kinds = [row.kind for row in response.context["history"]]
+    assert kinds == [str(TransactionKind.PAYMENT.label), str(TransactionKind.LINK_ISSUED.label)]
     html = response.content.decode()
     assert "pi_123" in html and "Stripe" in html and "PAYMENT happened" in html
 

@@ -1,7 +1,8 @@
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
+
+from invoicedesk.core.text import moment_text
 
 register = template.Library()
 
@@ -12,8 +13,4 @@ def when(value: datetime | None, precision: str = "minutes") -> str:
 
     `{{ moment|when:"seconds" }}` adds the seconds.
     """
-    if value is None:
-        return "—"
-    local = timezone.localtime(value)
-    shown = local.strftime("%Y-%m-%d %H:%M:%S" if precision == "seconds" else "%Y-%m-%d %H:%M")
-    return f"{shown} {local.tzname()}"
+    return moment_text(value, precision)
