@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -52,26 +50,17 @@ class AddonState:
         return not self.active and self.ended_at is None and self.upcoming is None
 
 
-def addon_state_columns(moment: datetime) -> dict[str, Subquery]:
-    """The add-on's state at `moment`, as columns of a query on organizations (read with other columns in one
-    statement: every page's top bar shows it)."""
-    contracts = AddonContract.objects.filter(organization=OuterRef("pk"))
-    return {
-        "addon_since": Subquery(_contracts_in_force(OuterRef("pk"), moment).values("starts_at")[:1]),
-        "addon_ended_at": Subquery(contracts.filter(ends_at__lte=moment).order_by("-ends_at").values("ends_at")[:1]),
-        "addon_upcoming": Subquery(
-            contracts.filter(starts_at__gt=moment).order_by("starts_at").values("starts_at")[:1]
-        ),
-    }
-
-
-def addon_state_from(columns: Mapping[str, Any]) -> AddonState:
-    """The state read through `addon_state_columns`."""
-    if columns["addon_since"] is not None:
-        return AddonState(active=True, since=columns["addon_since"], ended_at=None, upcoming=None)
-    return AddonState(active=False, since=None, ended_at=columns["addon_ended_at"], upcoming=columns["addon_upcoming"])
-
-
 def addon_state(*, organization: Organization, moment: datetime | None = None) -> AddonState:
-    columns = addon_state_columns(moment or timezone.now())
-    return addon_state_from(Organization.objects.filter(pk=organization.pk).values(**columns).get())
+    moment = moment or timezone.now()
+    # An organization has a handful of contracts: one plain query for all of them (every page's top bar shows this;
+    # the same as subqueries of one statement cost more to compile than the round trips they save).
+    contracts = list(AddonContract.objects.filter(organization=organization).order_by("-starts_at"))
+    current = next((contract for contract in contracts if contract.is_valid_at(moment)), None)
+    if current is not None:
+        return AddonState(active=True, since=current.starts_at, ended_at=None, upcoming=None)
+    return AddonState(
+        active=False,
+        since=None,
+        ended_at=max((c.ends_at for c in contracts if c.ends_at is not None and c.ends_at <= moment), default=None),
+        upcoming=min((c.starts_at for c in contracts if c.starts_at > moment), default=None),
+    )
