@@ -1,4 +1,4 @@
-"""Rows of the long tables (the invoice list, the Payment Transaction history), made in Python.
+"""Rows of the long tables (the invoice list, the Payment Transaction history, the audit log), made in Python.
 
 Through Django's template language each row cost ≈ 0.1–0.3 ms (variable lookups, filters, an include, a
 reverse()), most of a page's time (bench/pages.py); the same strings made here cost a fraction of that, and the
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.billing.selectors import SearchHits
 from invoicedesk.core.text import mark_matches, moment_text
@@ -91,4 +92,30 @@ def history_rows(transactions: list[PaymentTransaction]) -> list[HistoryRow]:
             message=render_message(row),
         )
         for row in transactions
+    ]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    when: str
+    actor: str
+    action: str
+    target: str
+    before: str  # "" when empty
+    after: str
+    ip_address: str
+
+
+def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
+    return [
+        AuditRow(
+            when=moment_text(entry.created_at, "seconds"),
+            actor=str(entry.actor) if entry.actor_id else "invoicedesk",
+            action=str(entry.get_action_display()),
+            target=f"{entry.object_type}#{entry.object_id}",
+            before=str(entry.before) if entry.before else "",
+            after=str(entry.after) if entry.after else "",
+            ip_address=entry.ip_address or "",
+        )
+        for entry in entries
     ]

@@ -46,7 +46,7 @@ from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refu
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import history_rows, invoice_rows
+from .rows import audit_rows, history_rows, invoice_rows
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -464,7 +464,9 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     query = request.GET.copy()
     query.pop("before", None)
     return render(
-        request, "backoffice/audit_log.html", {"form": form, "rows": rows, "next_cursor": next_cursor, "query": query}
+        request,
+        "backoffice/audit_log.html",
+        {"form": form, "rows": audit_rows(rows), "next_cursor": next_cursor, "query": query},
     )
 
 
