@@ -28,7 +28,14 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "invoicedesk.settings"
 os.environ["DJANGO_DEBUG"] = "false"
 
 from bench import webhooks  # noqa: E402 - after sys.path
-from bench.support import WEBHOOK_SECRET, print_table, recreate_database, run_workers_until  # noqa: E402
+from bench.support import (  # noqa: E402
+    WEBHOOK_SECRET,
+    CpuSampler,
+    Span,
+    print_table,
+    recreate_database,
+    run_workers_until,
+)
 from invoicedesk.devtools.localstripe import LocalStripe, free_port  # noqa: E402
 
 os.environ["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
@@ -84,20 +91,21 @@ def request_refunds(name: str, count: int) -> list[int]:
     return refund_ids
 
 
-def refunds_done(refund_ids: list[int]) -> tuple[int, float]:
-    from django.db.models import Max, Min
+def refunds_done(refund_ids: list[int]) -> Span:
+    from django.db.models import Count, Max, Min
 
     from invoicedesk.refunds.models import Refund, RefundStatus
 
     done = Refund.objects.filter(pk__in=refund_ids, status=RefundStatus.SUCCEEDED)
-    span = done.aggregate(first=Min("succeeded_at"), last=Max("succeeded_at"))
-    seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0.0
-    return done.count(), seconds
+    span = done.aggregate(count=Count("pk"), first=Min("succeeded_at"), last=Max("succeeded_at"))
+    return Span(span["count"], span["first"], span["last"])
 
 
-def run_refund_workers(refund_ids: list[int], processes: int, env: dict[str, str]) -> tuple[float, float]:
-    wall = run_workers_until(processes, env, lambda: refunds_done(refund_ids)[0] >= len(refund_ids), what="the refunds")
-    return refunds_done(refund_ids)[1], wall
+def run_refund_workers(refund_ids: list[int], processes: int, env: dict[str, str]) -> tuple[Span, float]:
+    wall = run_workers_until(
+        processes, env, lambda: refunds_done(refund_ids).count >= len(refund_ids), what="the refunds"
+    )
+    return refunds_done(refund_ids), wall
 
 
 def check_refunds(refund_ids: list[int]) -> list[str]:
@@ -150,33 +158,54 @@ def run(database_url: str, stripe_url: str) -> None:
     problems: list[str] = []
     rows: list[list[object]] = []
     rates: dict[tuple[str, int], float] = {}
+    cpus = CpuSampler().start()
     for processes in WORKER_COUNTS:
         batch = webhooks.seed_batch(f"so{processes}", EVENTS)
         webhooks.queue_events(batch)
         span, wall = webhooks.run_workers(batch, processes, database_url)
-        rates["webhooks", processes] = (batch.unique - 1) / span
+        rates["webhooks", processes] = (batch.unique - 1) / span.seconds
         problems += webhooks.check_exactly_once(batch)
         refund_ids = request_refunds(f"r{processes}", REFUNDS)
         span_r, wall_r = run_refund_workers(refund_ids, processes, env)
-        rates["refunds", processes] = (len(refund_ids) - 1) / span_r
+        rates["refunds", processes] = (len(refund_ids) - 1) / span_r.seconds
         problems += check_refunds(refund_ids)
+        busy, busy_r = cpus.cores_busy(span), cpus.cores_busy(span_r)
         rows.append(
             [
                 processes,
                 rates["webhooks", processes],
                 f"{rates['webhooks', processes] / rates['webhooks', 1]:.2f}×",
+                f"{busy:.1f}",
+                f"{rates['webhooks', processes] / busy:.0f}" if busy else "",
                 rates["refunds", processes],
                 f"{rates['refunds', processes] / rates['refunds', 1]:.2f}×",
+                f"{busy_r:.1f}",
+                f"{rates['refunds', processes] / busy_r:.0f}" if busy_r else "",
                 f"{wall:.1f} / {wall_r:.1f}",
             ]
         )
     print_table(
         f"Scale-out over one PostgreSQL, {os.cpu_count()} CPUs: {EVENTS:,} events and {REFUNDS:,} refunds per run, "
-        "first to last item done",
-        ["workers", "events/s", "vs 1", "refunds/s", "vs 1", "wall s (events / refunds)"],
+        "first to last item done; CPUs busy: all processes on the machine over that span (of "
+        f"{os.cpu_count()})",
+        [
+            "workers",
+            "events/s",
+            "vs 1",
+            "CPUs busy",
+            "events per CPU·s",
+            "refunds/s",
+            "vs 1",
+            "CPUs busy",
+            "refunds per CPU·s",
+            "wall s (events / refunds)",
+        ],
         rows,
     )
-    print("\nTarget: 4 workers ≥ 3× one worker.")
+    print(
+        "\nTarget: 4 workers ≥ 3× one worker. Work per CPU-second stays near one worker's as workers are added: "
+        "throughput follows the CPUs there are to run them."
+    )
     verdict = "every event applied once, one refund at Stripe each" if not problems else "FAILED"
     print("Nothing done twice: " + verdict)
     for problem in problems:

@@ -15,8 +15,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,3 +179,50 @@ def run_workers_until(processes: int, env: dict[str, str], done: Callable[[], bo
         wait_for_exit(workers)
         for log in logs:
             log.close()
+
+
+@dataclass(frozen=True)
+class Span:
+    """Items done, from the first to the last one's time as the database recorded it."""
+
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+    @property
+    def seconds(self) -> float:
+        return (self.last - self.first).total_seconds() if self.first and self.last else 0.0
+
+
+class CpuSampler:
+    """How many of the machine's CPUs were busy over a span of time (all processes: the workers, PostgreSQL,
+    localstripe, the benchmark itself), from /proc/stat sampled every 50 ms in a thread. Linux only."""
+
+    def __init__(self) -> None:
+        self._samples: list[tuple[float, int, int]] = []  # (time, busy jiffies, all jiffies)
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
+    def start(self) -> CpuSampler:
+        def sample() -> None:
+            while not self._stop.wait(0.05):
+                self._samples.append((time.time(), *self._read()))
+
+        threading.Thread(target=sample, daemon=True).start()
+        return self
+
+    def cores_busy(self, span: Span) -> float:
+        """Average CPUs busy between the span's first and last item (0 when too short to tell)."""
+        if span.first is None or span.last is None:
+            return 0.0
+        inside = [s for s in self._samples if span.first.timestamp() <= s[0] <= span.last.timestamp()]
+        if len(inside) < 2:
+            return 0.0
+        (_, busy0, all0), (_, busy1, all1) = inside[0], inside[-1]
+        return (busy1 - busy0) / max(all1 - all0, 1) * (os.cpu_count() or 1)

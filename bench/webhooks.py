@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,9 @@ os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
 
 from bench.support import (  # noqa: E402 - after sys.path
     WEBHOOK_SECRET,
+    CpuSampler,
     Server,
+    Span,
     percentiles,
     print_table,
     production_env,
@@ -239,25 +242,24 @@ def queue_events(batch: Batch) -> None:
         stripe_event_receive(event=event)
 
 
-def processed_span(batch: Batch) -> tuple[int, float]:
-    from django.db.models import Max, Min
+def processed_span(batch: Batch) -> Span:
+    from django.db.models import Count, Max, Min
 
     from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
 
     events = StripeEvent.objects.filter(stripe_id__startswith=f"evt_{batch.name}_", status=StripeEventStatus.PROCESSED)
-    span = events.aggregate(first=Min("processed_at"), last=Max("processed_at"))
-    seconds = (span["last"] - span["first"]).total_seconds() if span["first"] else 0.0
-    return events.count(), seconds
+    span = events.aggregate(count=Count("pk"), first=Min("processed_at"), last=Max("processed_at"))
+    return Span(span["count"], span["first"], span["last"])
 
 
-def run_workers(batch: Batch, processes: int, database_url: str) -> tuple[float, float]:
-    """Start the worker processes on a queue holding the batch; returns (seconds from first to last event
-    processed, wall seconds including the workers' start)."""
+def run_workers(batch: Batch, processes: int, database_url: str) -> tuple[Span, float]:
+    """Start the worker processes on a queue holding the batch; returns (the span from the first to the last
+    event processed, wall seconds including the workers' start)."""
     env = production_env(database_url, WORKER_TASK_TIMEOUT_SECONDS="300")
     wall = run_workers_until(
-        processes, env, lambda: processed_span(batch)[0] >= batch.unique, what=f"the batch {batch.name}"
+        processes, env, lambda: processed_span(batch).count >= batch.unique, what=f"the batch {batch.name}"
     )
-    return processed_span(batch)[1], wall
+    return processed_span(batch), wall
 
 
 def process_in_process(batch: Batch) -> tuple[float, list[float]]:
@@ -415,21 +417,33 @@ def main() -> None:
     if EVENTS == 0:
         sys.exit(1 if problems else 0)
     rows = []
+    cpus = CpuSampler().start()
     floor_batch = seed_batch("floor", EVENTS)
     queue_events(floor_batch)
     discard_queued_work_of_tasks()
+    started = datetime.now(tz=UTC)
     seconds, latencies = process_in_process(floor_batch)
+    floor_busy = cpus.cores_busy(Span(floor_batch.unique, started, datetime.now(tz=UTC)))
     floor_rate = floor_batch.unique / seconds
     p50, p95, p99 = percentiles(latencies)
     rows.append(
-        ["handlers called in one process, no queue (floor)", floor_batch.unique, floor_rate, p50, p95, p99, "1.00"]
+        [
+            "handlers called in one process, no queue (floor)",
+            floor_batch.unique,
+            floor_rate,
+            p50,
+            p95,
+            p99,
+            "1.00",
+            f"{floor_busy:.1f}",
+        ]
     )
     problems += check_exactly_once(floor_batch)
     for processes in WORKER_COUNTS:
         batch = seed_batch(f"w{processes}", EVENTS)
         queue_events(batch)
         span, wall = run_workers(batch, processes, database_url)
-        rate = (batch.unique - 1) / span if span else float("inf")
+        rate = (batch.unique - 1) / span.seconds if span.seconds else float("inf")
         per_event = 1000 * processes / rate
         rows.append(
             [
@@ -440,6 +454,7 @@ def main() -> None:
                 "",
                 "",
                 f"{rate / floor_rate:.2f}",
+                f"{cpus.cores_busy(span):.1f}",
             ]
         )
         results[f"w{processes}"] = rate
@@ -447,7 +462,16 @@ def main() -> None:
     print_table(
         f"Webhook processing: {EVENTS:,} payment_intent.succeeded per run (+20 % repeats queued), "
         "from first to last event processed",
-        ["processing", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "× floor"],
+        [
+            "processing",
+            "events",
+            "events/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "× floor",
+            f"CPUs busy (of {os.cpu_count()})",
+        ],
         rows,
     )
     print(
