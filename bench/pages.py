@@ -35,7 +35,8 @@ from bench.support import percentiles, print_table  # noqa: E402
 
 RUNS = int(os.environ.get("PAGES_RUNS", "21"))
 ADMIN_RUNS = max(3, RUNS // 4)
-HISTORY_LENGTHS = (10, 10_000)
+# 50 fills one window of the Payment Transaction tab (payments.selectors.HISTORY_WINDOW): 10,000 must cost the same.
+HISTORY_LENGTHS = (10, 50, 10_000)
 AUDIT_ENTRIES = 100_000
 ORG_NAME = "Bench Seller K.K."
 ADMIN_EMAIL = "bench-admin@bench.test"
@@ -230,7 +231,8 @@ def main() -> None:
         ("list, 500th page by cursor", page_500, "INV-"),
         ("list, Bill to 'sakura' (partial)", "/billing/?bill_to=sakura", "Sakura"),
         *[(f"detail, {n:,} history entries", detail.format(history_invoices[n]), "re_bench_") for n in HISTORY_LENGTHS],
-        (f"Audit log, {AUDIT_ENTRIES:,} entries", "/billing/audit/", "192.0.2.1"),
+        # Any entries: the newest page holds this benchmark's own sign-ins after a few runs (audit rows stay).
+        (f"Audit log, {AUDIT_ENTRIES:,} entries", "/billing/audit/", 'class="mono message-cell"'),
     ]
     rows: list[list[object]] = []
     p50s: dict[str, float] = {}
@@ -252,9 +254,12 @@ def main() -> None:
         rows,
     )
     sakura = p50s["list, Bill to 'sakura' (partial)"]
-    long, short = p50s["detail, 10,000 history entries"], p50s["detail, 10 history entries"]
+    long, window, short = (p50s[f"detail, {n:,} history entries"] for n in (10_000, 50, 10))
     print(f"\nBill to 'sakura': {admin[0] / sakura:.1f}× faster than Django admin's changelist (target ≥ 10×)")
-    print(f"Detail page, 10,000 entries / 10 entries: {long / short:.2f} (target ≈ 1: independent of the history)")
+    print(
+        f"Detail page, 10,000 entries / 50 entries (one full window each): {long / window:.2f} (target ≈ 1: "
+        f"independent of the history); / 10 entries: {long / short:.2f} (40 rows fewer to show)"
+    )
 
     csv_rows = []
     for size, (start, end) in CSV_RANGES.items():

@@ -129,6 +129,12 @@ DATABASES = {
         in {"1", "true", "yes"},
     )
 }
+# Workers wait for new work on a connection of their own (LISTEN, core.wakeups). LISTEN needs a session of its
+# own on the server, which PgBouncer's transaction pooling does not give: behind it, point this at PostgreSQL
+# itself (or at a session-pooled port). Empty: the same as DATABASE_URL.
+DATABASE_LISTEN = (
+    dj_database_url.parse(os.environ["DATABASE_LISTEN_URL"]) if os.environ.get("DATABASE_LISTEN_URL") else None
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django_tasks_db.backend import DatabaseBackend
@@ -87,8 +88,11 @@ class WakeupListener:
 
     def _listen_until(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            # A connection of its own, outside Django's per-thread ones: it only waits, it never queries.
+            # A connection of its own, outside Django's per-thread ones: it only waits, it never queries. Behind
+            # PgBouncer's transaction pooling it goes to PostgreSQL itself (DATABASE_LISTEN_URL).
             wrapper = connections.create_connection(self._using)
+            if settings.DATABASE_LISTEN:
+                wrapper.settings_dict = {**wrapper.settings_dict, **settings.DATABASE_LISTEN}
             try:
                 for _ in self._notifications(wrapper, stop):
                     self.wake_all()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +21,15 @@ from invoicedesk.core.wakeups import WakeupListener, wake_workers
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
-from tests.faults.support import Inbox, WorkerProcess, running_workers, smtp_server, wait_until, worker_env
+from tests.faults.support import (
+    Inbox,
+    WorkerProcess,
+    running_workers,
+    smtp_server,
+    test_database_url,
+    wait_until,
+    worker_env,
+)
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
@@ -125,3 +134,30 @@ def test_an_idle_worker_takes_a_refund_at_once_not_at_its_next_poll(
         )
         took = time.monotonic() - asked
     assert took < 5, f"the refund waited {took:.1f} s: the worker was not woken (it polls every 30 s)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_pooler_the_listener_connects_where_database_listen_url_says(settings: Any) -> None:
+    """LISTEN needs a session of its own (PgBouncer's transaction pooling does not give one): the listener may
+    connect elsewhere than the app's DATABASE_URL; here, the same server under its own application name."""
+    if not ON_POSTGRESQL:
+        assert settings.DATABASE_LISTEN is None  # nothing listens on SQLite
+        return
+    settings.DATABASE_LISTEN = dj_database_url.parse(f"{test_database_url()}?application_name=invoicedesk-listener")
+    listener, stop = WakeupListener(), threading.Event()
+    event = listener.waiter()
+    thread = listener.start(stop)
+    try:
+        assert event.wait(5)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE query = %s", [f"LISTEN {wakeups.CHANNEL}"]
+            )
+            assert [row[0] for row in cursor.fetchall()] == ["invoicedesk-listener"]
+        event.clear()
+        wake_workers()  # sent on the app's own connection, heard on the listener's
+        assert event.wait(5)
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=5)
