@@ -21,12 +21,12 @@ from invoicedesk.core.wakeups import WakeupListener, wake_workers
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
+from tests.faults import support as fault_support
 from tests.faults.support import (
     Inbox,
     WorkerProcess,
     running_workers,
     smtp_server,
-    test_database_url,
     wait_until,
     worker_env,
 )
@@ -143,7 +143,9 @@ def test_behind_a_pooler_the_listener_connects_where_database_listen_url_says(se
     if not ON_POSTGRESQL:
         assert settings.DATABASE_LISTEN is None  # nothing listens on SQLite
         return
-    settings.DATABASE_LISTEN = dj_database_url.parse(f"{test_database_url()}?application_name=invoicedesk-listener")
+    settings.DATABASE_LISTEN = dj_database_url.parse(
+        f"{fault_support.test_database_url()}?application_name=invoicedesk-listener"
+    )
     listener, stop = WakeupListener(), threading.Event()
     event = listener.waiter()
     thread = listener.start(stop)
