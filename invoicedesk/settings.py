@@ -166,7 +166,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-# Sessions end after this long without a request (each request renews them).
+# Sessions end after this long without a request (requests renew them, at most once a minute).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
 # A session in use is renewed (its idle time starts again) at most once a minute: SessionRenewalMiddleware.
 SESSION_RENEW_SECONDS = 60

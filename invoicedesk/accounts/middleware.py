@@ -25,7 +25,9 @@ class SessionRenewalMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
-        if not session.is_empty():
+        user = getattr(request, "user", None)
+        # Only a signed-in user's session: writing to any other (an unknown or expired cookie) would store a new one.
+        if user is not None and user.is_authenticated:
             now = int(time.time())
             if now - session.get(SESSION_RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[SESSION_RENEWED_KEY] = now  # modified: saved, with a new expiry, after the response

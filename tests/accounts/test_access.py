@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -93,6 +94,14 @@ def test_a_session_in_use_is_written_at_most_once_a_minute(org: Organization) ->
         assert session_writes() == 0  # a page view within the minute writes nothing
         traveller.shift(timedelta(seconds=1))
         assert session_writes() == 1
+
+
+def test_an_unknown_session_cookie_stores_no_session() -> None:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "made-up-session-key-0123456789"
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/billing/").status_code == 302
+    assert not Session.objects.exists()
 
 
 def test_a_user_changes_their_password(org: Organization) -> None:
