@@ -142,3 +142,27 @@ def test_a_failing_event_in_a_batch_backs_off_and_the_rest_are_processed(setting
     statuses = dict(StripeEvent.objects.filter(pk__in=pks).values_list("stripe_id", "status"))
     assert statuses == {"evt_bflaky_0": "PROCESSED", "evt_bflaky_1": "FAILED", "evt_bflaky_2": "PROCESSED"}
     assert stripe_events_drain(10) == 0  # backing off, not retried at once
+
+
+def test_a_batch_interrupted_midway_keeps_what_it_did_marked_and_leaves_the_rest_waiting(settings: Any) -> None:
+    from invoicedesk.stripe_events.dispatch import stripe_events_process_batch
+
+    marked_by_the_13th: list[int] = []
+
+    def stopping_at_15(event: WebhookEvent) -> None:
+        if event.id.endswith("_12"):
+            marked_by_the_13th.append(StripeEvent.objects.filter(status=StripeEventStatus.PROCESSED).count())
+        if event.id.endswith("_15"):
+            raise SystemExit(0)  # the worker stops here (not a failure of the event)
+
+    register_webhook_handler("test.batch_stop", stopping_at_15)
+    pks = _stored_for_the_worker(settings, "test.batch_stop", 20, "evt_bstop")
+    with pytest.raises(SystemExit):
+        stripe_events_process_batch(event_pks=pks)
+    statuses = dict(StripeEvent.objects.filter(pk__in=pks).values_list("stripe_id", "status"))
+    assert marked_by_the_13th == [10]  # the first ten were marked as a group, on the way
+    # ... and the five after them on the way out; the rest wait for another turn.
+    assert {stripe_id for stripe_id, status in statuses.items() if status == "PROCESSED"} == {
+        f"evt_bstop_{n}" for n in range(15)
+    }
+    assert {statuses[f"evt_bstop_{n}"] for n in range(15, 20)} == {"RECEIVED"}

@@ -54,12 +54,14 @@ def _job_loop(stop: threading.Event) -> None:
 # Rows claimed at a time from a work queue: large enough that claiming is a small part of the work, small enough
 # that a killed worker strands little until its lease is over.
 WORK_QUEUE_BATCH = 50
+# On SIGTERM, how long the work queues may take to finish the batch in hand.
+SHUTDOWN_GRACE_SECONDS = 10
 
 
-def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH) -> int:
-    """Claim and run batches until the queue is dry; returns how many rows were claimed."""
+def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH, stop: threading.Event | None = None) -> int:
+    """Claim and run batches until the queue is dry (or the worker stops); returns how many rows were claimed."""
     total = 0
-    while True:
+    while stop is None or not stop.is_set():
         try:
             claimed = queue.drain(batch)
         except Exception:  # a batch's trouble is logged; its rows come back when their lease is over
@@ -69,14 +71,15 @@ def drain_work_queue(queue: WorkQueue, *, batch: int = WORK_QUEUE_BATCH) -> int:
             close_old_connections()
         total += claimed
         if claimed == 0:
-            return total
+            break
+    return total
 
 
 def _work_queue_loop(queue: WorkQueue, stop: threading.Event, wakeup: threading.Event, interval: float) -> None:
     try:
         while not stop.is_set():
             wakeup.clear()  # before looking: work committed while we look sets it again
-            if drain_work_queue(queue) == 0:
+            if drain_work_queue(queue, stop=stop) == 0:
                 wakeup.wait(interval)
     finally:
         connections.close_all()
@@ -160,16 +163,24 @@ class Command(BaseCommand):
         worker = WakeableWorker(wakeup=wakeups.waiter(), **worker_options)
         if not options["no_jobs"]:
             threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
-        for queue in work_queues():
+        queue_threads = [
             threading.Thread(
                 target=_work_queue_loop,
                 args=(queue, stop, wakeups.waiter(), options["interval"]),
                 name=queue.name,
                 daemon=True,
-            ).start()
+            )
+            for queue in work_queues()
+        ]
+        for thread in queue_threads:
+            thread.start()
         wakeups.start(stop)
         worker.configure_signals()
         try:
             worker.run()
         finally:
+            # Stopping (SIGTERM, Ctrl-C): the queues finish the batch in hand, which marks what it did, rather than
+            # leave it to be run again when its lease is over.
             stop.set()
+            for thread in queue_threads:
+                thread.join(timeout=SHUTDOWN_GRACE_SECONDS)
