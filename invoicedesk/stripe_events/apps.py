@@ -14,7 +14,7 @@ class StripeEventsConfig(AppConfig):
         from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.core.work_queues import register_work_queue
 
-        from .services import stripe_events_drain, stripe_events_retry
+        from .services import WORK_QUEUE, stripe_events_drain, stripe_events_retry
 
         register_periodic_job("retry_stripe_events", every=timedelta(minutes=1), run=stripe_events_retry)
-        register_work_queue("stripe_events", drain=stripe_events_drain)
+        register_work_queue(WORK_QUEUE, drain=stripe_events_drain)

@@ -22,6 +22,9 @@ from .dispatch import stripe_events_process_batch
 from .models import StripeEvent, StripeEventStatus
 from .tasks import process_stripe_event
 
+# The name of the work queue that takes stored events (core.work_queues; registered in StripeEventsConfig.ready).
+WORK_QUEUE = "stripe_events"
+
 
 def events_claimed_from_table() -> bool:
     """True when the worker takes events from their own table: the task queue is in this same database, so a
@@ -50,7 +53,7 @@ def _insert_once(event: WebhookEvent) -> int | None:
         f"ON CONFLICT ({quote('stripe_id')}) DO NOTHING RETURNING {quote('id')}"
     )
     if events_claimed_from_table():
-        sql, values = waking_workers(sql, values)
+        sql, values = waking_workers(sql, values, queue=WORK_QUEUE)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         inserted = cursor.fetchone()

@@ -37,7 +37,7 @@ ON_POSTGRESQL = connection.vendor == "postgresql"
 @pytest.fixture
 def listening() -> Iterator[tuple[WakeupListener, threading.Event]]:
     listener, stop = WakeupListener(), threading.Event()
-    event = listener.waiter()
+    event = listener.waiter(wakeups.TASKS)
     thread = listener.start(stop)
     yield listener, event
     stop.set()
@@ -72,6 +72,13 @@ def test_a_notification_wakes_the_loops_at_commit_never_before_and_after_a_lost_
     wake_workers()  # autocommit: delivered at once
     assert event.wait(5)
     event.clear()
+
+    # Only the loop of the queue named wakes: a Stripe event does not send the task loop looking.
+    events = listener.waiter("stripe_events")
+    wake_workers("stripe_events")
+    assert events.wait(5)
+    assert not event.wait(0.5)
+    events.clear()
 
     with transaction.atomic():
         wake_workers()
@@ -147,7 +154,7 @@ def test_behind_a_pooler_the_listener_connects_where_database_listen_url_says(se
         f"{fault_support.test_database_url()}?application_name=invoicedesk-listener"
     )
     listener, stop = WakeupListener(), threading.Event()
-    event = listener.waiter()
+    event = listener.waiter(wakeups.TASKS)
     thread = listener.start(stop)
     try:
         assert event.wait(5)

@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
-from invoicedesk.core.wakeups import WakeupListener
+from invoicedesk.core.wakeups import TASKS, WakeupListener
 from invoicedesk.core.work_queues import WorkQueue, work_queues
 
 logger = logging.getLogger("invoicedesk.worker")
@@ -160,13 +160,13 @@ class Command(BaseCommand):
             return
         stop = threading.Event()
         wakeups = WakeupListener()
-        worker = WakeableWorker(wakeup=wakeups.waiter(), **worker_options)
+        worker = WakeableWorker(wakeup=wakeups.waiter(TASKS), **worker_options)
         if not options["no_jobs"]:
             threading.Thread(target=_job_loop, args=(stop,), name="periodic-jobs", daemon=True).start()
         queue_threads = [
             threading.Thread(
                 target=_work_queue_loop,
-                args=(queue, stop, wakeups.waiter(), options["interval"]),
+                args=(queue, stop, wakeups.waiter(queue.name), options["interval"]),
                 name=queue.name,
                 daemon=True,
             )
