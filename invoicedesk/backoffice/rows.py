@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -36,9 +37,17 @@ class InvoiceRow:
     amount_matched: bool
     refunded: str  # "" when nothing was refunded
     payment_method: str
-    status: str  # "" without a payment link
-    status_css: str
+    status: SafeString  # the link's status badge (link_status_badge)
     detail_url: str
+
+
+def link_status_badge(link: PaymentLink | None) -> SafeString:
+    """The Online Payment Link Status as the list and the detail page show it; a dash without a link."""
+    if link is None:
+        return format_html('<span class="muted">{}</span>', "—")
+    return format_html(
+        '<span class="status status-{}">{}</span>', link.status.lower(), PaymentLinkStatus(link.status).label
+    )
 
 
 def invoice_rows(invoices: list[BillingInvoice], *, hits: dict[int, SearchHits], search: str) -> list[InvoiceRow]:
@@ -60,8 +69,7 @@ def invoice_rows(invoices: list[BillingInvoice], *, hits: dict[int, SearchHits],
                 amount_matched=bool(hit and hit.amount),
                 refunded=link.refunded.format(language) if link and link.amount_refunded else "",
                 payment_method=str(invoice.get_payment_method_display()),
-                status=str(PaymentLinkStatus(link.status).label) if link else "",
-                status_css=link.status.lower() if link else "",
+                status=link_status_badge(link),
                 detail_url=detail_url.replace(str(_ID_MARK), str(invoice.pk)),
             )
         )

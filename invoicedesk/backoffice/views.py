@@ -46,7 +46,7 @@ from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refu
 from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
 
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import audit_rows, history_rows, invoice_rows
+from .rows import audit_rows, history_rows, invoice_rows, link_status_badge
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -266,6 +266,7 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
         {
             "invoice": invoice,
             "payment_link": link,
+            "payment_link_status": link_status_badge(link),
             "payment_link_url": public_pay_url(request, link) if link else "",
             "can_manage_links": membership.role_enum.can_manage_payment_links,
             "refund_offer": refund_offer(membership=membership, invoice=invoice),

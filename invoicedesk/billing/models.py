@@ -91,12 +91,6 @@ class BillingInvoice(ChoiceLabels):
     def is_online_payment_link(self) -> bool:
         return self.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK
 
-    @property
-    def link(self) -> models.Model | None:
-        """The payment link, or None (bank transfer and card-at-order invoices have none). For templates: there,
-        `invoice.payment_link` on an invoice without one is a failed lookup, which Django answers slowly."""
-        return getattr(self, "payment_link", None)
-
 
 class TaxRate(models.IntegerChoices):
     """Japanese consumption tax rates; reduced-rate items are marked ※ on qualified invoices."""

@@ -3,9 +3,15 @@
 A webhook needs none of what the cycle brings (sessions, CSRF, authentication, locale, messages, templates): the
 signature on the raw body is its authentication and its work is one INSERT. At hundreds of events a second the
 cycle's middleware and URL resolution cost more CPU than the event itself (bench/webhooks.py), so the WSGI
-application (invoicedesk.wsgi) hands POSTs to the webhook's path to `WebhookIntake` and everything else to Django
-unchanged. Both ways give the same answer through `webhook_answer`: Django's view (views.stripe_webhook) serves
-what does not go through this WSGI application (the test client, a development server).
+application (invoicedesk.wsgi, which gunicorn and runserver both load) hands POSTs to the webhook's path to
+`WebhookIntake` and everything else to Django unchanged. Both ways give the same answer through `webhook_answer`:
+Django's view (views.stripe_webhook) serves what does not go through this WSGI application (the test client,
+pytest's live server).
+
+What the intake leaves out of Django's cycle, on purpose: the host check (ALLOWED_HOSTS) and the HTTPS redirect
+(SECURE_SSL_REDIRECT) — the signature authenticates the sender whatever the Host, nothing is built from it, and
+Stripe follows no redirect; a body above DATA_UPLOAD_MAX_MEMORY_SIZE gets 413 here (the view's 400). Its failures
+are logged and sent to `got_request_exception`, as Django does, for error reporting.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.signals import request_finished, request_started
+from django.core.signals import got_request_exception, request_finished, request_started
 
 from invoicedesk.payments import stripe_gateway as gateway
 
@@ -81,6 +87,7 @@ class WebhookIntake:
             return webhook_answer(payload=payload, signature_header=environ.get("HTTP_STRIPE_SIGNATURE", ""))
         except Exception:  # not stored: Stripe delivers it again later
             logger.exception("storing a Stripe webhook failed")
+            got_request_exception.send(sender=self.__class__, request=None)
             return WebhookAnswer(HTTPStatus.INTERNAL_SERVER_ERROR, "not stored, deliver again")
         finally:
             request_finished.send(sender=self.__class__)

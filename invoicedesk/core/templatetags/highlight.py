@@ -10,9 +10,3 @@ register = template.Library()
 def highlight(value: object, term: str | None) -> SafeString:
     """{{ invoice.number|highlight:search }}: every case-insensitive occurrence of the search in <mark>, escaped."""
     return mark_matches(value, term)
-
-
-@register.filter
-def hits_for(hits: dict[int, object], pk: int) -> object:
-    """{% with hit=hits|hits_for:invoice.pk %}: one row's search hits, or None."""
-    return hits.get(pk)
