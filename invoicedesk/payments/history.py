@@ -179,7 +179,7 @@ def _render_param(value: Any) -> str:
             return timezone.localtime(datetime.fromisoformat(value["time"])).strftime("%Y-%m-%d %H:%M %Z")
         if "choice" in value:
             choices = _choices.get(value["choice"])
-            if choices is not None and value["value"] in choices.values:
+            if choices is not None and value["value"] in choices:
                 return str(choices(value["value"]).label)
             return str(value["value"])
     return str(value)
@@ -198,7 +198,7 @@ def render_parts(parts: Iterable[Sequence[Any]]) -> str:
     """Message parts as they are stored ([code, params] pairs) in the active language, one sentence after another."""
     sentences = []
     for code, params in parts:
-        if code not in HistoryMessage.values:
+        if code not in HistoryMessage:  # a value of the enum (Python ≥ 3.12), not only a member
             sentences.append(str(params.get("text", "")) if isinstance(params, dict) else "")
             continue
         rendered = {name: _render_param(value) for name, value in params.items()}
@@ -216,6 +216,6 @@ def render_status(row: PaymentTransaction) -> str:
     if not row.status:
         return ""
     for choices in (_statuses.get(row.kind), PaymentLinkStatus, PaymentEventStatus):
-        if choices is not None and row.status in choices.values:
+        if choices is not None and row.status in choices:
             return str(choices(row.status).label)
     return row.status

@@ -257,3 +257,19 @@ def test_digits_other_than_ascii_and_full_width_are_refused(digit: str) -> None:
     with pytest.raises(MoneyError) as caught:
         Money.parse(f"1{digit}000", "JPY")
     assert caught.value.message.endswith(HOW_TO_JPY)
+
+
+@settings(deadline=None)  # a speed limit is no part of a test (bench/); a loaded machine is slow
+@given(
+    st.integers(min_value=1, max_value=10**12),
+    st.sampled_from(["JPY", "USD", "EUR", "KRW", "BHD", "GBP"]),
+    st.sampled_from(["en", "ja", "en-us", "ja-jp"]),
+)
+def test_formatting_is_babels_format_currency(amount: int, currency: str, language: str) -> None:
+    """Money.format reuses babel's parsed locale and pattern; what it prints must be babel's own answer."""
+    from babel.numbers import format_currency
+
+    from invoicedesk.core.money import _locale_for
+
+    money = Money(amount, currency)
+    assert money.format(language) == format_currency(money.decimal, currency, locale=_locale_for(language))
