@@ -16,7 +16,8 @@ def top_bar(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     context: dict[str, Any] = {
         "current_membership": membership,
-        "user_memberships": getattr(request, "memberships", None) or memberships_of(user),
+        # Read once by CurrentOrganizationMiddleware; a request that did not pass it reads them here.
+        "user_memberships": request.memberships if hasattr(request, "memberships") else memberships_of(user),
         "addon": None,
     }
     if membership is None:

@@ -25,8 +25,8 @@ def mark_matches(value: object, term: str | None) -> SafeString:
 
 
 def moment_text(value: datetime | None, precision: str = "minutes") -> str:
-    """ "2026-05-01 10:00 JST" in the active time zone (the organization's), the zone named; "—" for none.
-    With precision "seconds": "2026-05-01 10:00:05 JST"."""
+    """The moment in the active time zone (the organization's), the zone named: "2026-05-01 10:00 JST", with
+    precision "seconds" "2026-05-01 10:00:05 JST"; "—" for none."""
     if value is None:
         return "—"
     local = timezone.localtime(value)

@@ -32,7 +32,7 @@ def events_claimed_from_table() -> bool:
     return queued_in_this_database(process_stripe_event)
 
 
-def _insert_once(event: WebhookEvent) -> int | None:
+def _insert_once(event: WebhookEvent, *, wake_workers: bool) -> int | None:
     """One statement: the new row's id, or None if an event with this id is stored already. It wakes the workers
     when it stores one (core.wakeups), in the same round trip."""
     row = StripeEvent(
@@ -52,7 +52,7 @@ def _insert_once(event: WebhookEvent) -> int | None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('stripe_id')}) DO NOTHING RETURNING {quote('id')}"
     )
-    if events_claimed_from_table():
+    if wake_workers:
         sql, values = waking_workers(sql, values, queue=WORK_QUEUE)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -66,10 +66,11 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
     Returns (stored id, created); a repeated delivery is acknowledged and changes nothing (id None). Called from
     the view (autocommit), the one INSERT commits on its own: no BEGIN/COMMIT round trips around one statement.
     """
-    event_pk = _insert_once(event)
+    claimed_from_table = events_claimed_from_table()
+    event_pk = _insert_once(event, wake_workers=claimed_from_table)
     if event_pk is None:
         return None, False
-    if not events_claimed_from_table():
+    if not claimed_from_table:
         enqueue_with_work(process_stripe_event, event_pk)
     return event_pk, True
 
