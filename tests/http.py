@@ -1,3 +1,4 @@
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -50,3 +51,14 @@ def form_values(html: str, form_id: str) -> dict[str, str]:
     reader = _FormReader(form_id)
     reader.feed(html)
     return reader.data
+
+
+def refund_form_fields(client: Any, invoice_id: int) -> dict[str, str]:
+    """What the Refund Billing Amount modal carries when it is opened: its key and the payment state it shows."""
+    html = client.get(f"/billing/invoices/{invoice_id}/refund/").content.decode()
+    fields = {}
+    for name in ("idempotency_key", "shown_refundable", "payment_state"):
+        match = re.search(rf'name="{name}" value="([^"]*)"', html)
+        assert match, f"the refund form carries {name}"
+        fields[name] = match[1]
+    return fields

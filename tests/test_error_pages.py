@@ -1,7 +1,6 @@
 """One error mapping: refusals become styled pages (or htmx partials, or JSON) with the service's message."""
 
 import re
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -12,6 +11,7 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import Refund
 from tests import factories
+from tests.http import refund_form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def _modal_post(client: Client, invoice: BillingInvoice, **fields: str) -> str:
     data = {
         "classification": "PARTIAL",
         "amount": "1000",
-        "idempotency_key": str(uuid.uuid4()),
+        **refund_form_fields(client, invoice.pk),
         "step": "confirm",
         **fields,
     }

@@ -94,16 +94,18 @@ class Organization(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     # Stripe Connect: when set, every Stripe call for this seller carries this account.
     stripe_account_id = models.CharField(max_length=255, blank=True)
-    # Maker-checker for refunds (the approval step itself is a later feature;
-    # requests that need it wait as PENDING_APPROVAL).
+    # Maker-checker for refunds, judged on the whole payment (refunds.controls).
     refund_approval_policy = models.CharField(
         _("refund approval"), max_length=16, choices=ApprovalPolicy.choices, default=ApprovalPolicy.NONE
     )
-    # With ABOVE: a refund needs approval when it exceeds this amount (minor
-    # units) or this percentage of the payment, whichever is set.
+    # With ABOVE: a refund needs approval when, with it, the payment will have returned this amount (minor units)
+    # or this percentage of what was paid, or more, whichever is set.
     refund_approval_threshold_amount = models.BigIntegerField(null=True, blank=True)
     refund_approval_threshold_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     refund_approval_expiry_hours = models.PositiveIntegerField(default=72)
+    # Optional: what one person may refund per day (the organization's time zone) without an approver, in the
+    # organization's currency (minor units); refunds past it wait for approval (refunds.controls).
+    refund_daily_limit_per_person = models.BigIntegerField(_("daily refund limit per person"), null=True, blank=True)
     # Refunds made outside invoicedesk (the Stripe Dashboard, another system): email the buyer as for our own.
     email_buyer_on_outside_refunds = models.BooleanField(_("email the buyer about refunds made outside"), default=True)
     # Pages and emails show times in the seller's zone, named ("2026-05-01 10:00 JST").
@@ -136,24 +138,14 @@ class Organization(models.Model):
                 | Q(refund_approval_threshold_percent__lte=100),
                 name="organization_approval_percent_at_most_100",
             ),
+            models.CheckConstraint(
+                condition=Q(refund_daily_limit_per_person__isnull=True) | Q(refund_daily_limit_per_person__gt=0),
+                name="organization_daily_limit_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    def refund_needs_approval(self, *, amount: int, amount_paid: int) -> bool:
-        if self.refund_approval_policy == ApprovalPolicy.ALWAYS:
-            return True
-        if self.refund_approval_policy != ApprovalPolicy.ABOVE:
-            return False
-        # "100,000 JPY or more", "50 % of the payment or more": the threshold itself needs approval.
-        above_amount = self.refund_approval_threshold_amount is not None and amount >= (
-            self.refund_approval_threshold_amount
-        )
-        above_share = self.refund_approval_threshold_percent is not None and amount * 100 >= (
-            amount_paid * self.refund_approval_threshold_percent
-        )
-        return above_amount or above_share
 
 
 class Role(models.TextChoices):

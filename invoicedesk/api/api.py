@@ -31,6 +31,7 @@ from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject
+from invoicedesk.refunds.controls import payment_state
 from invoicedesk.refunds.models import Refund, RefundClassification
 from invoicedesk.refunds.selectors import (
     approvals_pending,
@@ -43,7 +44,7 @@ from invoicedesk.refunds.services import RefundInput, refund_request
 
 from . import schemas as out
 from .auth import ApiKeyAuth, SessionAuth, Unauthenticated, member
-from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, error_body, service_error_answer
+from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, ErrorOut, error_body, service_error_answer
 from .idempotency import idempotent_request_get, idempotent_request_remember, refund_key_for
 from .keys import RateLimited
 
@@ -260,12 +261,17 @@ def invoice_list(
     operation_id="invoice_get",
     summary="One invoice with its payment link, Refundable Amount, refunds and Payment Transaction history",
 )
-def invoice_detail(request: HttpRequest, invoice_id: int = ObjectId) -> Any:
+def invoice_detail(request: HttpRequest, response: HttpResponse, invoice_id: int = ObjectId) -> Any:
     membership = member(request)
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     link = getattr(invoice, "payment_link", None)
     offer = refund_offer(membership=membership, invoice=invoice)
+    state = payment_state(link) if link is not None and link.is_settled else None
+    if state is not None:
+        response["ETag"] = f'"{state}"'
+    response["Cache-Control"] = "private, no-store"
     return {
+        "payment_state": state,
         **out.invoice_out(invoice),
         "payment_link": out.payment_link_out(link, url=public_pay_url(request, link)) if link else None,
         "refundable": out.money_out(offer.refundable) if offer.refundable is not None else None,
@@ -316,14 +322,18 @@ def _as_json(schema: type[Schema], body: dict[str, Any]) -> dict[str, Any]:
 
 @api.post(
     "/refunds",
-    response={201: out.RefundOut, **WRITE_ERRORS},
+    response={201: out.RefundOut, 412: ErrorOut, **WRITE_ERRORS},
     tags=["refunds"],
     operation_id="refund_create",
     summary="Refund (part of) a payment; a held refund answers 201 with status PENDING_APPROVAL",
     description=(
         "The same `Idempotency-Key` with the same body returns the first answer (status and body, with the "
         "header `Idempotent-Replayed: true`); with another body it is refused with 409 `idempotency_key_reused`. "
-        "Keys are unique per organization and remembered for at least 24 hours."
+        "Keys are unique per organization and remembered for at least 24 hours. To refuse a refund decided on a "
+        "payment that has changed since, send `If-Match` with the invoice's ETag (`payment_state`) or "
+        "`expected_refundable`: a changed payment answers 412 `payment_changed`, naming what changed. A refund "
+        "that takes what the payment will have returned to the approval threshold or past it answers 201 with "
+        "status PENDING_APPROVAL and `hold_reasons`."
     ),
 )
 def refund_create(
@@ -337,6 +347,12 @@ def refund_create(
         pattern=r"^[\x21-\x7e]+$",
         description="Any unique string of your own (a UUID is a good choice), one per refund you mean to make.",
     ),
+    if_match: str | None = Header(
+        None,
+        alias="If-Match",
+        max_length=200,
+        description="The invoice's ETag (`payment_state`) the refund was decided on.",
+    ),
 ) -> HttpResponse:
     membership = member(request)
     organization = membership.organization
@@ -348,6 +364,9 @@ def refund_create(
         reason=body.reason or "",
         memo=body.memo.strip(),
         idempotency_key=refund_key_for(organization=organization, key=idempotency_key),
+        expected_state=(if_match or "").strip().removeprefix("W/").strip('"') or None,
+        expected_refundable=body.expected_refundable,
+        confirm_repeat=body.confirm_repeat,
     )
     fingerprint = refund_input.fingerprint()
     remembered = idempotent_request_get(organization=organization, key=idempotency_key)

@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     AWAITING_STRIPE = "awaiting_stripe"
     STRIPE_ERROR = "stripe_error"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    PAYMENT_CHANGED = "payment_changed"
+    POSSIBLE_DUPLICATE = "possible_duplicate"
     ALREADY_PAID = "already_paid"
     AMOUNT_NOT_CHARGEABLE = "amount_not_chargeable"
     RATE_LIMITED = "rate_limited"
@@ -61,6 +63,9 @@ SERVICE_CODES: dict[str, tuple[ErrorCode, int]] = {
     "awaiting_stripe": (ErrorCode.AWAITING_STRIPE, 409),
     "already_paid": (ErrorCode.ALREADY_PAID, 409),
     "amount_stripe_cannot_charge": (ErrorCode.AMOUNT_NOT_CHARGEABLE, 409),
+    # The client's stated state of the payment (If-Match, expected_refundable) no longer holds.
+    "payment_changed": (ErrorCode.PAYMENT_CHANGED, 412),
+    "possible_duplicate": (ErrorCode.POSSIBLE_DUPLICATE, 409),
 }
 
 

@@ -14,6 +14,7 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.money import Money
 from invoicedesk.payments.history import render_message, render_status
 from invoicedesk.payments.models import PaymentLink, PaymentTransaction
+from invoicedesk.refunds.controls import HoldReason
 from invoicedesk.refunds.models import Refund, RefundStatus
 
 RefundStatusName = Literal[
@@ -61,6 +62,11 @@ class PaymentLinkOut(Schema):
     paid_at: datetime | None
 
 
+class HoldReasonOut(Schema):
+    code: Literal["always", "payment_amount", "payment_share", "daily_limit", "daily_limit_currency"]
+    message: str
+
+
 class RefundOut(Schema):
     id: int
     invoice_id: int
@@ -78,6 +84,10 @@ class RefundOut(Schema):
     decided_by: str | None
     decided_at: datetime | None
     decision_comment: str
+    hold_reasons: list[HoldReasonOut] = Field(
+        description="Why the organization's approval policy held it (judged on the whole payment and the "
+        'requester\'s day), e.g. payment_amount: "With this refund ¥149,998 of ¥165,000 will have been returned…".'
+    )
     stripe_refund_id: str | None
     failure: dict[str, Any] | None = Field(
         description="When Stripe refused it: {code: stripe_error, message, details: {stripe_code, stripe_message}}."
@@ -101,6 +111,10 @@ class HistoryRowOut(Schema):
 class InvoiceDetailOut(InvoiceOut):
     payment_link: PaymentLinkOut | None
     refundable: MoneyOut | None = Field(description="The Refundable Amount, when the invoice was paid by its link.")
+    payment_state: str | None = Field(
+        description="The payment's state (also the response's ETag): send it as `If-Match` with a refund, which is "
+        "then refused with 412 `payment_changed` if the payment changed in between."
+    )
     refunds: list[RefundOut]
     history: list[HistoryRowOut] = Field(description="The Payment Transaction history, newest first.")
 
@@ -124,6 +138,18 @@ class RefundCreateIn(Schema):
     )
     reason: ReasonName | None = None
     memo: str = Field("", max_length=2000, description="Internal; never sent to the buyer.")
+    expected_refundable: int | None = Field(
+        None,
+        ge=0,
+        le=999_999_999_999,
+        description="The Refundable Amount you decided on (minor units): if it is no longer that, the refund is "
+        "refused with 412 `payment_changed`.",
+    )
+    confirm_repeat: bool = Field(
+        False,
+        description="Required when a refund of the same amount was requested on this payment in the last 24 hours "
+        "(otherwise 409 `possible_duplicate`).",
+    )
 
 
 class DecisionIn(Schema):
@@ -226,6 +252,9 @@ def refund_out(refund: Refund) -> dict[str, Any]:
         "decided_by": refund.decided_by.email if refund.decided_by else None,
         "decided_at": refund.decided_at,
         "decision_comment": refund.decision_comment,
+        "hold_reasons": [
+            {"code": reason.code, "message": reason.text()} for reason in map(HoldReason.from_json, refund.hold_reasons)
+        ],
         "stripe_refund_id": refund.stripe_refund_id or None,
         "failure": failure,
         "succeeded_at": refund.succeeded_at,

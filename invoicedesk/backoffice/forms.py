@@ -113,6 +113,13 @@ class OrganizationSettingsForm(forms.Form):
     refund_approval_expiry_hours = forms.IntegerField(
         label=_("A request not decided within (hours) expires"), min_value=1, max_value=24 * 30
     )
+    refund_daily_limit_per_person = MoneyAmountField(
+        label=_("Daily limit per person without approval (optional)"),
+        help_text=_(
+            "What one person may refund per day without an approver; their refunds past it wait for approval, "
+            "whatever the policy above."
+        ),
+    )
     email_buyer_on_outside_refunds = forms.BooleanField(
         label=_("Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)"),
         required=False,
@@ -159,6 +166,7 @@ class OrganizationSettingsForm(forms.Form):
             refund_approval_threshold_amount=data.get("refund_approval_threshold_amount"),
             refund_approval_threshold_percent=data.get("refund_approval_threshold_percent"),
             refund_approval_expiry_hours=data["refund_approval_expiry_hours"],
+            refund_daily_limit_per_person=data.get("refund_daily_limit_per_person"),
             email_buyer_on_outside_refunds=bool(data.get("email_buyer_on_outside_refunds")),
             time_zone=data["time_zone"],
             invoice_registration_number=data.get("invoice_registration_number", ""),

@@ -23,6 +23,7 @@ SETTINGS_FIELDS = (
     "refund_approval_threshold_amount",
     "refund_approval_threshold_percent",
     "refund_approval_expiry_hours",
+    "refund_daily_limit_per_person",
     "email_buyer_on_outside_refunds",
     "time_zone",
     "invoice_registration_number",
@@ -46,6 +47,7 @@ class OrganizationSettings:
     invoice_issuer_address: str = ""
     tax_rounding: str = "down"
     return_invoices_always: bool = False
+    refund_daily_limit_per_person: int | None = None
 
 
 @transaction.atomic(durable=True)

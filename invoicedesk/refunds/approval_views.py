@@ -16,6 +16,7 @@ from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 
 from .approvals import expires_at, refund_approve, refund_cancel, refund_reject
+from .controls import hold_reasons_text
 from .models import RefundStatus
 from .selectors import approval_get, approvals_pending
 
@@ -84,6 +85,7 @@ def approval_detail(request: HttpRequest, membership: Membership, refund_id: int
             "expires_at": expires_at(refund),
             "pending": refund.status == RefundStatus.PENDING_APPROVAL,
             "own_request": refund.requested_by_id == membership.user_id,
+            "hold_reasons": hold_reasons_text(refund.hold_reasons),
         },
     )
 

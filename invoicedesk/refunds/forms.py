@@ -35,9 +35,21 @@ class RefundForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     # The Refundable Amount shown with this form (minor units): the classification is checked against it.
     shown_refundable = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # The payment's state this form was shown for (refunds.controls.payment_state): a stale form is refused.
+    payment_state = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Shown once the same amount was refunded on this payment within 24 hours: the operator says it is meant.
+    confirm_repeat = forms.BooleanField(
+        required=False, label=_("Yes, refund this amount again: the buyer is owed two separate returns")
+    )
 
     def __init__(
-        self, *args: Any, currency: str, refundable: Money, rates: tuple[int, ...] = (), **kwargs: Any
+        self,
+        *args: Any,
+        currency: str,
+        refundable: Money,
+        payment_state: str = "",
+        rates: tuple[int, ...] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         # An invoice with more than one consumption tax rate: the operator may say how much returns at each.
@@ -54,11 +66,13 @@ class RefundForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4())
             self.initial.setdefault("shown_refundable", refundable.amount)
+            self.initial.setdefault("payment_state", payment_state)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         # Hidden fields have no place to show an error: a tampered or stale form is said once, at the top.
-        tampered = [self.errors.pop(name) for name in ("idempotency_key", "shown_refundable") if name in self.errors]
+        hidden = ("idempotency_key", "shown_refundable", "payment_state")
+        tampered = [self.errors.pop(name) for name in hidden if name in self.errors]
         if tampered:
             self.add_error(None, _("This form is no longer valid. Close it and open the Refund form again."))
         if data.get("amount") is None and "amount" not in self.errors:
@@ -91,5 +105,11 @@ class RefundForm(forms.Form):
             memo=(data.get("memo") or "").strip(),
             idempotency_key=data["idempotency_key"],
             shown_refundable=data.get("shown_refundable"),
+            expected_state=data["payment_state"],
+            confirm_repeat=bool(data.get("confirm_repeat")),
             rate_split=self.rate_split(),
         )
+
+    def asks_repeat(self) -> bool:
+        """Whether the modal shows the "refund again" tick: once asked for, and while ticked."""
+        return "confirm_repeat" in self.errors or bool(self.data.get("confirm_repeat"))

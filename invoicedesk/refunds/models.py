@@ -120,6 +120,8 @@ class Refund(ChoiceLabels):
     decided_at = models.DateTimeField(null=True, blank=True)
     # The approver's comment when approving or rejecting.
     decision_comment = models.TextField(blank=True)
+    # Why the approval policy held it ([{"code": "payment_amount", "returned": …}], refunds.controls.HoldReason).
+    hold_reasons = models.JSONField(default=list, blank=True)
     # The operator's split over consumption tax rates ({"10": 5000, "8": 5900}); empty: pro rata (refunds.tax_split).
     rate_split = models.JSONField(default=dict, blank=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)

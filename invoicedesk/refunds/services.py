@@ -27,6 +27,13 @@ from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import HistoryMessage, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
+from .controls import (
+    HoldReason,
+    approval_hold_reasons,
+    check_expected_refundable,
+    check_not_a_repeat,
+    check_payment_unchanged,
+)
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
 from .signals import refund_held
@@ -46,6 +53,12 @@ class RefundInput:
     idempotency_key: uuid.UUID
     # The Refundable Amount on the operator's screen, for the classification cross-check.
     shown_refundable: int | None = None
+    # The payment's state the request was decided on (controls.payment_state; the web form always carries it,
+    # API clients may send If-Match), and the Refundable Amount an API client expected: stale → payment_changed.
+    expected_state: str | None = None
+    expected_refundable: int | None = None
+    # The operator confirmed that the same amount again within 24 hours is meant (else possible_duplicate).
+    confirm_repeat: bool = False
     # The currency the caller means (API clients state it); None: the payment's own.
     currency: str | None = None
     # The operator's split over tax rates, {"10": 5000, "8": 5900}; empty: pro rata.
@@ -74,10 +87,18 @@ class RefundQuote:
     refund: Money
     net_paid_after: Money
     status_after: PaymentLinkStatus
-    # The organization's approval policy holds this refund for an approver.
-    needs_approval: bool = False
+    # Why the organization's approval policy holds this refund for an approver (empty: it goes at once).
+    hold_reasons: tuple[HoldReason, ...] = ()
     # Amount and tax per consumption tax rate, shown when the invoice has more than one rate (JPY invoices).
     split: tuple[RatePart, ...] = ()
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.hold_reasons)
+
+    @property
+    def hold_reason_texts(self) -> list[str]:
+        return [reason.text() for reason in self.hold_reasons]
 
 
 def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
@@ -185,7 +206,14 @@ def _check_amount(
     return refundable
 
 
-def _quote(link: PaymentLink, refundable: Money, amount: int, chosen: dict[str, int] | None = None) -> RefundQuote:
+def _quote(
+    link: PaymentLink,
+    refundable: Money,
+    amount: int,
+    chosen: dict[str, int] | None = None,
+    *,
+    requester: Membership,
+) -> RefundQuote:
     refund = Money(amount, link.currency)
     net_after = refundable - refund
     return RefundQuote(
@@ -196,7 +224,7 @@ def _quote(link: PaymentLink, refundable: Money, amount: int, chosen: dict[str, 
         status_after=PaymentLinkStatus.after_payment(
             amount_paid=link.amount_paid, amount_refunded=link.amount_paid - net_after.amount
         ),
-        needs_approval=link.invoice.organization.refund_needs_approval(amount=amount, amount_paid=link.amount_paid),
+        hold_reasons=tuple(approval_hold_reasons(link=link, amount=amount, requester=requester.user)),
         split=_split_if_mixed(link, amount, chosen),
     )
 
@@ -233,6 +261,8 @@ def refund_quote(
     shown_refundable: int | None = None,
     currency: str | None = None,
     rate_split: dict[str, int] | None = None,
+    expected_state: str | None = None,
+    confirm_repeat: bool = False,
 ) -> RefundQuote:
     """Check a refund as refund_request would, without writing anything: for the preview and the confirmation step."""
     link = _locked_link(actor=actor, invoice_id=invoice_id)
@@ -241,7 +271,9 @@ def refund_quote(
         link=link, amount=amount, classification=classification, shown_refundable=shown_refundable, currency=currency
     )
     _check_split(link, amount, rate_split or {})
-    return _quote(link, refundable, amount, rate_split)
+    check_payment_unchanged(link=link, expected_state=expected_state, refundable=refundable)
+    check_not_a_repeat(link=link, amount=amount, confirm_repeat=confirm_repeat)
+    return _quote(link, refundable, amount, rate_split, requester=actor)
 
 
 @transaction.atomic(durable=True)
@@ -283,10 +315,17 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         currency=request.currency,
     )
     _check_split(link, request.amount, request.rate_split)
+    check_payment_unchanged(link=link, expected_state=request.expected_state, refundable=refundable)
+    check_expected_refundable(expected=request.expected_refundable, refundable=refundable)
+    # Asked last, so the rules above keep their own messages.
+    check_not_a_repeat(link=link, amount=request.amount, confirm_repeat=request.confirm_repeat)
     # Stored as what it is now: another refund may have changed the Refundable Amount since the form was shown.
     classification = RefundClassification.FULL if request.amount == refundable.amount else RefundClassification.PARTIAL
     organization = link.invoice.organization
-    needs_approval = organization.refund_needs_approval(amount=request.amount, amount_paid=link.amount_paid)
+    if organization.refund_daily_limit_per_person is not None:
+        # The limit is the person's across payments: their refunds are weighed one at a time.
+        Membership.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list("pk").first()
+    hold_reasons = approval_hold_reasons(link=link, amount=request.amount, requester=actor.user)
     refund = Refund.objects.create(
         organization=organization,
         payment_link=link,
@@ -295,7 +334,8 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         classification=classification,
         reason=request.reason,
         memo=request.memo,
-        status=RefundStatus.PENDING_APPROVAL if needs_approval else RefundStatus.PROCESSING,
+        status=RefundStatus.PENDING_APPROVAL if hold_reasons else RefundStatus.PROCESSING,
+        hold_reasons=[reason.as_json() for reason in hold_reasons],
         idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint,
         requested_by=actor.user,
@@ -320,6 +360,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
             "status": refund.status,
             "reason": refund.reason,
             "payment_link": link.pk,
+            **({"hold_reasons": refund.hold_reasons} if refund.hold_reasons else {}),
         },
         ip_address=ip_address,
     )

@@ -20,6 +20,7 @@ from invoicedesk.core.http import is_htmx
 from invoicedesk.core.money import Money
 
 from . import services
+from .controls import payment_state
 from .forms import RefundForm
 from .models import Refund, RefundStatus
 from .selectors import RefundOffer, in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
@@ -75,14 +76,39 @@ def _refund_form(data: QueryDict | None, *, invoice: BillingInvoice, offer: Refu
     # Amounts are read in the currency Stripe charged (the payment's), which is what a refund returns.
     refundable = offer.refundable or Money(0, invoice.currency)
     rates = tuple(gross_by_rate(invoice)) if refundable.currency == "JPY" and offer.allowed else ()
-    return RefundForm(data, currency=refundable.currency, refundable=refundable, rates=rates)
+    link = getattr(invoice, "payment_link", None)
+    state = payment_state(link) if link is not None and offer.allowed and data is None else ""
+    return RefundForm(data, currency=refundable.currency, refundable=refundable, payment_state=state, rates=rates)
 
 
 def _add_service_error(form: RefundForm, error: ServiceError) -> None:
     if error.field == "rate_split" and form.rates:
         form.add_error(f"split_{form.rates[0]}", error.message)
-    else:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    if error.field == "confirm_repeat":
+        amount = Money(form.cleaned_data["amount"], form.refundable.currency).format()
+        # Bound fields keep the label they were made with: the tick names the amount it confirms.
+        form["confirm_repeat"].label = _("Yes, refund %(amount)s again: the buyer is owed two separate returns") % {
+            "amount": amount
+        }
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _form_for_changed_payment(
+    request: HttpRequest, membership: Membership, invoice: BillingInvoice, error: ServiceError
+) -> tuple[RefundOffer, RefundForm]:
+    """The payment changed under the form: the same form again with today's figures, to be confirmed anew."""
+    offer = refund_offer(membership=membership, invoice=invoice)
+    data = request.POST.copy()
+    data["payment_state"] = str(error.details.get("payment_state", ""))
+    if offer.refundable is not None:
+        data["shown_refundable"] = str(offer.refundable.amount)
+    if data.get("classification") == "FULL" and offer.refundable is not None:
+        data["amount"] = offer.refundable.plain()
+    form = _refund_form(data, invoice=invoice, offer=offer)
+    form.is_valid()
+    form.add_error(None, error.message)
+    return offer, form
 
 
 def _is_being_processed(refund: Refund) -> bool:
@@ -124,11 +150,17 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
                 classification=refund_input.classification,
                 shown_refundable=refund_input.shown_refundable,
                 rate_split=refund_input.rate_split,
+                expected_state=refund_input.expected_state,
+                confirm_repeat=refund_input.confirm_repeat,
             )
         except (NotFound, Forbidden):
             raise
         except ServiceError as error:
-            _add_service_error(form, error)
+            if error.code == "payment_changed":
+                offer, form = _form_for_changed_payment(request, membership, invoice, error)
+                context.update(offer=offer, form=form)
+            else:
+                _add_service_error(form, error)
         else:
             if step != "edit":
                 context.update(step="confirm", quote=quote, refund_input=refund_input)
@@ -186,6 +218,8 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
                 classification=form.cleaned_data["classification"],
                 shown_refundable=form.cleaned_data.get("shown_refundable"),
                 rate_split=form.rate_split(),
+                expected_state=form.cleaned_data.get("payment_state"),
+                confirm_repeat=bool(form.cleaned_data.get("confirm_repeat")),
             )
         except (NotFound, Forbidden):
             raise

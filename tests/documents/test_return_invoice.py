@@ -18,6 +18,7 @@ from invoicedesk.documents.models import RefundDocument
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
+from tests.http import refund_form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -175,16 +176,17 @@ def test_the_modal_shows_the_split_of_a_mixed_rate_invoice_as_the_document_will(
     InvoiceLine.objects.create(invoice=invoice, description="Beans", net_amount=50_000, tax_rate=TaxRate.REDUCED)
     preview = operator_client.post(
         f"/billing/invoices/{invoice.pk}/refund/preview/",
-        {"classification": "PARTIAL", "amount": "10900", "idempotency_key": str(uuid.uuid4())},
+        {"classification": "PARTIAL", "amount": "10900", **refund_form_fields(operator_client, invoice.pk)},
     ).content.decode()
     assert 'data-testid="tax-split"' in preview
     for shown in ["5,500円", "500円", "8% ※", "5,400円", "400円"]:
         assert shown in preview, shown
     refund(invoice, 10_900)
     assert RefundDocument.objects.get().amounts_by_rate == [[10, 5_500, 500], [8, 5_400, 400]]
+    single_invoice = make_paid_invoice(number="INV-ONE")
     single = operator_client.post(
-        f"/billing/invoices/{make_paid_invoice(number='INV-ONE').pk}/refund/preview/",
-        {"classification": "PARTIAL", "amount": "10000", "idempotency_key": str(uuid.uuid4())},
+        f"/billing/invoices/{single_invoice.pk}/refund/preview/",
+        {"classification": "PARTIAL", "amount": "10000", **refund_form_fields(operator_client, single_invoice.pk)},
     ).content.decode()
     assert 'data-testid="tax-split"' not in single  # one rate: nothing to choose or show
 
@@ -199,7 +201,7 @@ def test_the_operator_may_choose_the_split_and_the_document_follows_it(
     InvoiceLine.objects.create(invoice=invoice, description="Machine", net_amount=50_000, tax_rate=TaxRate.STANDARD)
     InvoiceLine.objects.create(invoice=invoice, description="Beans", net_amount=50_000, tax_rate=TaxRate.REDUCED)
     url = f"/billing/invoices/{invoice.pk}/refund/"
-    form = {"classification": "PARTIAL", "amount": "10900", "idempotency_key": str(uuid.uuid4())}
+    form = {"classification": "PARTIAL", "amount": "10900", **refund_form_fields(operator_client, invoice.pk)}
     assert 'data-testid="split-fields"' in operator_client.get(url).content.decode()
 
     wrong_sum = operator_client.post(url, {**form, "split_10": "1000", "split_8": "9800", "step": "confirm"})
@@ -224,6 +226,7 @@ def test_the_operator_may_choose_the_split_and_the_document_follows_it(
     assert RefundDocument.objects.get().amounts_by_rate == [[10, 1_100, 100], [8, 9_800, 725]]
     # The next refund's default split starts from what this one left at each rate.
     preview = operator_client.post(
-        f"{url}preview/", {"classification": "FULL", "amount": "98100", "idempotency_key": str(uuid.uuid4())}
+        f"{url}preview/",
+        {"classification": "FULL", "amount": "98100", **refund_form_fields(operator_client, invoice.pk)},
     ).content.decode()
     assert "53,900円" in preview and "44,200円" in preview

@@ -25,6 +25,7 @@ from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
+from tests.http import refund_form_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -220,7 +221,12 @@ def test_the_approvals_page_lists_held_refunds_and_decides_them(
 ) -> None:
     confirm = operator_client.post(
         f"/billing/invoices/{paid_invoice.pk}/refund/",
-        {"classification": "PARTIAL", "amount": "60000", "idempotency_key": str(uuid.uuid4()), "step": "confirm"},
+        {
+            "classification": "PARTIAL",
+            "amount": "60000",
+            **refund_form_fields(operator_client, paid_invoice.pk),
+            "step": "confirm",
+        },
     ).content.decode()
     assert 'data-testid="needs-approval"' in confirm
     held = refund_request(actor=operator_membership, request=ask(paid_invoice, 60_000))

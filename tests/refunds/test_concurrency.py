@@ -40,6 +40,7 @@ def test_twenty_concurrent_partial_refunds_never_over_refund(stripe_server: Any)
                 classification=RefundClassification.PARTIAL,
                 idempotency_key=uuid.uuid4(),
                 shown_refundable=110_000,
+                confirm_repeat=True,  # ten equal refunds are meant here: the cap is what is tested
             )
             refund = refund_request(actor=member, request=request)
             outcome = f"refund:{refund.pk}"

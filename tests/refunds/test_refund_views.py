@@ -17,6 +17,7 @@ from invoicedesk.billing.models import BillingInvoice, PaymentMethod
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundStatus
 from tests import factories
+from tests.http import refund_form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,7 @@ def test_the_whole_path_partial_then_full(operator_client: Client, paid_invoice:
         "amount": "２２，０００",
         "reason": "requested_by_customer",
         "memo": "2 units returned",
+        **refund_form_fields(operator_client, paid_invoice.pk),
         "idempotency_key": key,
     }
 
@@ -137,11 +139,11 @@ def test_the_whole_path_partial_then_full(operator_client: Client, paid_invoice:
     assert len(mail.outbox) == 1
 
     # The rest: Full fills the Refundable Amount even without JavaScript (amount left empty).
-    key2 = form_key(operator_client.get(url(paid_invoice, "refund/")).content.decode())
-    assert key2 != key
+    second_form = refund_form_fields(operator_client, paid_invoice.pk)
+    assert second_form["idempotency_key"] != key
     operator_client.post(
         url(paid_invoice, "refund/"),
-        {"classification": "FULL", "amount": "", "idempotency_key": key2, "step": "execute"},
+        {"classification": "FULL", "amount": "", **second_form, "step": "execute"},
     )
     paid_invoice.payment_link.refresh_from_db()
     assert paid_invoice.payment_link.status == PaymentLinkStatus.REFUNDED
@@ -179,7 +181,7 @@ def test_every_input_error_is_shown_next_to_its_field_and_changes_nothing(
             {
                 "classification": classification,
                 "amount": amount,
-                "idempotency_key": str(uuid.uuid4()),
+                **refund_form_fields(operator_client, paid_invoice.pk),
                 "step": step,
             },
         )
@@ -197,7 +199,12 @@ def test_japanese_operator_gets_japanese_errors(
     client = login(factories.member(org, Role.OPERATOR, language="ja"))
     response = client.post(
         url(paid_invoice, "refund/"),
-        {"classification": "PARTIAL", "amount": "120000", "idempotency_key": str(uuid.uuid4()), "step": "confirm"},
+        {
+            "classification": "PARTIAL",
+            "amount": "120000",
+            **refund_form_fields(client, paid_invoice.pk),
+            "step": "confirm",
+        },
     )
     html = response.content.decode()
     assert "請求金額の返金" in html and "返金可能額" in html
@@ -206,7 +213,12 @@ def test_japanese_operator_gets_japanese_errors(
 
 @pytest.mark.django_db(transaction=True)
 def test_double_submit_of_the_execute_step_refunds_once(operator_client: Client, paid_invoice: BillingInvoice) -> None:
-    fields = {"classification": "PARTIAL", "amount": "10000", "idempotency_key": str(uuid.uuid4()), "step": "execute"}
+    fields = {
+        "classification": "PARTIAL",
+        "amount": "10000",
+        **refund_form_fields(operator_client, paid_invoice.pk),
+        "step": "execute",
+    }
     operator_client.post(url(paid_invoice, "refund/"), fields)
     operator_client.post(url(paid_invoice, "refund/"), fields)
     assert Refund.objects.get().status == RefundStatus.SUCCEEDED
@@ -221,8 +233,8 @@ def test_a_form_key_posted_again_with_another_amount_is_refused_not_taken_for_th
     link = invoice.payment_link
     link.addon_contract = org.addon_contracts.first()
     link.save(update_fields=["addon_contract"])
-    key = str(uuid.uuid4())
-    first = {"classification": "PARTIAL", "amount": "10000", "idempotency_key": key, "step": "execute"}
+    first = {"classification": "PARTIAL", "amount": "10000", **refund_form_fields(operator_client, invoice.pk)}
+    first["step"] = "execute"
     assert operator_client.post(url(invoice, "refund/"), first).status_code == 302
     second = operator_client.post(url(invoice, "refund/"), {**first, "amount": "20000"})
     html = second.content.decode()
@@ -244,7 +256,7 @@ def test_htmx_gets_the_modal_alone_and_an_hx_redirect(operator_client: Client, p
         {
             "classification": "FULL",
             "amount": "110000",
-            "idempotency_key": str(uuid.uuid4()),
+            **refund_form_fields(operator_client, paid_invoice.pk),
             "step": "execute",
         },
         headers={"hx-request": "true"},
@@ -254,15 +266,11 @@ def test_htmx_gets_the_modal_alone_and_an_hx_redirect(operator_client: Client, p
 
 
 def test_back_returns_to_the_form_with_the_values(operator_client: Client, paid_invoice: BillingInvoice) -> None:
-    key = str(uuid.uuid4())
+    form = refund_form_fields(operator_client, paid_invoice.pk)
+    key = form["idempotency_key"]
     html = operator_client.post(
         url(paid_invoice, "refund/"),
-        {
-            "classification": "PARTIAL",
-            "amount": "22000",
-            "idempotency_key": key,
-            "step": "edit",
-        },
+        {"classification": "PARTIAL", "amount": "22000", **form, "step": "edit"},
     ).content.decode()
     assert 'name="amount" value="22000"' in html and key in html and "Please confirm" not in html
 
@@ -280,7 +288,7 @@ def test_timeout_tells_the_operator_to_wait_and_offers_no_second_refund(
             {
                 "classification": "FULL",
                 "amount": "110000",
-                "idempotency_key": str(uuid.uuid4()),
+                **refund_form_fields(operator_client, paid_invoice.pk),
                 "step": "execute",
             },
             follow=True,

@@ -4,7 +4,6 @@ returns at once, shows Processing, and updates itself to Succeeded when the real
 import re
 import threading
 import time
-import uuid
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundStatus
+from tests.http import refund_form_fields
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
 STRIPE_DELAY_SECONDS = 5
@@ -52,7 +52,12 @@ def test_slow_stripe_holds_no_web_request_and_the_page_follows_the_worker(
         started = time.monotonic()
         response = operator_client.post(
             f"{detail}refund/",
-            {"classification": "PARTIAL", "amount": "22000", "idempotency_key": str(uuid.uuid4()), "step": "execute"},
+            {
+                "classification": "PARTIAL",
+                "amount": "22000",
+                **refund_form_fields(operator_client, paid_invoice.pk),
+                "step": "execute",
+            },
             headers=HTMX,
         )
         answered_in = time.monotonic() - started
@@ -125,7 +130,12 @@ def test_without_javascript_the_refund_page_redirects_and_a_reload_shows_progres
     detail = f"/billing/invoices/{paid_invoice.pk}/"
     response = operator_client.post(
         f"{detail}refund/",
-        {"classification": "FULL", "amount": "110000", "idempotency_key": str(uuid.uuid4()), "step": "execute"},
+        {
+            "classification": "FULL",
+            "amount": "110000",
+            **refund_form_fields(operator_client, paid_invoice.pk),
+            "step": "execute",
+        },
     )
     assert response.status_code == 302
     page = operator_client.get(response["Location"]).content.decode()
