@@ -17,6 +17,8 @@ from invoicedesk.core.money import Money
 class AlertKind(models.TextChoices):
     REFUND_FAILED_AFTER_SUCCESS = "refund_failed_after_success", _("A refund failed after it had succeeded")
     REFUND_MADE_OUTSIDE = "refund_made_outside", _("A refund was made outside invoicedesk")
+    # A second Stripe refund carrying the reference of one of ours: the buyer got the money twice.
+    REFUND_DUPLICATED_AT_STRIPE = "refund_duplicated_at_stripe", _("A duplicate refund was made at Stripe")
     REFUND_AWAITING_STRIPE = "refund_awaiting_stripe", _("A refund has awaited Stripe's confirmation for over an hour")
     PAYMENT_DIFFERS = "payment_differs", _("A payment differs from what was due")
 

@@ -59,6 +59,10 @@ class HistoryMessage(models.TextChoices):
         "refund_made_outside",
         _("Refund made outside invoicedesk (Stripe Dashboard or another system), found at Stripe."),
     )
+    REFUND_DUPLICATED_AT_STRIPE = (
+        "refund_duplicated_at_stripe",
+        _("Duplicate refund at Stripe, made outside invoicedesk under the reference of refund %(ours)s."),
+    )
     REFUND_REVERSED = (
         "refund_reversed",
         _(

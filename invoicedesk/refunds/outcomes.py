@@ -41,10 +41,6 @@ STRIPE_REFUND_STATUS = {
 }
 
 
-class RefundNotYetVisible(Exception):
-    """Stripe shows a refund carrying our refund id that this database cannot see (yet): retry later."""
-
-
 def stripe_idempotency_key(refund: Refund) -> str:
     """The key of every request for this refund. A new generation only once Stripe has forgotten the old key
     (24 h) and shows no refund of ours (refunds.recovery)."""
@@ -102,17 +98,9 @@ def refunds_sync_payment(*, link_id: int) -> list[Refund]:
         payment_intent_id=link.stripe_payment_intent_id,
         stripe_account=link.invoice.organization.stripe_account_id or None,
     )
-    recorded = []
-    for info in infos:
-        try:
-            refund = refund_record_stripe_refund(info=info, link_id=link.pk)
-        except RefundNotYetVisible:
-            # One refund we cannot place must not keep the payment's other refunds from being recorded.
-            logger.exception("Stripe refund %s of link %s left unrecorded", info.id, link.pk)
-            continue
-        if refund is not None:
-            recorded.append(refund)
-    return recorded
+    # Oldest first (list_refunds' order): of several Stripe refunds naming one request of ours, the first is ours.
+    recorded = [refund_record_stripe_refund(info=info, link_id=link.pk) for info in infos]
+    return [refund for refund in recorded if refund is not None]
 
 
 def _locked_link(*, link_id: int | None, info: gateway.RefundInfo) -> PaymentLink | None:
@@ -132,31 +120,56 @@ def _locked_link(*, link_id: int | None, info: gateway.RefundInfo) -> PaymentLin
 def refund_record_stripe_refund(*, info: gateway.RefundInfo, link_id: int | None = None) -> Refund | None:
     """Make our records say what Stripe says about one of its refunds. None if it is no payment of ours.
 
-    Our refund is found by Stripe's refund id, else by our refund id in its metadata; a refund we never
-    requested is recorded with source "Stripe Dashboard" and raises an alert.
+    Our refund is found by Stripe's refund id, else by our refund id in its metadata if it can still take a
+    Stripe refund (`awaits_stripe_refund`); a refund we never requested is recorded with source "Stripe
+    Dashboard" and raises an alert, and so is a second one naming a request of ours (a duplicate refund at
+    Stripe: its own alert), never merged into ours. Called oldest first, the first naming a request is ours.
     """
     link = _locked_link(link_id=link_id, info=info)
     if link is None or not link.is_settled:
         return None
     refunds = Refund.objects.select_for_update(of=("self",), no_key=True).filter(payment_link=link)
     refund = refunds.filter(stripe_refund_id=info.id).first()
+    duplicated: str | None = None
     if refund is None:
-        ours = info.metadata.get("refund_id", "")
-        if ours.isdigit() and info.metadata.get("organization_id") == str(link.invoice.organization_id):
-            refund = refunds.filter(pk=int(ours)).first()
-            if refund is None:
-                raise RefundNotYetVisible(f"Stripe refund {info.id} names our refund {ours}, not found here")
-            if refund.stripe_refund_id and refund.stripe_refund_id != info.id:
-                # A second Stripe refund for one request of ours: real money, so recorded on its own (and alerted).
-                logger.error("Stripe refund %s repeats our refund %s (%s)", info.id, ours, refund.stripe_refund_id)
+        named = named_refund_id(info, organization_id=link.invoice.organization_id)
+        if named is not None:
+            refund = refunds.filter(pk=named).first()
+            if refund is None or not awaits_stripe_refund(refund):
+                # Real money at Stripe under a reference that is not (or no longer) free: recorded on its own.
+                duplicated = named_reference(refund, named)
+                logger.error("Stripe refund %s is a duplicate: it names our refund %s", info.id, duplicated)
                 refund = None
     if refund is None:
-        refund = _record_outside_refund(link, info)
+        refund = _record_outside_refund(link, info, duplicated=duplicated)
     _apply_stripe_state(link, refund, info)
     return refund
 
 
-def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refund:
+def named_refund_id(info: gateway.RefundInfo, *, organization_id: int) -> int | None:
+    """The refund of ours that a Stripe refund names in its metadata, if it names one of this organization."""
+    ours = info.metadata.get("refund_id", "")
+    if ours.isdigit() and info.metadata.get("organization_id") == str(organization_id):
+        return int(ours)
+    return None
+
+
+def awaits_stripe_refund(refund: Refund) -> bool:
+    """Whether a Stripe refund naming this refund of ours is the one we asked for: only a request of ours that
+    was sent to Stripe (PROCESSING, or FAILED on Stripe's refusal) and has no Stripe refund yet."""
+    return (
+        refund.source == RefundSource.APP
+        and not refund.stripe_refund_id
+        and refund.status in (RefundStatus.PROCESSING, RefundStatus.FAILED)
+    )
+
+
+def named_reference(refund: Refund | None, named: int) -> str:
+    """Our refund as a duplicate's history, alert and report name it: "#12 (re_…)", in any language."""
+    return f"#{named} ({refund.stripe_refund_id})" if refund is not None and refund.stripe_refund_id else f"#{named}"
+
+
+def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo, *, duplicated: str | None = None) -> Refund:
     refund = Refund.objects.create(
         organization_id=link.invoice.organization_id,
         payment_link=link,
@@ -172,7 +185,11 @@ def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refun
     history_record(
         link=link,
         kind=TransactionKind.REFUND,
-        parts=[(HistoryMessage.REFUND_MADE_OUTSIDE, {})],
+        parts=[
+            (HistoryMessage.REFUND_DUPLICATED_AT_STRIPE, {"ours": duplicated})
+            if duplicated
+            else (HistoryMessage.REFUND_MADE_OUTSIDE, {})
+        ],
         amount=refund.amount,
         status=STRIPE_REFUND_STATUS.get(info.status, refund.status),  # as Stripe has it, not our brief PROCESSING
         stripe_reference=info.id,
@@ -183,16 +200,40 @@ def _record_outside_refund(link: PaymentLink, info: gateway.RefundInfo) -> Refun
         action=AuditAction.REFUND_FOUND_AT_STRIPE,
         target=refund,
         organization_id=refund.organization_id,
-        after={"amount": refund.amount, "stripe_refund_id": info.id, "status": info.status},
+        after={
+            "amount": refund.amount,
+            "stripe_refund_id": info.id,
+            "status": info.status,
+            **({"duplicates": duplicated} if duplicated else {}),
+        },
     )
+    if duplicated:
+        alert_duplicate_refund(link=link, info=info, ours=duplicated)
+    else:
+        alert_raise(
+            organization_id=refund.organization_id,
+            kind=AlertKind.REFUND_MADE_OUTSIDE,
+            subject=info.id,
+            invoice_id=link.invoice_id,
+            amount=refund.money,
+        )
+    return refund
+
+
+def alert_duplicate_refund(*, link: PaymentLink, info: gateway.RefundInfo, ours: str) -> None:
+    """One alert per duplicate Stripe refund, whether reconciliation found it or it was recorded (same subject)."""
     alert_raise(
-        organization_id=refund.organization_id,
-        kind=AlertKind.REFUND_MADE_OUTSIDE,
+        organization_id=link.invoice.organization_id,
+        kind=AlertKind.REFUND_DUPLICATED_AT_STRIPE,
         subject=info.id,
         invoice_id=link.invoice_id,
-        amount=refund.money,
+        amount=Money(info.amount, info.currency),
+        detail=(
+            f"Stripe refund {info.id} ({info.amount} {info.currency}, {info.status}) carries the reference of our "
+            f"refund {ours}, which cannot take it: it has its own Stripe refund, was never sent to Stripe, "
+            "or is not this payment's."
+        ),
     )
-    return refund
 
 
 def _settle_link(link: PaymentLink, changing: Refund) -> None:

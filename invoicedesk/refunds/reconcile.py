@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -25,23 +25,35 @@ from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import payment_record_intent
 
 from .models import ReconciliationRun, Refund, RefundStatus
-from .outcomes import STRIPE_REFUND_STATUS, refund_record_stripe_refund
+from .outcomes import (
+    STRIPE_REFUND_STATUS,
+    alert_duplicate_refund,
+    awaits_stripe_refund,
+    named_reference,
+    named_refund_id,
+    refund_record_stripe_refund,
+)
 
 logger = logging.getLogger(__name__)
 
 # What the nightly run looks at: payments settled (or links changed) this recently.
 NIGHTLY_WINDOW = timedelta(days=35)
+# A Stripe refund naming a refund of ours that cannot take it (it has its own, or none was asked for).
+DUPLICATE_REFUND = "duplicate_refund_at_stripe"
 
 
 @dataclass(frozen=True)
 class Difference:
     invoice_number: str
     kind: str  # paid_at_stripe_only, amount_differs, currency_differs, refund_missing_here, refund_missing_at_stripe,
-    # refund_status_differs, refund_amount_differs, refunded_total_differs
+    # duplicate_refund_at_stripe, refund_status_differs, refund_amount_differs, refunded_total_differs
     reference: str
     ours: str
     stripe: str
     fixable: bool
+    # A duplicate refund at Stripe: Stripe's refund and our refund it names, for its alert.
+    stripe_refund: gateway.RefundInfo | None = field(default=None, compare=False, repr=False)
+    names: str = field(default="", compare=False, repr=False)
 
 
 def links_to_check(*, organization_id: int | None = None, since: datetime | None = None) -> QuerySet[PaymentLink]:
@@ -81,13 +93,37 @@ def compare_link(link: PaymentLink) -> list[Difference]:
         differences.append(
             Difference(number, "amount_differs", intent.id, str(link.amount_paid), str(intent.amount_received), False)
         )
-    at_stripe = gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account)
+    at_stripe = gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account)  # oldest first
     ours = list(Refund.objects.filter(payment_link=link))
     by_stripe_id = {refund.stripe_refund_id: refund for refund in ours if refund.stripe_refund_id}
-    by_our_id = {str(refund.pk): refund for refund in ours}
+    by_pk = {refund.pk: refund for refund in ours}
     matched: set[int] = set()
+    claimed: dict[int, str] = {}  # our refund → the Stripe refund that --fix will record as it
     for info in at_stripe:
-        refund = by_stripe_id.get(info.id) or by_our_id.get(info.metadata.get("refund_id", ""))
+        refund = by_stripe_id.get(info.id)
+        named = named_refund_id(info, organization_id=link.invoice.organization_id)
+        if refund is None and named is not None:
+            # As refund_record_stripe_refund decides, oldest first: the first Stripe refund naming a request
+            # of ours that awaits one is ours; any other naming it is a duplicate, never merged into ours.
+            candidate = by_pk.get(named)
+            if candidate is not None and candidate.pk not in matched and awaits_stripe_refund(candidate):
+                refund = candidate
+                claimed[candidate.pk] = info.id
+            else:
+                names = f"#{named} ({claimed[named]})" if named in claimed else named_reference(candidate, named)
+                differences.append(
+                    Difference(
+                        number,
+                        DUPLICATE_REFUND,
+                        info.id,
+                        f"refund {names}",
+                        f"{info.amount} {info.status}",
+                        True,
+                        stripe_refund=info,
+                        names=names,
+                    )
+                )
+                continue
         if refund is None:
             differences.append(
                 Difference(number, "refund_missing_here", info.id, "—", f"{info.amount} {info.status}", True)
@@ -138,8 +174,14 @@ def fix_link(link: PaymentLink) -> None:
         refund_record_stripe_refund(info=info, link_id=link.pk)
 
 
-def _alert_unfixable(link: PaymentLink, differences: Iterable[Difference]) -> None:
+def _alert_for_a_person(link: PaymentLink, differences: Iterable[Difference]) -> None:
     for difference in differences:
+        if difference.kind == DUPLICATE_REFUND and difference.stripe_refund is not None:
+            # Raised when found, before any fix: recording it raises the same alert (same subject), so there is
+            # one alert either way, and one even if recording fails or nobody runs --fix.
+            with transaction.atomic():
+                alert_duplicate_refund(link=link, info=difference.stripe_refund, ours=difference.names)
+            continue
         if difference.fixable or difference.kind not in ("amount_differs", "currency_differs"):
             continue
         with transaction.atomic():
@@ -167,11 +209,12 @@ def reconcile(
     for done, link in enumerate(links.iterator(chunk_size=500), start=1):
         try:
             differences = compare_link(link)
+            _alert_for_a_person(link, differences)
             if fix and any(d.fixable for d in differences):
                 fix_link(link)
                 link.refresh_from_db()
                 differences = compare_link(link)
-            _alert_unfixable(link, differences)
+                _alert_for_a_person(link, differences)
         except gateway.StripeGatewayError as error:
             reference = link.stripe_payment_intent_id
             differences = [Difference(link.invoice.number, "stripe_unreachable", reference, "", error.message, False)]

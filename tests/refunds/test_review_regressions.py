@@ -185,7 +185,9 @@ def test_a_second_stripe_refund_naming_one_request_of_ours_is_counted_not_absorb
     assert link.amount_refunded == 20_000  # what Stripe holds
     from invoicedesk.alerts.models import Alert, AlertKind
 
-    assert Alert.objects.filter(kind=AlertKind.REFUND_MADE_OUTSIDE).count() == 1
+    # Its own alert: a duplicate of a refund of ours, not a stranger's refund.
+    assert Alert.objects.filter(kind=AlertKind.REFUND_DUPLICATED_AT_STRIPE).count() == 1
+    assert not Alert.objects.filter(kind=AlertKind.REFUND_MADE_OUTSIDE).exists()
 
 
 def refund_metadata(refund: Refund) -> dict[str, str]:

@@ -361,6 +361,7 @@ JA = {
     "email the buyer about refunds made outside": "外部で行われた返金も購入者にメールする",
     "A refund failed after it had succeeded": "成功した返金が後から失敗しました",
     "A refund was made outside invoicedesk": "invoicedesk以外で返金が行われました",
+    "A duplicate refund was made at Stripe": "Stripeで重複した返金が行われました",
     "A refund has awaited Stripe's confirmation for over an hour": "返金が1時間以上Stripeの確認待ちです",
     "A payment differs from what was due": "支払額が請求額と異なります",
     "alert": "アラート",
@@ -370,6 +371,9 @@ JA = {
     "Sending": "送信中",
     "Refund made outside invoicedesk (Stripe Dashboard or another system), found at Stripe.": (
         "invoicedesk以外（Stripeダッシュボードや他のシステム）で行われた返金をStripeで確認しました。"
+    ),
+    "Duplicate refund at Stripe, made outside invoicedesk under the reference of refund %(ours)s.": (
+        "Stripeでの重複返金：返金 %(ours)s の参照で、invoicedesk以外から行われました。"
     ),
     "Stripe reports the refund %(status)s after it had succeeded (%(reason)s). The amount is refundable again; "
     "Online Payment Link Status is now %(link_status)s.": (
