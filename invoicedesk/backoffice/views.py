@@ -43,10 +43,19 @@ from invoicedesk.payments.selectors import public_pay_url, transactions_window
 from invoicedesk.payments.stripe_gateway import dashboard_payment_url
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
-from invoicedesk.refunds.selectors import in_flight_fingerprint, refund_offer, refunds_for_link, refunds_in_flight
+from invoicedesk.refunds.selectors import (
+    HeldMoney,
+    held_money,
+    held_money_of_links,
+    held_totals,
+    in_flight_fingerprint,
+    refund_offer,
+    refunds_for_link,
+    refunds_in_flight,
+)
 
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import audit_rows, history_rows, invoice_rows, link_status_badge
+from .rows import audit_rows, held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -69,6 +78,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     page = None
     filters = form.filters() if form.is_valid() else None
     hits: dict[int, SearchHits] = {}
+    held: dict[int, HeldMoney] = {}
     if filters is not None:
         page = invoice_page(
             organization=membership.organization,
@@ -79,6 +89,10 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         )
         if filters.search is not None:
             hits = search_hits(term=filters.search, rows=page.rows)
+        settled = [
+            link for invoice in page.rows if (link := getattr(invoice, "payment_link", None)) and link.is_settled
+        ]
+        held = held_money_of_links(organization=membership.organization, links=settled)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -93,7 +107,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "sort_descending": descending,
             "query": query,
             "search": search,
-            "rows": invoice_rows(page.rows, hits=hits, search=search) if page else [],
+            "rows": invoice_rows(page.rows, hits=hits, search=search, held=held) if page else [],
         },
     )
 
@@ -181,9 +195,16 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     query = request.GET.copy()
     query.pop("before", None)
     term = form.filters().search
+    # What the refunds found hold and have not returned yet, whichever page of them is shown.
+    held = [
+        line
+        for money in held_totals(organization=membership.organization, refunds=refunds)
+        for line in held_lines(money)
+    ]
     context = {
         "form": form,
         "rows": rows,
+        "held": held,
         "next_cursor": next_cursor,
         "query": query,
         "search": term.text if term else "",
@@ -260,6 +281,8 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
         )
     link = getattr(invoice, "payment_link", None)
     in_flight = refunds_in_flight(link) if link else []
+    offer = refund_offer(membership=membership, invoice=invoice)
+    held = held_money(link) if link and link.is_settled else None
     return render(
         request,
         "backoffice/invoice_detail.html",
@@ -269,7 +292,12 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "payment_link_status": link_status_badge(link),
             "payment_link_url": public_pay_url(request, link) if link else "",
             "can_manage_links": membership.role_enum.can_manage_payment_links,
-            "refund_offer": refund_offer(membership=membership, invoice=invoice),
+            "refund_offer": offer,
+            "held": held,
+            "held_lines": held_lines(held),
+            "refundable_explained": refundable_explained(link, held, offer.refundable)
+            if link and held and offer.refundable
+            else "",
             "refunds_in_flight": in_flight,
             "in_flight_fingerprint": in_flight_fingerprint(in_flight),
             "refunds": refunds_for_link(link) if link and tab == "transactions" else [],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,6 +67,110 @@ def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOf
     if not membership.role_enum.can_request_refund:
         return RefundOffer(refundable, False, None)
     return RefundOffer(refundable, True, None)
+
+
+# Money a refund holds without having returned it yet: reserved (not refundable) but not refunded.
+AWAITING_APPROVAL = (RefundStatus.PENDING_APPROVAL,)
+AWAITING_STRIPE = (RefundStatus.PROCESSING, RefundStatus.PENDING)
+
+
+@dataclass(frozen=True)
+class HeldRequest:
+    """A refund held for approval: who asked for it and when."""
+
+    refund_id: int
+    amount: Money
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldMoney:
+    """What refunds of one payment hold and have not returned: Refundable Amount = paid − refunded − held."""
+
+    awaiting_approval: Money
+    awaiting_stripe: Money  # PROCESSING (being sent, or awaiting confirmation) and PENDING at Stripe
+    requests: tuple[HeldRequest, ...] = ()  # those awaiting approval, oldest first
+
+    @property
+    def total(self) -> Money:
+        return self.awaiting_approval + self.awaiting_stripe
+
+    @property
+    def any(self) -> bool:
+        return self.total.amount > 0
+
+
+def _requester(refund: Refund) -> str:
+    return refund.requested_by.email if refund.requested_by else str(refund.get_source_display())
+
+
+def held_money_of_links(*, organization: Organization, links: Iterable[PaymentLink]) -> dict[int, HeldMoney]:
+    """Held money of each payment link (by its id), in one query whatever the number of links (a list's page).
+
+    Links nothing is held for are left out. Held refunds are few (each awaits a person or Stripe), so their rows
+    are read rather than summed: a request awaiting approval is shown with its requester.
+    """
+    return _held_money(organization.pk, links)
+
+
+def held_money(link: PaymentLink) -> HeldMoney:
+    """Held money of one payment link (the detail page), nothing held as zeros."""
+    nothing = HeldMoney(Money(0, link.currency), Money(0, link.currency))
+    return _held_money(link.invoice.organization_id, [link]).get(link.pk, nothing)
+
+
+def _held_money(organization_id: int, links: Iterable[PaymentLink]) -> dict[int, HeldMoney]:
+    currencies = {link.pk: link.currency for link in links}
+    if not currencies:
+        return {}
+    held = (
+        Refund.objects.filter(
+            organization_id=organization_id,
+            payment_link_id__in=currencies,
+            status__in=[*AWAITING_APPROVAL, *AWAITING_STRIPE],
+        )
+        .select_related("requested_by")
+        .order_by("requested_at", "id")
+    )
+    requests: dict[int, list[HeldRequest]] = {}
+    awaiting_stripe: dict[int, int] = {}
+    for refund in held:
+        link_id = refund.payment_link_id
+        if refund.status in AWAITING_APPROVAL:
+            requests.setdefault(link_id, []).append(
+                HeldRequest(
+                    refund.pk, Money(refund.amount, currencies[link_id]), _requester(refund), refund.requested_at
+                )
+            )
+        else:
+            awaiting_stripe[link_id] = awaiting_stripe.get(link_id, 0) + refund.amount
+    return {
+        link_id: HeldMoney(
+            awaiting_approval=Money(sum(r.amount.amount for r in requests.get(link_id, [])), currency),
+            awaiting_stripe=Money(awaiting_stripe.get(link_id, 0), currency),
+            requests=tuple(requests.get(link_id, [])),
+        )
+        for link_id, currency in currencies.items()
+        if link_id in requests or link_id in awaiting_stripe
+    }
+
+
+def held_totals(*, organization: Organization, refunds: QuerySet[Refund]) -> list[HeldMoney]:
+    """Money the given refunds (a search of the Refunds tab) hold, per currency, in one aggregate query."""
+    totals = (
+        refunds.filter(organization=organization, status__in=[*AWAITING_APPROVAL, *AWAITING_STRIPE])
+        .order_by("currency")
+        .values("currency")
+        .annotate(
+            approval=Sum("amount", filter=Q(status__in=AWAITING_APPROVAL)),
+            stripe=Sum("amount", filter=Q(status__in=AWAITING_STRIPE)),
+        )
+    )
+    return [
+        HeldMoney(Money(int(row["approval"] or 0), row["currency"]), Money(int(row["stripe"] or 0), row["currency"]))
+        for row in totals
+    ]
 
 
 def refunds_for_link(link: PaymentLink) -> QuerySet[Refund]:

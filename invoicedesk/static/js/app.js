@@ -108,3 +108,11 @@ document.addEventListener("change", (event) => {
     }
   });
 })();
+
+// A page that shows money (it says so with <meta name="reload-when-restored">) is reloaded when the browser shows
+// it from its back-forward cache: that copy is of the moment the page was left, and Back after a refund would
+// show the payment as it was before. (Such pages are sent with Cache-Control: no-store, which keeps most browsers
+// from caching them at all; this covers those that restore them anyway.)
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector('meta[name="reload-when-restored"]')) window.location.reload();
+});
