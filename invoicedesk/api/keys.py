@@ -59,6 +59,7 @@ def api_key_create(
     api_key = ApiKey.objects.create(
         user=actor.user,
         organization=actor.organization,
+        membership=actor,
         name=name,
         prefix=prefix,
         key_hash=_hash(secret),
@@ -101,18 +102,19 @@ def api_keys_of(user: User) -> list[ApiKey]:
 
 
 def api_key_membership(secret: str) -> tuple[ApiKey, Membership] | None:
-    """The key and the membership it acts with, or None: unknown, revoked, expired, or its user left."""
+    """The key and the membership it acts with, or None: unknown, revoked, expired, or its membership removed
+    (even if the person was added again since)."""
     if not secret.startswith(KEY_PREFIX):
         return None
     prefix = secret.removeprefix(KEY_PREFIX).partition("_")[0]
     api_key = ApiKey.objects.filter(prefix=prefix).select_related("user").first()
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(secret)):
         return None
-    if not api_key.is_usable_at(timezone.now()) or not api_key.user.is_active:
+    if not api_key.is_usable_at(timezone.now()) or not api_key.user.is_active or api_key.membership_id is None:
         return None
     membership = (
         Membership.objects.select_related("organization", "user")
-        .filter(user_id=api_key.user_id, organization_id=api_key.organization_id)
+        .filter(pk=api_key.membership_id, user_id=api_key.user_id, organization_id=api_key.organization_id)
         .first()
     )
     if membership is None:

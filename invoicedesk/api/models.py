@@ -22,6 +22,11 @@ class ApiKey(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    # The membership it acts through: removing the member revokes the key, and re-adding the person makes a new
+    # membership that no old key belongs to (null: its membership was removed).
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="api_keys"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)

@@ -9,6 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -194,12 +195,15 @@ def member_remove(*, actor: Membership, membership_id: int, ip_address: str | No
     _require_admin(actor)
     member = _locked_member(actor, membership_id)
     _refuse_losing_the_last_admin(actor, member)
+    # Their API keys end with the membership (the reverse relation of api.ApiKey, a floor above this one).
+    revoked = member.api_keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_record(
         action=AuditAction.MEMBER_REMOVE,
         target=member,
         organization_id=actor.organization_id,
         actor=actor.user,
         before={"email": member.user.email, "role": member.role},
+        after={"api_keys_revoked": revoked} if revoked else None,
         ip_address=ip_address,
     )
     member.delete()

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.core.forms import MoneyAmountField, set_currency
@@ -32,7 +33,9 @@ class RefundForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Issued by the server and signed for this person in this organization: a key it did not issue is refused
+    # like any tampered form, without saying whether such a key was ever used.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200)
     # The Refundable Amount shown with this form (minor units): the classification is checked against it.
     shown_refundable = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     # The payment's state this form was shown for (refunds.controls.payment_state): a stale form is refused.
@@ -49,9 +52,11 @@ class RefundForm(forms.Form):
         refundable: Money,
         payment_state: str = "",
         rates: tuple[int, ...] = (),
+        signed_for: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._key_signer = signing.Signer(salt=f"invoicedesk.refunds.form-key:{signed_for}")
         # An invoice with more than one consumption tax rate: the operator may say how much returns at each.
         self.rates = rates if len(rates) > 1 else ()
         for rate in self.rates:
@@ -64,9 +69,15 @@ class RefundForm(forms.Form):
         # Screen readers read the hint and the live preview (which carries the amount's errors) with the field.
         self.fields["amount"].widget.attrs["aria-describedby"] = "amount-hint refund-preview"
         if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4())
+            self.initial.setdefault("idempotency_key", self._key_signer.sign(str(uuid.uuid4())))
             self.initial.setdefault("shown_refundable", refundable.amount)
             self.initial.setdefault("payment_state", payment_state)
+
+    def clean_idempotency_key(self) -> uuid.UUID:
+        try:
+            return uuid.UUID(self._key_signer.unsign(self.cleaned_data["idempotency_key"]))
+        except (signing.BadSignature, ValueError):
+            raise forms.ValidationError("not issued here", code="invalid") from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -283,7 +283,10 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
     link = _locked_link(actor=actor, invoice_id=request.invoice_id)
     _authorize(actor=actor, link=link)
     fingerprint = request.fingerprint()
-    existing = Refund.objects.filter(idempotency_key=request.idempotency_key).first()
+    # Looked up within the organization only: another organization's keys are never seen, let alone named.
+    existing = Refund.objects.filter(
+        organization_id=actor.organization_id, idempotency_key=request.idempotency_key
+    ).first()
     if existing is not None:
         if existing.payment_link_id != link.pk:
             raise ServiceError(

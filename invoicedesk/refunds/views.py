@@ -72,13 +72,22 @@ def _to_history(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return redirect(target)
 
 
-def _refund_form(data: QueryDict | None, *, invoice: BillingInvoice, offer: RefundOffer) -> RefundForm:
+def _refund_form(
+    data: QueryDict | None, *, invoice: BillingInvoice, offer: RefundOffer, membership: Membership
+) -> RefundForm:
     # Amounts are read in the currency Stripe charged (the payment's), which is what a refund returns.
     refundable = offer.refundable or Money(0, invoice.currency)
     rates = tuple(gross_by_rate(invoice)) if refundable.currency == "JPY" and offer.allowed else ()
     link = getattr(invoice, "payment_link", None)
     state = payment_state(link) if link is not None and offer.allowed and data is None else ""
-    return RefundForm(data, currency=refundable.currency, refundable=refundable, payment_state=state, rates=rates)
+    return RefundForm(
+        data,
+        currency=refundable.currency,
+        refundable=refundable,
+        payment_state=state,
+        rates=rates,
+        signed_for=f"{membership.organization_id}:{membership.user_id}",
+    )
 
 
 def _add_service_error(form: RefundForm, error: ServiceError) -> None:
@@ -105,7 +114,7 @@ def _form_for_changed_payment(
         data["shown_refundable"] = str(offer.refundable.amount)
     if data.get("classification") == "FULL" and offer.refundable is not None:
         data["amount"] = offer.refundable.plain()
-    form = _refund_form(data, invoice=invoice, offer=offer)
+    form = _refund_form(data, invoice=invoice, offer=offer, membership=membership)
     form.is_valid()
     form.add_error(None, error.message)
     return offer, form
@@ -123,7 +132,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         raise Forbidden(_("Your role cannot refund payments."))
     offer = refund_offer(membership=membership, invoice=invoice)
     detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
-    form = _refund_form(request.POST or None, invoice=invoice, offer=offer)
+    form = _refund_form(request.POST or None, invoice=invoice, offer=offer, membership=membership)
     context: dict[str, object] = {
         "invoice": invoice,
         "offer": offer,
@@ -205,7 +214,7 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
     """The live preview under the amount input: refund now, net paid after it, status after it."""
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     offer = refund_offer(membership=membership, invoice=invoice)
-    form = _refund_form(request.POST, invoice=invoice, offer=offer)
+    form = _refund_form(request.POST, invoice=invoice, offer=offer, membership=membership)
     quote = error = None
     if not (request.POST.get("amount", "").strip() or request.POST.get("classification")):
         pass  # nothing typed yet: no preview, no complaint

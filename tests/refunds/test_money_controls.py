@@ -468,3 +468,71 @@ def test_no_sequence_returns_more_than_paid_or_passes_the_threshold_unapproved(
         assert sum(ours.filter(status__in=RefundStatus.reserving()).values_list("amount", flat=True)) <= paid
         link.refresh_from_db()
         assert link.amount_refunded <= link.amount_paid
+
+
+# ---------------------------------------------------------------- keys belong to their organization
+
+
+def test_a_form_key_the_server_did_not_issue_is_refused_without_saying_whether_it_was_used(
+    org: Organization, other_org: Organization, login: Any
+) -> None:
+    ours = login(factories.member(org))
+    theirs = login(factories.member(other_org))
+    invoice = paid_invoice_without_stripe(org)
+    their_invoice = paid_invoice_without_stripe(other_org)
+    fields = refund_form_fields(ours, invoice.pk)
+    assert (
+        ours.post(
+            f"/billing/invoices/{invoice.pk}/refund/",
+            {"classification": "PARTIAL", "amount": "1000", **fields, "step": "execute"},
+        ).status_code
+        == 302
+    )
+    used = str(Refund.objects.get().idempotency_key)
+    # Another organization posts our (used) key, bare or with our signature: the same answer as any forged key.
+    their_fields = refund_form_fields(theirs, their_invoice.pk)
+    for forged in (used, fields["idempotency_key"], str(uuid.uuid4())):
+        html = theirs.post(
+            f"/billing/invoices/{their_invoice.pk}/refund/",
+            {
+                "classification": "PARTIAL",
+                "amount": "1000",
+                **their_fields,
+                "idempotency_key": forged,
+                "step": "execute",
+            },
+        ).content.decode()
+        assert "This form is no longer valid" in html and "already used" not in html
+    assert Refund.objects.count() == 1
+
+
+def test_an_api_key_used_by_one_organization_never_blocks_another(org: Organization, other_org: Organization) -> None:
+    ours = ApiClient(key_for(factories.member(org), org))
+    theirs = ApiClient(key_for(factories.member(other_org), other_org))
+    body = {"amount": 1_000, "currency": "JPY", "classification": "PARTIAL"}
+    their_invoice = paid_invoice_without_stripe(other_org)
+    assert (
+        theirs.post(
+            "/refunds", {**body, "invoice_id": their_invoice.pk}, HTTP_IDEMPOTENCY_KEY="order-2001-cancel"
+        ).status_code
+        == 201
+    )
+    invoice = paid_invoice_without_stripe(org)
+    answer = ours.post("/refunds", {**body, "invoice_id": invoice.pk}, HTTP_IDEMPOTENCY_KEY="order-2001-cancel")
+    assert answer.status_code == 201, answer.content
+    assert Refund.objects.filter(organization=org).count() == 1
+
+
+def test_a_removed_members_api_key_stays_revoked_after_they_are_added_again(org: Organization, login: Any) -> None:
+    admin = _membership(factories.member(org, Role.ADMIN))
+    person = factories.member(org, email="leaver@example.test")
+    api = ApiClient(key_for(person, org))
+    assert api.get("/invoices").status_code == 200
+    from invoicedesk.backoffice.services import member_remove
+
+    member_remove(actor=admin, membership_id=_membership(person).pk)
+    assert api.get("/invoices").status_code == 401
+    Membership.objects.create(user=person, organization=org, role=Role.OPERATOR)
+    assert api.get("/invoices").status_code == 401
+    key = person.api_keys.get()
+    assert key.revoked_at is not None and key.membership_id is None

@@ -27,7 +27,7 @@ def url(invoice: BillingInvoice, suffix: str = "") -> str:
 
 
 def form_key(html: str) -> str:
-    match = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html)
+    match = re.search(r'name="idempotency_key" value="([0-9a-f-]{36}:[\w-]+)"', html)
     assert match, "the form carries an idempotency key"
     return match[1]
 
