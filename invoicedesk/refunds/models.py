@@ -106,7 +106,10 @@ class Refund(ChoiceLabels):
     memo = models.TextField(_("internal memo"), blank=True)
     status = models.CharField(_("status"), max_length=32, choices=RefundStatus.choices)
     source = models.CharField(max_length=32, choices=RefundSource.choices, default=RefundSource.APP)
-    # Made when the form is shown: a double click or a resubmitted form finds this refund again.
+    # Made when the form is shown (signed for the person), or derived from an API client's key and its organization
+    # (api.idempotency.refund_key_for): a double click or a resubmitted request finds this refund again. Looked up
+    # within the organization only; unique across organizations all the same, because it becomes the Stripe
+    # idempotency key and organizations without their own connected account share one Stripe account's key space.
     idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     # A hash of what was asked with that key (RefundInput.fingerprint): the same key with another request is refused.
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
