@@ -72,6 +72,7 @@ def test_two_tabs_confirming_the_same_refund_make_one_refund_and_name_it_in_the_
         expect(refused).to_contain_text(f"The Refundable Amount is now {left}")
         # The fresh figures, to be confirmed again.
         expect(second.get_by_test_id("modal-refundable")).to_have_text(left)
+        second.screenshot(path="var/e2e/two-tabs-payment-changed.png", full_page=True)
         expect(first.get_by_test_id("link-status")).to_have_text("PARTIALLY REFUNDED")
         assert Refund.objects.filter(payment_link=link).count() == 1
     finally:
