@@ -53,7 +53,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
             with self.connection.cursor() as cursor:
                 cursor.execute(f"SET ROLE {role}")
 
-    DatabaseOperations.execute_sql_flush = flush_as_owner  # type: ignore[method-assign]
+    DatabaseOperations.execute_sql_flush = flush_as_owner  # type: ignore[method-assign,assignment]
     yield
     DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
     del os.environ["PGOPTIONS"]
