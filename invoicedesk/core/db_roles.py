@@ -73,10 +73,11 @@ def _check_role(cursor: Any, role: str) -> None:
         raise RoleError(f"The application role {role} is a member of the owner's role: REVOKE that membership.")
     cursor.execute(
         """
-        SELECT relname FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
-        UNION ALL SELECT nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
-        UNION ALL SELECT proname FROM pg_proc WHERE proowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
-        UNION ALL SELECT typname FROM pg_type WHERE typowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
+        WITH app AS (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
+        SELECT relname FROM pg_class, app WHERE relowner = app.oid AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+        UNION SELECT nspname FROM pg_namespace, app WHERE nspowner = app.oid
+        UNION SELECT proname FROM pg_proc, app WHERE proowner = app.oid
+        UNION SELECT typname FROM pg_type, app WHERE typowner = app.oid AND typtype IN ('d', 'e', 'r', 'm')
         ORDER BY 1
         """,
         {"role": role},
