@@ -75,6 +75,7 @@ def _owner_rights() -> Iterator[None]:
     try:
         yield
     finally:
+        grant_app_role(connection=connection, role=app_role_name())  # as `migrate` does after migrating
         with connection.cursor() as cursor:
             cursor.execute(f"SET ROLE {app_role_name()}")
 
