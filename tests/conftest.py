@@ -66,7 +66,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
 
 
 @contextmanager
-def _owner_rights() -> Iterator[None]:
+def database_owner(*, regrant: bool = True) -> Iterator[None]:
+    """Inside: the test's connection acts as the tables' owner (what `migrate` runs as); after, the application
+    role again, granted anew as `migrate` does (`regrant`: tables the owner made are the app's too)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -75,15 +77,16 @@ def _owner_rights() -> Iterator[None]:
     try:
         yield
     finally:
-        grant_app_role(connection=connection, role=app_role_name())  # as `migrate` does after migrating
+        if regrant:
+            grant_app_role(connection=connection, role=app_role_name())
         with connection.cursor() as cursor:
             cursor.execute(f"SET ROLE {app_role_name()}")
 
 
 @pytest.fixture
 def owner_rights() -> Callable[[], AbstractContextManager[None]]:
-    """`with owner_rights():` the test's connection acts as the tables' owner (what `migrate` runs as)."""
-    return _owner_rights
+    """`with owner_rights():` the test's connection acts as the tables' owner (see database_owner)."""
+    return database_owner
 
 
 @pytest.fixture

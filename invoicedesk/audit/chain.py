@@ -72,6 +72,7 @@ class Chain[M: ChainedRecord]:
     content: Callable[[M], dict[str, Any]]
     organization_of: Callable[[M], int | None]
     check: Callable[[M], str | None] = field(default=lambda row: None)
+    chunk: int = 2000  # rows read at a time while verifying
 
     def key(self, organization_id: int | None) -> str:
         return f"{self.name}:{organization_id if organization_id is not None else '-'}"
@@ -180,7 +181,7 @@ def chain_verify[M: ChainedRecord](
             if org_id is not None
             else chain.rows().filter(organization_id__isnull=True)
         )
-        count, broken, last = _verify_one(chain, org_id, rows.order_by("id").iterator(chunk_size=2000))
+        count, broken, last = _verify_one(chain, org_id, rows.order_by("id").iterator(chunk_size=chain.chunk))
         report.links += count
         report.heads[chain.key(org_id)] = last
         if broken is not None:

@@ -42,4 +42,5 @@ DOCUMENT_CHAIN: Chain[RefundDocument] = Chain(
     content=document_content,
     organization_of=lambda document: document.organization_id,
     check=_pdf_matches,
+    chunk=100,  # PDFs of some hundred kB each
 )
