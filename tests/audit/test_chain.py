@@ -199,6 +199,8 @@ def test_the_nightly_job_verifies_once_a_night_and_the_audit_log_says_when(
     assert first is not None and verify_audit_if_due() is None  # once per night, however many workers ask
     page = admin.get("/billing/audit/").content.decode()
     assert "Last verified" in page and "every entry holds" in page
+    japanese = login(factories.member(org, Role.ADMIN, email="kansa@example.test", language="ja"))
+    assert "すべての記録が検証されました" in japanese.get("/billing/audit/").content.decode()
     (entry,) = _entries(org, 1)
     _as_owner("UPDATE audit_auditentry SET object_id = 'x' WHERE id = %s", [entry.pk], owner_rights)
     with (
