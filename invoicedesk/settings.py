@@ -131,6 +131,12 @@ DATABASES = {
         in {"1", "true", "yes"},
     )
 }
+# Migrations run as the tables' owner; the web and worker connect as DATABASE_URL's role, which owns nothing and
+# may only SELECT and INSERT on append-only tables (core.db_roles; `migrate` grants it). Empty: migrations use
+# DATABASE_URL too (one role, for development).
+DATABASE_MIGRATE = (
+    dj_database_url.parse(os.environ["DATABASE_MIGRATE_URL"]) if os.environ.get("DATABASE_MIGRATE_URL") else None
+)
 # Workers wait for new work on a connection of their own (LISTEN, core.wakeups). LISTEN needs a session of its
 # own on the server, which PgBouncer's transaction pooling does not give: behind it, point this at PostgreSQL
 # itself (or at a session-pooled port). Empty: the same as DATABASE_URL.

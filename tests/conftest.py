@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
+from django.db import connection
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.core.db_roles import grant_app_role
 from invoicedesk.devtools.localstripe import LocalStripe, free_port
 from tests import factories
 
@@ -15,6 +20,73 @@ from tests import factories
 def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     # Argon2 is deliberately slow; unit tests need no such protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+def app_role_name() -> str:
+    """The suite's application role on PostgreSQL: one per test database, so parallel runs do not share it."""
+    return f"{connection.settings_dict['NAME']}_app"[:63]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    """On PostgreSQL the suite runs as an application role like production's: the test database is made and
+    migrated by its owner (the superuser of DATABASE_URL), the role gets what `migrate` grants it, and every
+    connection (threads, subprocess workers: PGOPTIONS is libpq's) switches to it at once. So a test passes only
+    if the application needs no more than that. Flushing between transactional tests (TRUNCATE) and the tests
+    that stand in for the owner (`owner_rights`) switch back for that moment."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    role = app_role_name()
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        grant_app_role(connection=connection, role=role)
+        connection.close()
+    os.environ["PGOPTIONS"] = f"-c role={role}"
+    flush = DatabaseOperations.execute_sql_flush
+
+    def flush_as_owner(self: DatabaseOperations, sql_list: list[str]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET ROLE NONE")
+        try:
+            flush(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SET ROLE {role}")
+
+    DatabaseOperations.execute_sql_flush = flush_as_owner  # type: ignore[method-assign,assignment]
+    yield
+    DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+    del os.environ["PGOPTIONS"]
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}")  # its grants; it owns nothing
+            cursor.execute(f"DROP ROLE {role}")
+        connection.close()
+
+
+@contextmanager
+def database_owner(*, regrant: bool = True) -> Iterator[None]:
+    """Inside: the test's connection acts as the tables' owner (what `migrate` runs as); after, the application
+    role again, granted anew as `migrate` does (`regrant`: tables the owner made are the app's too)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET ROLE NONE")
+    try:
+        yield
+    finally:
+        if regrant:
+            grant_app_role(connection=connection, role=app_role_name())
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {app_role_name()}")
+
+
+@pytest.fixture
+def owner_rights() -> Callable[[], AbstractContextManager[None]]:
+    """`with owner_rights():` the test's connection acts as the tables' owner (see database_owner)."""
+    return database_owner
 
 
 @pytest.fixture

@@ -42,10 +42,64 @@ class AuditAction(models.TextChoices):
     API_KEY_NEW_IP = "api_key.new_ip", _("API key used from a new IP address")
 
 
-class AuditEntry(ChoiceLabels):
-    """Append-only: who did what to which object, with the state before and after.
+# The previous hash of a chain's first link.
+GENESIS_HASH = "0" * 64
 
-    No code path updates or deletes an entry; on PostgreSQL the database itself refuses (a pgtrigger).
+
+class ChainedRecord(models.Model):
+    """A link of its organization's hash chain (audit.chain): the SHA-256 of its content and of the link before.
+
+    Written once, at insert, by audit.chain.chain_insert; `manage.py verify_audit` recomputes every link, so a row
+    changed or removed by someone with the owner's rights shows.
+    """
+
+    previous_hash = models.CharField(max_length=64, editable=False, default="")
+    chain_hash = models.CharField(max_length=64, editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+
+class ChainHead(models.Model):
+    """The last link of one chain and its length. A writer locks this row (FOR UPDATE) before it adds a link, so
+    concurrent writers of one organization queue instead of forking the chain. Its own row, never the
+    Organization's: every insert that references an organization takes a share lock on that row (FK check), and
+    an update of it would wait behind them all. The length also shows entries removed from a chain's end."""
+
+    chain = models.CharField(max_length=64, unique=True)  # "audit:<organization id>", "audit:-" (no organization)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    length = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.chain} ({self.length})"
+
+
+class AuditVerification(models.Model):
+    """One run of `manage.py verify_audit` (nightly in the worker, or by hand): when, over what, what was broken.
+
+    `breaks` lists the first broken link of each chain that does not hold:
+    [{"chain": "audit", "organization": 4, "entry": 123, "reason": "changed"}, …]; empty when all held.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    links_checked = models.BigIntegerField(default=0)
+    breaks = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"verification {self.started_at:%Y-%m-%d %H:%M} ({len(self.breaks)} broken)"
+
+
+class AuditEntry(ChoiceLabels, ChainedRecord):
+    """Append-only: who did what to which object, with the state before and after; a link of its organization's
+    hash chain (entries of no organization, such as sign-ins, form one chain of their own).
+
+    No code path updates or deletes an entry; on PostgreSQL the database itself refuses (a pgtrigger), and the
+    application's role may only SELECT and INSERT it (core.db_roles).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True)
@@ -63,6 +117,7 @@ class AuditEntry(ChoiceLabels):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
         verbose_name_plural = "audit entries"
         triggers = [pgtrigger.Protect(name="audit_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        constraints = [models.CheckConstraint(condition=~models.Q(chain_hash=""), name="audit_entry_chained")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

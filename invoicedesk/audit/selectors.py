@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from invoicedesk.accounts.models import Organization
 
-from .models import AuditEntry
+from .models import AuditEntry, AuditVerification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,3 +60,27 @@ def audit_page(
 
 def audit_rows_for_export(entries: QuerySet[AuditEntry]) -> Iterable[AuditEntry]:
     return entries.order_by("-id").iterator(chunk_size=2000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerificationStatus:
+    """The last finished verification that covered an organization, as its audit log page says it."""
+
+    finished_at: datetime
+    holds: bool
+    broken_entry: int | None = None  # the first entry that does not verify (None: the chain's end was cut)
+
+
+def audit_last_verification(*, organization: Organization) -> VerificationStatus | None:
+    run = (
+        AuditVerification.objects.filter(finished_at__isnull=False)
+        .filter(Q(organization__isnull=True) | Q(organization=organization))
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if run is None or run.finished_at is None:
+        return None
+    mine = [item for item in run.breaks if item.get("organization") == organization.pk]
+    if not mine:
+        return VerificationStatus(finished_at=run.finished_at, holds=True)
+    return VerificationStatus(finished_at=run.finished_at, holds=False, broken_entry=mine[0].get("entry"))

@@ -6,6 +6,7 @@ from django.db import models
 
 from invoicedesk.accounts.models import Organization, User
 
+from .chain import AUDIT_CHAIN, chain_insert
 from .models import AuditAction, AuditEntry
 
 
@@ -20,8 +21,9 @@ def audit_record(
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEntry:
-    """Write an audit row; call it inside the transaction that makes the change."""
-    return AuditEntry.objects.create(
+    """Write an audit row, the next link of its organization's chain; call it inside the transaction that makes
+    the change, after its row locks (the chain's head stays locked until commit)."""
+    entry = AuditEntry(
         organization_id=organization.pk if organization is not None else organization_id,
         actor=actor,
         action=action,
@@ -31,3 +33,4 @@ def audit_record(
         after=after or {},
         ip_address=ip_address,
     )
+    return chain_insert(AUDIT_CHAIN, entry)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from invoicedesk.accounts.models import User
 
+from .chain import AUDIT_CHAIN, chain_insert
 from .models import AuditAction, AuditEntry
 
 
@@ -17,7 +18,7 @@ def _ip(request: HttpRequest | None) -> str | None:
 
 def _record(action: AuditAction, user: User | None, request: HttpRequest | None, after: dict[str, Any]) -> None:
     # The membership is not known yet at sign-in: these entries belong to no organization.
-    AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=user,
         action=action,
         object_type="accounts.User",
@@ -25,6 +26,7 @@ def _record(action: AuditAction, user: User | None, request: HttpRequest | None,
         after=after,
         ip_address=_ip(request),
     )
+    chain_insert(AUDIT_CHAIN, entry)
 
 
 def on_login(sender: Any, *, request: HttpRequest, user: User, **kwargs: Any) -> None:

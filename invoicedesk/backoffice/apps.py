@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,10 @@ class BackofficeConfig(AppConfig):
 
     name = "invoicedesk.backoffice"
     label = "backoffice"
+
+    def ready(self) -> None:
+        from invoicedesk.core.schedule import register_periodic_job
+
+        from .tasks import verify_audit_if_due
+
+        register_periodic_job("verify_audit", every=timedelta(hours=1), run=verify_audit_if_due)

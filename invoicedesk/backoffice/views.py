@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
-from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page, audit_rows_for_export
+from invoicedesk.audit.selectors import (
+    AuditFilters,
+    audit_entries,
+    audit_last_verification,
+    audit_page,
+    audit_rows_for_export,
+)
 from invoicedesk.billing.models import PaymentMethod
 from invoicedesk.billing.selectors import (
     Cursor,
@@ -495,7 +501,13 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     return render(
         request,
         "backoffice/audit_log.html",
-        {"form": form, "rows": audit_rows(rows), "next_cursor": next_cursor, "query": query},
+        {
+            "form": form,
+            "rows": audit_rows(rows),
+            "next_cursor": next_cursor,
+            "query": query,
+            "verification": audit_last_verification(organization=membership.organization),
+        },
     )
 
 

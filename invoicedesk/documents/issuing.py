@@ -16,11 +16,13 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from invoicedesk.accounts.models import Organization
+from invoicedesk.audit.chain import chain_insert
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.refunds.models import Refund, RefundStatus
 from invoicedesk.refunds.tax_split import RatePart, split_of_refund
 
+from .chain import DOCUMENT_CHAIN
 from .models import DocumentKind, RefundDocument
 
 # A refund below this (tax included, JPY) needs no return invoice (消費税法 57条の4 ③, the small-amount exemption).
@@ -115,7 +117,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
             return existing
         number = _next_number(refund.organization_id, issued_at)
         pdf = _render_pdf(refund, number, parts, issued_at)
-        document = RefundDocument.objects.create(
+        document = RefundDocument(
             organization_id=refund.organization_id,
             refund=refund,
             kind=DocumentKind.RETURN_INVOICE,
@@ -127,6 +129,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
             issued_at=issued_at,
             keep_until=_keep_until(timezone.localtime(issued_at).date()),
         )
+        chain_insert(DOCUMENT_CHAIN, document)
         _audit(document)
         return document
 
@@ -152,7 +155,7 @@ def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
             return existing
         number = _next_number(refund.organization_id, issued_at)
         pdf = _render_pdf(refund, number, parts, issued_at, corrects=original)
-        document = RefundDocument.objects.create(
+        document = RefundDocument(
             organization_id=refund.organization_id,
             refund=refund,
             kind=DocumentKind.CORRECTION,
@@ -165,5 +168,6 @@ def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
             issued_at=issued_at,
             keep_until=_keep_until(timezone.localtime(issued_at).date()),
         )
+        chain_insert(DOCUMENT_CHAIN, document)
         _audit(document)
         return document

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoicedesk.accounts.models import Language, Organization
+from invoicedesk.audit.models import ChainedRecord
 from invoicedesk.core.models import ChoiceLabels
 from invoicedesk.refunds.models import Refund
 
@@ -24,7 +25,9 @@ class _PdfOnDemand(models.Manager["RefundDocument"]):
         return super().get_queryset().defer("pdf")
 
 
-class RefundDocument(ChoiceLabels):
+class RefundDocument(ChoiceLabels, ChainedRecord):
+    """An issued document, a link of its organization's document chain (documents.chain, verify_audit)."""
+
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=32, choices=DocumentKind.choices)
@@ -51,6 +54,7 @@ class RefundDocument(ChoiceLabels):
                 | models.Q(kind="correction", corrects__isnull=False),
                 name="document_correction_names_what_it_corrects",
             ),
+            models.CheckConstraint(condition=~models.Q(chain_hash=""), name="document_chained"),
         ]
         triggers = [pgtrigger.Protect(name="refund_document_unaltered", operation=pgtrigger.Update | pgtrigger.Delete)]
 

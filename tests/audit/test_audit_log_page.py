@@ -10,6 +10,7 @@ from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.audit.models import AuditAction, AuditEntry
+from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
@@ -61,7 +62,7 @@ def test_admins_read_each_step_filter_by_invoice_and_export(
 def test_pages_go_back_in_time(org: Organization, login: Callable[[User], Client]) -> None:
     admin_user = factories.member(org, Role.ADMIN)
     for _ in range(55):
-        AuditEntry.objects.create(organization=org, actor=admin_user, action=AuditAction.ALERT_ACKNOWLEDGE)
+        audit_record(organization=org, actor=admin_user, action=AuditAction.ALERT_ACKNOWLEDGE, target=org)
     admin = login(admin_user)
     first = admin.get("/billing/audit/")
     assert first.context["next_cursor"] is not None and len(first.context["rows"]) == 50
@@ -78,6 +79,6 @@ def test_another_organizations_entries_are_not_shown(
     org: Organization, other_org: Organization, login: Callable[[User], Client]
 ) -> None:
     stranger = factories.member(other_org, Role.ADMIN, email="stranger@example.test")
-    AuditEntry.objects.create(organization=other_org, actor=stranger, action=AuditAction.ALERT_ACKNOWLEDGE)
+    audit_record(organization=other_org, actor=stranger, action=AuditAction.ALERT_ACKNOWLEDGE, target=other_org)
     page = login(factories.member(org, Role.ADMIN)).get("/billing/audit/").content.decode()
     assert "stranger@example.test" not in page

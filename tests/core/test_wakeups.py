@@ -21,6 +21,7 @@ from invoicedesk.core.wakeups import WakeupListener, wake_workers
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
+from tests.conftest import database_owner
 from tests.faults import support as fault_support
 from tests.faults.support import (
     Inbox,
@@ -46,7 +47,8 @@ def listening() -> Iterator[tuple[WakeupListener, threading.Event]]:
 
 
 def _listening_backends() -> list[int]:
-    with connection.cursor() as cursor:
+    # Other sessions' queries are visible to their own user or a superuser, not to the suite's application role.
+    with database_owner(regrant=False), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
             [f"LISTEN {wakeups.CHANNEL}"],
@@ -95,7 +97,7 @@ def test_a_notification_wakes_the_loops_at_commit_never_before_and_after_a_lost_
     # notifications sent meanwhile were lost.
     monkeypatch.setattr(wakeups, "RECONNECT_SECONDS", 0.2)
     backends = wait_until(_listening_backends, timeout=5, what="the listener's connection")
-    with connection.cursor() as cursor:
+    with database_owner(regrant=False), connection.cursor() as cursor:  # what a database administrator does
         cursor.execute("SELECT pg_terminate_backend(%s)", [backends[0]])
     assert event.wait(10), "no wake-up after the listener lost its connection"
     wait_until(lambda: _listening_backends() and _listening_backends() != backends, timeout=10, what="a new LISTEN")
@@ -158,7 +160,7 @@ def test_behind_a_pooler_the_listener_connects_where_database_listen_url_says(se
     thread = listener.start(stop)
     try:
         assert event.wait(5)
-        with connection.cursor() as cursor:
+        with database_owner(regrant=False), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT application_name FROM pg_stat_activity WHERE query = %s", [f"LISTEN {wakeups.CHANNEL}"]
             )

@@ -76,34 +76,35 @@ OLD_ROWS = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sentences_written_before_codes_are_migrated_to_codes(org: Organization) -> None:
+def test_sentences_written_before_codes_are_migrated_to_codes(org: Organization, owner_rights) -> None:
     executor = MigrationExecutor(connection)
     old = [("payments", "0001_initial")]
     newest = executor.loader.graph.leaf_nodes()
     invoice = factories.invoice(org)  # made by today's models, before the schema goes back
-    try:
-        executor.migrate(old)
-        apps = executor.loader.project_state(old).apps
-        old_row_model = apps.get_model("payments", "PaymentTransaction")
-        for kind, message, _ in OLD_ROWS:
+    with owner_rights():  # migrations run as the owner
+        try:
+            executor.migrate(old)
+            apps = executor.loader.project_state(old).apps
+            old_row_model = apps.get_model("payments", "PaymentTransaction")
+            for kind, message, _ in OLD_ROWS:
+                old_row_model.objects.create(
+                    organization_id=org.pk,
+                    payment_link_id=invoice.payment_link.pk,
+                    kind=kind,
+                    currency="JPY",
+                    message=message,
+                )
             old_row_model.objects.create(
                 organization_id=org.pk,
                 payment_link_id=invoice.payment_link.pk,
-                kind=kind,
+                kind="PAYMENT",
                 currency="JPY",
-                message=message,
+                message="Paid by card (charge ch_1). The payment arrived after the link was CANCELLED.",
             )
-        old_row_model.objects.create(
-            organization_id=org.pk,
-            payment_link_id=invoice.payment_link.pk,
-            kind="PAYMENT",
-            currency="JPY",
-            message="Paid by card (charge ch_1). The payment arrived after the link was CANCELLED.",
-        )
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(newest)
+        finally:
+            executor = MigrationExecutor(connection)
+            executor.loader.build_graph()
+            executor.migrate(newest)
     rows = list(PaymentTransaction.objects.order_by("id"))
     assert [row.message_parts[0][0] for row in rows] == [code for *_, code in OLD_ROWS] + ["paid_by_card"]
     assert rows[-1].message_parts[1] == ["text", {"text": "The payment arrived after the link was CANCELLED."}]

@@ -785,4 +785,18 @@ JA = {
     "You confirmed that %(amount)s is refunded again on this payment.": "この決済で%(amount)sをもう一度返金することを確認しました。",
     "Why it waits for approval": "承認待ちの理由",
     "Yes, refund %(amount)s again: the buyer is owed two separate returns": "はい、%(amount)sをもう一度返金します（請求先への返金が2回分あります）",
+    "The audit trail does not verify: a record was changed or removed": (
+        "監査ログの検証に失敗しました：記録が変更または削除されています"
+    ),
+    "Not verified yet: the worker verifies the chain of entries every night.": (
+        "まだ検証されていません。ワーカーが毎晩、記録の連鎖を検証します。"
+    ),
+    "Last verified %(when)s: every entry holds.": "最終検証 %(when)s：すべての記録が検証されました。",
+    "Last verified %(when)s: the chain does not hold from entry #%(entry)s (changed or removed in the database). Admins have an alert.": (
+        "最終検証 %(when)s：記録 #%(entry)s から連鎖が一致しません（データベースで変更または削除されています）。"
+        "管理者にアラートを通知しました。"
+    ),
+    "Last verified %(when)s: entries were removed from the end of the chain. Admins have an alert.": (
+        "最終検証 %(when)s：連鎖の末尾から記録が削除されています。管理者にアラートを通知しました。"
+    ),
 }
