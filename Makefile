@@ -7,15 +7,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
-# PostgreSQL for the second test pass; override with DATABASE_URL.
+# PostgreSQL everywhere. Tests use DATABASE_URL if set, else this server when it answers (CI has it), else the
+# embedded PostgreSQL in var/postgres that settings start (invoicedesk/embedded_postgres.py). `make run` uses
+# DATABASE_URL or the embedded one.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
+# Expanded when a recipe runs (after `setup`): DATABASE_URL, else PG_TEST_URL if it answers, else empty (embedded).
+TEST_DATABASE_URL = $(shell if [ -n "$$DATABASE_URL" ]; then echo "$$DATABASE_URL"; \
+  elif $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()' "$(PG_TEST_URL)" 2>/dev/null; \
+  then echo "$(PG_TEST_URL)"; fi)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser fonts bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
+.PHONY: help setup run test lint hooks typecheck pytest db-stop messages browser fonts bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
 
 help:
 	@echo "make run    set up and serve the demo at http://127.0.0.1:$(PORT)"
-	@echo "make test   ruff, mypy, tests on SQLite and PostgreSQL, browser tests"
+	@echo "make test   ruff, mypy, the tests (browser tests included) on PostgreSQL"
 	@echo "make bench  list-page timings on a million invoices (PostgreSQL)"
 	@echo "make bench-webhooks  webhook intake on gunicorn and processing by 1 and 4 workers, beside their floors"
 	@echo "make bench-pages     detail, audit, deep list pages, CSV export beside their SQL and Django admin"
@@ -44,7 +50,7 @@ setup: $(VENV)/.installed node_modules/.installed messages
 	@mkdir -p var
 
 run: setup fonts
-	@echo "· preparing the database (var/invoicedesk.sqlite3)"
+	@echo "· preparing the database ($${DATABASE_URL:+DATABASE_URL}$${DATABASE_URL:-an embedded PostgreSQL in var/postgres; make db-stop stops it})"
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) serve_demo --port $(PORT)
 
@@ -72,7 +78,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	env -u DATABASE_URL $(MANAGE) makemigrations --check --dry-run
+	DATABASE_URL="$(TEST_DATABASE_URL)" $(MANAGE) makemigrations --check --dry-run
 
 # Run ruff, ruff format and lint-imports before every commit.
 hooks: setup
@@ -81,22 +87,17 @@ hooks: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-test-sqlite: setup browser
-	env -u DATABASE_URL CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
+# Under CI=true an unreachable server is a failure: the embedded one is for machines with none.
+pytest: setup browser
+	@url="$(TEST_DATABASE_URL)"; \
+	if [ -z "$$url" ] && [ "$${CI:-}" = "true" ]; then echo "CI: PostgreSQL is not reachable at $(PG_TEST_URL)"; exit 1; fi; \
+	echo "Tests on $${url:+$${url%%@*}@…}$${url:-the embedded PostgreSQL in var/postgres}"; \
+	DATABASE_URL="$$url" CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
 
-# Runs when PostgreSQL answers; under CI=true an unreachable server is a failure, not a skip.
-test-postgres: setup
-	@url="$${DATABASE_URL:-$(PG_TEST_URL)}"; \
-	if $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()' "$$url" 2>/dev/null; then \
-	  echo "PostgreSQL pass: $${url%%@*}@…"; \
-	  DATABASE_URL="$$url" $(VENV)/bin/pytest -m "not e2e"; \
-	elif [ "$${CI:-}" = "true" ]; then \
-	  echo "CI: PostgreSQL is not reachable at $$url"; exit 1; \
-	else \
-	  echo "PostgreSQL not reachable at $$url: SQLite pass only (set DATABASE_URL to include it)"; \
-	fi
+db-stop:
+	@$(PY) -m invoicedesk.embedded_postgres stop
 
-test: lint typecheck test-sqlite test-postgres
+test: lint typecheck pytest
 
 bench: setup
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/invoicedesk_bench}" $(PY) bench/invoice_list.py
@@ -122,4 +123,5 @@ soak: setup
 	$(PY) bench/kill_soak.py
 
 clean:
+	-@test -x $(PY) && $(PY) -m invoicedesk.embedded_postgres stop
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -118,13 +118,22 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL everywhere. Without DATABASE_URL (a newcomer's `make run` / `make test`), an embedded server in var/
+# (invoicedesk.embedded_postgres); the URL is put in the environment so the processes this one starts share it.
+if not os.environ.get("DATABASE_URL"):
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://…).")
+    from invoicedesk.embedded_postgres import embedded_database_url
+
+    os.environ["DATABASE_URL"] = embedded_database_url(VAR_DIR)
+
 # Persistent connections in production: a new PostgreSQL connection per request or task costs more than the
 # work of a webhook. A connection is checked before reuse (CONN_HEALTH_CHECKS), so a restarted database or a
 # dropped idle connection costs one reconnect, not an error. Behind PgBouncer in transaction pooling, set
 # DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (see README, "Running on several machines").
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'invoicedesk.sqlite3'}"),
+        os.environ["DATABASE_URL"],
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600" if PRODUCTION else "0")),
         conn_health_checks=os.environ.get("DATABASE_CONN_HEALTH_CHECKS", "true").lower() in {"1", "true", "yes"},
         disable_server_side_cursors=os.environ.get("DATABASE_DISABLE_SERVER_SIDE_CURSORS", "false").lower()
@@ -143,16 +152,8 @@ DATABASE_MIGRATE = (
 DATABASE_LISTEN = (
     dj_database_url.parse(os.environ["DATABASE_LISTEN_URL"]) if os.environ.get("DATABASE_LISTEN_URL") else None
 )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the web process and the task worker share the file.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    # Tests use a file too: an in-memory database's shared cache fails concurrent
-    # writers at once ("table is locked") instead of making them wait like a file does.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("invoicedesk runs on PostgreSQL only: DATABASE_URL must be postgres://…")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -270,12 +271,9 @@ STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,
 # STRIPE_TIMEOUT_SECONDS × (STRIPE_MAX_NETWORK_RETRIES + 1), must stay below it (system check invoicedesk.E001).
 WORKER_TASK_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TASK_TIMEOUT_SECONDS", "300"))
-# How often an idle worker looks for work. On PostgreSQL new work wakes the workers at once (LISTEN/NOTIFY,
-# core.wakeups) and the poll only catches delayed tasks and ended leases; on SQLite a refund waits up to this
-# long before a worker takes it (a poll is one indexed query).
-WORKER_POLL_SECONDS = float(
-    os.environ.get("WORKER_POLL_SECONDS", "1" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "0.1")
-)
+# How often an idle worker looks for work. New work wakes the workers at once (LISTEN/NOTIFY, core.wakeups); the
+# poll only catches delayed tasks and ended leases.
+WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).

@@ -34,9 +34,6 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     connection (threads, subprocess workers: PGOPTIONS is libpq's) switches to it at once. So a test passes only
     if the application needs no more than that. Flushing between transactional tests (TRUNCATE) and the tests
     that stand in for the owner (`owner_rights`) switch back for that moment."""
-    if connection.vendor != "postgresql":
-        yield
-        return
     role = app_role_name()
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         grant_app_role(connection=connection, role=role)
@@ -69,9 +66,6 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
 def database_owner(*, regrant: bool = True) -> Iterator[None]:
     """Inside: the test's connection acts as the tables' owner (what `migrate` runs as); after, the application
     role again, granted anew as `migrate` does (`regrant`: tables the owner made are the app's too)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
     with connection.cursor() as cursor:
         cursor.execute("SET ROLE NONE")
     try:

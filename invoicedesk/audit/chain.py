@@ -4,7 +4,7 @@ rights (who can get past the append-only triggers and grants) no longer verifies
 
 A link's hash is SHA-256 over the previous link's hash and the canonical JSON of its content (sorted keys, no
 blanks, ASCII, times in UTC to the microsecond). The content is what the database gives back, so the hash written
-at insert and the hash recomputed from a read row agree on PostgreSQL and SQLite alike.
+at insert and the hash recomputed from a read row agree.
 
 Known limit: someone with the owner's rights who rewrites a chain from the changed row to its end, and its head,
 leaves a chain that verifies; the hashes of each verification (logged, and kept in AuditVerification) are what
@@ -225,9 +225,8 @@ def chain_existing_rows(
     """For a migration: link the rows written before chains existed, in insert order, and set the heads. The only
     UPDATE these tables ever see, run as the owner, past the append-only trigger (`pgtrigger.ignore` for this
     transaction: the trigger function reads that setting)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + trigger + "}"])
     heads: dict[str, tuple[str, int]] = {}
     for row in rows.order_by("id").iterator(chunk_size=2000):
         key = f"{name}:{row.organization_id if row.organization_id is not None else '-'}"
@@ -238,6 +237,5 @@ def chain_existing_rows(
         heads[key] = (row.chain_hash, length + 1)
     for key, (last_hash, length) in heads.items():
         head_model._base_manager.update_or_create(chain=key, defaults={"last_hash": last_hash, "length": length})
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', NULL, true)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', NULL, true)")

@@ -27,8 +27,8 @@ class Buyer(models.Model):
 
     class Meta:
         ordering = ["company_name"]
-        # PostgreSQL also gets a trigram index for the partial Bill to search
-        # (see migration 0002), which SQLite cannot express.
+        # A trigram index serves the partial Bill to search for the partial Bill to search
+        # (see migration 0002), which Django's Index cannot express.
 
     def __str__(self) -> str:
         return self.company_name

@@ -137,11 +137,11 @@ def grant_app_role(*, connection: BaseDatabaseWrapper, role: str, password: str 
 @contextmanager
 def as_owner(alias: str = "default") -> Iterator[tuple[str, str | None] | None]:
     """Inside: `connections[alias]` connects as the owner of `DATABASE_MIGRATE_URL`. Yields the application role
-    (name, password) to grant to, or None when there is no second role (unset, the same role, or not PostgreSQL)."""
+    (name, password) to grant to, or None when there is no second role (unset, or the same role)."""
     owner: dict[str, Any] | None = getattr(settings, "DATABASE_MIGRATE", None)
     connection = connections[alias]
     app_role = connection.settings_dict.get("USER") or ""
-    if alias != "default" or owner is None or connection.vendor != "postgresql" or owner.get("USER") == app_role:
+    if alias != "default" or owner is None or owner.get("USER") == app_role:
         yield None
         return
     database = connection.settings_dict.get("NAME")

@@ -5,7 +5,7 @@ only when its transaction commits, so a worker never wakes before the work is vi
 rolled back. The payload names the queue (TASKS, or a work queue's name: core.work_queues), so only the loop that
 takes that work looks. Each `run_worker` process keeps one connection listening (`WakeupListener`); its loops wait
 on an Event the listener sets, with the poll interval as a fallback (delayed tasks, leases that end, a listener
-reconnecting). On SQLite nothing is sent and the workers poll.
+reconnecting).
 """
 
 from __future__ import annotations
@@ -29,15 +29,9 @@ CHANNEL = "invoicedesk_work"
 TASKS = "tasks"
 
 
-def wakeups_supported(using: str = "default") -> bool:
-    return connections[using].vendor == "postgresql"
-
-
 def wake_workers(queue: str = TASKS, *, using: str = "default") -> None:
     """Tell the listening workers there is work in `queue`: at commit of the current transaction, or at once in
     autocommit."""
-    if not wakeups_supported(using):
-        return
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, queue])
 
@@ -46,8 +40,6 @@ def waking_workers(sql: str, params: list[Any], *, queue: str, using: str = "def
     """A statement ending in RETURNING, rewritten to also wake the workers of `queue` for each row it returns
     (PostgreSQL): the work and its wake-up in one round trip. The rows come back as before, with one more (empty)
     column."""
-    if not wakeups_supported(using):
-        return sql, params
     return f"WITH added AS ({sql}) SELECT added.*, pg_notify(%s, %s) FROM added", [*params, CHANNEL, queue]  # noqa: S608
 
 
@@ -89,10 +81,8 @@ class WakeupListener:
             for event in events:
                 event.set()
 
-    def start(self, stop: threading.Event) -> threading.Thread | None:
-        """Listen in a daemon thread until `stop` is set; None (the loops poll) when the database cannot notify."""
-        if not wakeups_supported(self._using):
-            return None
+    def start(self, stop: threading.Event) -> threading.Thread:
+        """Listen in a daemon thread until `stop` is set."""
         thread = threading.Thread(target=self._listen_until, args=(stop,), name="wakeups", daemon=True)
         thread.start()
         return thread

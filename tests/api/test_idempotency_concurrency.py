@@ -1,5 +1,5 @@
 """The same Idempotency-Key sent at once from many connections: one refund, one remembered answer, and every
-caller gets that answer (or, with another body, 409). Runs on SQLite and PostgreSQL."""
+caller gets that answer (or, with another body, 409)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 On PostgreSQL the application connects as a role that owns nothing and may only SELECT and INSERT these tables
 (core.db_roles): each way around the append-only triggers fails for it. The owner, who could get past them, leaves
-a trace: verify_audit (tests/audit/test_chain.py). SQLite has neither roles nor triggers, which is why production
-runs on PostgreSQL.
+a trace: verify_audit (tests/audit/test_chain.py).
 """
 
 import uuid
@@ -27,7 +26,6 @@ from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
 from tests.conftest import app_role_name
 
-ON_POSTGRESQL = connection.vendor == "postgresql"
 REFUSED = (InternalError, IntegrityError, ProgrammingError)
 TABLES = ["audit_auditentry", "payments_paymenttransaction", "documents_refunddocument"]
 
@@ -54,12 +52,6 @@ def test_the_application_may_not_and_the_owner_meets_the_trigger(
 ) -> None:
     entry, row = _rows(org)
     sql = statement % {"entry": entry.pk, "row": row.pk}
-    if not ON_POSTGRESQL:
-        # SQLite (the embedded demo default) has no roles or triggers: the statement goes through.
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            assert cursor.rowcount == 1
-        return
     with pytest.raises(REFUSED, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     with owner_rights(), pytest.raises(REFUSED, match="append_only"), transaction.atomic(), connection.cursor() as c:
@@ -99,10 +91,9 @@ def test_a_refund_runs_end_to_end_as_the_application_role(refunded_as_the_app: R
     assert PaymentTransaction.objects.filter(payment_link=refund.payment_link).count() >= 3
     assert AuditEntry.objects.filter(action=AuditAction.DOCUMENT_ISSUE).count() == 1
     call_command("verify_audit")  # exit status 0: every chain holds
-    if ON_POSTGRESQL:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
-            assert cursor.fetchone() == (app_role_name(), False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (app_role_name(), False)
 
 
 def _login_as_the_app_role() -> psycopg.Connection[Any]:
@@ -131,9 +122,6 @@ def _ways_around(table: str, trigger: str) -> dict[str, str]:
 def test_as_the_application_role_each_way_around_append_only_fails(refunded_as_the_app: Refund) -> None:
     counts = {model: model.objects.count() for model in (AuditEntry, PaymentTransaction, RefundDocument)}
     assert all(counts.values())
-    if not ON_POSTGRESQL:
-        assert connection.vendor == "sqlite"  # no roles: the PostgreSQL pass proves this
-        return
     tried = 0
     with _login_as_the_app_role() as app:
         assert app.execute("SELECT session_user::text").fetchone() == (app_role_name(),)

@@ -28,7 +28,6 @@ from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from tests import factories
 
-ON_POSTGRESQL = connection.vendor == "postgresql"
 TRIGGER = "pgtrigger_audit_entry_append_only_e8f53"
 
 
@@ -49,8 +48,7 @@ def _entries(org: Organization, count: int, **after: Any) -> list[AuditEntry]:
 def _as_owner(sql: str, params: list[Any], owner_rights: Callable[[], Any]) -> None:
     """What someone with the owner's rights can do: get past the trigger (pgtrigger.ignore) and rewrite a row."""
     with owner_rights(), connection.cursor() as cursor:
-        if ON_POSTGRESQL:
-            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + TRIGGER + "}"])
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + TRIGGER + "}"])
         cursor.execute(sql, params)
         assert cursor.rowcount == 1
 
@@ -176,10 +174,9 @@ def test_a_document_whose_pdf_was_changed_is_named(org: Organization, owner_righ
     assert document.previous_hash == GENESIS_HASH
     assert _verify() == (0, "OK: 1 entries and documents verified; every chain holds.\n")
     with owner_rights(), connection.cursor() as cursor:
-        if ON_POSTGRESQL:
-            cursor.execute(
-                "SELECT set_config('pgtrigger.ignore', %s, true)", ["{pgtrigger_refund_document_unaltered_fcdf0}"]
-            )
+        cursor.execute(
+            "SELECT set_config('pgtrigger.ignore', %s, true)", ["{pgtrigger_refund_document_unaltered_fcdf0}"]
+        )
         cursor.execute("UPDATE documents_refunddocument SET pdf = %s WHERE id = %s", [b"%PDF forged", document.pk])
     status, output = _verify()
     assert status == 1 and f"document #{document.pk} (organization {org.pk}): its PDF does not match" in output

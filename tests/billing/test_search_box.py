@@ -144,7 +144,7 @@ def test_another_organizations_invoices_never_match(org: Organization, other_org
 def test_long_match_lists_fall_back_to_conditions_with_the_same_result(
     org: Organization, monkeypatch: pytest.MonkeyPatch, q: str
 ) -> None:
-    """Listed ids (PostgreSQL's fast path) and plain conditions (a kind with many matches; SQLite too) agree."""
+    """Listed ids (PostgreSQL's fast path) and plain conditions (a kind with many matches) agree."""
     term = SearchTerm.parse(q, "JPY")
     listed = [row.number for row in invoice_page(organization=org, filters=InvoiceFilters(search=term)).rows]
     monkeypatch.setattr(selectors, "SEARCH_LIST_LIMIT", 0)

@@ -1,4 +1,4 @@
-"""Workers wake when work is committed (PostgreSQL LISTEN/NOTIFY), not at their next poll; on SQLite they poll."""
+"""Workers wake when work is committed (PostgreSQL LISTEN/NOTIFY), not at their next poll."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 import dj_database_url
 import pytest
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.billing.models import BillingInvoice
@@ -31,8 +30,6 @@ from tests.faults.support import (
     wait_until,
     worker_env,
 )
-
-ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
 @pytest.fixture
@@ -61,13 +58,6 @@ def test_a_notification_wakes_the_loops_at_commit_never_before_and_after_a_lost_
     listening: tuple[WakeupListener, threading.Event], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listener, event = listening
-    if not ON_POSTGRESQL:
-        # SQLite cannot notify: nothing is sent, nobody listens, the loops poll.
-        assert listener.start(threading.Event()) is None
-        with CaptureQueriesContext(connection) as queries:
-            wake_workers()
-        assert len(queries) == 0
-        return
     assert event.wait(5), "on connecting, the listener wakes every loop once"
     event.clear()
 
@@ -114,10 +104,7 @@ def test_an_idle_worker_takes_a_refund_at_once_not_at_its_next_poll(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
 ) -> None:
-    """The worker polls every 30 s here; on PostgreSQL the refund's task wakes it (SQLite: the test above)."""
-    if not ON_POSTGRESQL:
-        assert not wakeups.wakeups_supported()
-        return
+    """The worker polls every 30 s here; the refund's task wakes it."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with smtp_server(Inbox()) as smtp_port, running_workers() as workers:
         env = worker_env(stripe_api_base=stripe_server.url, smtp_port=smtp_port, var_dir=tmp_path / "var")
@@ -149,9 +136,6 @@ def test_an_idle_worker_takes_a_refund_at_once_not_at_its_next_poll(
 def test_behind_a_pooler_the_listener_connects_where_database_listen_url_says(settings: Any) -> None:
     """LISTEN needs a session of its own (PgBouncer's transaction pooling does not give one): the listener may
     connect elsewhere than the app's DATABASE_URL; here, the same server under its own application name."""
-    if not ON_POSTGRESQL:
-        assert settings.DATABASE_LISTEN is None  # nothing listens on SQLite
-        return
     settings.DATABASE_LISTEN = dj_database_url.parse(
         f"{fault_support.test_database_url()}?application_name=invoicedesk-listener"
     )

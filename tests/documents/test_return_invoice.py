@@ -154,24 +154,18 @@ def test_an_issued_document_cannot_be_changed_or_removed_on_postgresql(
 
     refund(paid_invoice, 22_000)
     document = RefundDocument.objects.get()
-    if connection.vendor == "postgresql":
-        refused = (InternalError, IntegrityError, ProgrammingError)
-        # The application's role may not (tests/audit/test_append_only.py); the owner meets the trigger.
-        with pytest.raises(refused, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement, [document.pk])
-        with (
-            owner_rights(),
-            pytest.raises(refused, match="unaltered"),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(statement, [document.pk])
-        assert RefundDocument.objects.get(pk=document.pk).sha256 == document.sha256
-    else:
-        # SQLite (the embedded demo default) has no such triggers: production runs on PostgreSQL.
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [document.pk])
-            assert cursor.rowcount == 1
+    refused = (InternalError, IntegrityError, ProgrammingError)
+    # The application's role may not (tests/audit/test_append_only.py); the owner meets the trigger.
+    with pytest.raises(refused, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, [document.pk])
+    with (
+        owner_rights(),
+        pytest.raises(refused, match="unaltered"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement, [document.pk])
+    assert RefundDocument.objects.get(pk=document.pk).sha256 == document.sha256
 
 
 def test_the_modal_shows_the_split_of_a_mixed_rate_invoice_as_the_document_will(

@@ -1,6 +1,6 @@
 """The `demo` fixture: every test gets the seeded demo back whole, whatever the tests before it changed.
 
-No browser here, but the same session seeding as the browser tests (and so SQLite only, like them).
+No browser here, but the same session seeding as the browser tests.
 """
 
 from typing import Any

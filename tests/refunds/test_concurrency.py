@@ -1,7 +1,6 @@
 """Concurrent refunds on one payment, from separate database connections.
 
-On PostgreSQL the payment link's row lock (SELECT … FOR UPDATE) serialises them; on
-SQLite, transactions begin IMMEDIATE, which serialises every writer. Either way: no over-refund."""
+The payment link's row lock (SELECT … FOR UPDATE) serialises them: no over-refund."""
 
 import threading
 import uuid

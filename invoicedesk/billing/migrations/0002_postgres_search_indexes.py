@@ -1,6 +1,5 @@
 from django.db import migrations
 
-from invoicedesk.core.migration_operations import PostgresOnlySQL
 
 
 class Migration(migrations.Migration):
@@ -10,7 +9,7 @@ class Migration(migrations.Migration):
         # Partial, case-insensitive Bill to search: Django's icontains on
         # PostgreSQL is UPPER(col::text) LIKE UPPER('%…%'), which a trigram GIN
         # index on the same expression serves.
-        PostgresOnlySQL(
+        migrations.RunSQL(
             sql=[
                 "CREATE EXTENSION IF NOT EXISTS pg_trgm",
                 "CREATE INDEX IF NOT EXISTS buyer_company_name_trgm "
@@ -20,7 +19,7 @@ class Migration(migrations.Migration):
         ),
         # Prefix search on the invoice number (LIKE 'INV-2026%') whatever the
         # database collation.
-        PostgresOnlySQL(
+        migrations.RunSQL(
             sql=[
                 "CREATE INDEX IF NOT EXISTS invoice_org_number_prefix "
                 "ON billing_billinginvoice (organization_id, number varchar_pattern_ops)",

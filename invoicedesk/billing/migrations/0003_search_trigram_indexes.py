@@ -1,6 +1,5 @@
 from django.db import migrations
 
-from invoicedesk.core.migration_operations import PostgresOnlySQL
 
 
 class Migration(migrations.Migration):
@@ -9,9 +8,8 @@ class Migration(migrations.Migration):
     operations = [
         # The one Search box matches any part of the invoice number, the buyer's company, contact name and email,
         # case-insensitively: Django's icontains is UPPER(col::text) LIKE UPPER('%…%') on PostgreSQL, which trigram
-        # GIN indexes on the same expressions serve (the company's is in 0002). SQLite scans; it is the small,
-        # embedded default.
-        PostgresOnlySQL(
+        # GIN indexes on the same expressions serve (the company's is in 0002).
+        migrations.RunSQL(
             sql=[
                 "CREATE EXTENSION IF NOT EXISTS pg_trgm",
                 "CREATE INDEX IF NOT EXISTS invoice_number_trgm "

@@ -2,7 +2,6 @@
 
 from django.db import migrations, models
 
-from invoicedesk.core.migration_operations import PostgresOnlySQL
 
 
 class Migration(migrations.Migration):
@@ -34,7 +33,7 @@ class Migration(migrations.Migration):
         # The invoice search finds a payment by its Stripe PaymentIntent or charge id, whole or its beginning
         # (LIKE 'pi_3Nx%'): pattern-ops indexes serve that prefix whatever the database collation, and equality too.
         # Not partial: a LIKE condition does not prove "<> ''" to the planner, which would then leave them unused.
-        PostgresOnlySQL(
+        migrations.RunSQL(
             sql=[
                 "CREATE INDEX IF NOT EXISTS payment_link_intent_prefix ON payments_paymentlink "
                 "(stripe_payment_intent_id varchar_pattern_ops)",

@@ -1,6 +1,5 @@
 from django.db import migrations
 
-from invoicedesk.core.migration_operations import PostgresOnlySQL
 
 
 class Migration(migrations.Migration):
@@ -9,7 +8,7 @@ class Migration(migrations.Migration):
     operations = [
         # The Search boxes match a Stripe refund id by its beginning (LIKE 're_…%'); whatever the collation,
         # a pattern-ops index serves that on PostgreSQL.
-        PostgresOnlySQL(
+        migrations.RunSQL(
             sql=[
                 "CREATE INDEX IF NOT EXISTS refund_stripe_refund_id_prefix "
                 "ON refunds_refund (stripe_refund_id varchar_pattern_ops)"

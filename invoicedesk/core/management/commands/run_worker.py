@@ -12,11 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
-from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+from django_tasks_db.utils import exclusive_transaction
 
 from invoicedesk.core.schedule import PeriodicJob, periodic_jobs
 from invoicedesk.core.wakeups import TASKS, WakeupListener
@@ -111,12 +110,7 @@ class WakeableWorker(Worker):
     def _claim_next(self) -> DBTaskResult[..., Any] | None:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name, queue_name__in=self.queue_names)
         with exclusive_transaction(tasks.db):
-            try:
-                task_result = tasks.get_locked()
-            except OperationalError as error:
-                if is_locked_database_exception(error):  # SQLite busy: the next turn tries again
-                    return None
-                raise
+            task_result = tasks.get_locked()
             if task_result is not None:
                 task_result.claim(self.worker_id)  # so no other worker runs it
             return task_result
