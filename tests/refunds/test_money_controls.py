@@ -224,6 +224,35 @@ def test_a_split_threshold_holds_in_parallel(rule: str, settings: Any) -> None:
     assert Counter(outcomes) == {RefundStatus.PROCESSING: 1, RefundStatus.PENDING_APPROVAL: 3}, outcomes
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_daily_limit_holds_one_persons_refunds_on_several_payments_at_once(settings: Any) -> None:
+    """The limit is the person's, across payments: their requests at once on four payments (four link locks) are
+    weighed one after another under their membership's lock, so only what fits goes without an approver."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # recorded, not executed
+    org = factories.organization()
+    _policy(org, amount=10_000_000, refund_daily_limit_per_person=30_000)
+    operator = _membership(factories.member(org))
+    invoices = [paid_invoice_without_stripe(org) for _ in range(4)]
+    barrier = threading.Barrier(len(invoices))
+    outcomes: list[str] = []
+
+    def request(invoice: BillingInvoice) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(_ask(operator, invoice, 20_000).status)
+        except Exception as error:  # a deadlock or any surprise shows in the assertion
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request, args=(invoice,)) for invoice in invoices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(outcomes) == {RefundStatus.PROCESSING: 1, RefundStatus.PENDING_APPROVAL: 3}, outcomes
+
+
 # ---------------------------------------------------------------- stale forms
 
 
