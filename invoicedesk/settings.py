@@ -166,11 +166,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one account, or from one address,
-# sign-ins are refused until the cool-off is over; a success resets the count.
+# The proxies in front of the app (comma-separated addresses or CIDRs; empty: none). Only a request whose
+# REMOTE_ADDR is one of them has its client address taken from X-Forwarded-For (core.http.client_ip), for the
+# sign-in lock-out, the API keys' addresses and the audit trail. `manage.py check` refuses an invalid entry.
+TRUSTED_PROXIES = [entry.strip() for entry in os.environ.get("TRUSTED_PROXIES", "").split(",") if entry.strip()]
+
+# Sign-in throttling (django-axes, accounts.lockout): after AXES_FAILURE_LIMIT failures for one account from one
+# client address, that address may not sign in to that account; after LOGIN_ACCOUNT_FAILURE_LIMIT failures for one
+# account from anywhere, nobody may — until the cool-off is over. No limit per address alone: one attacker (or one
+# office behind one NAT) cannot lock out everybody else. A success resets its own address's count.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "invoicedesk.accounts.lockout.AccountAndAddressLockout"
+AXES_CLIENT_IP_CALLABLE = "invoicedesk.core.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.core.errors import Forbidden
+from invoicedesk.core.http import client_ip
 
 from .selectors import alerts_for
 from .services import alert_acknowledge
@@ -27,6 +28,6 @@ def alert_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_POST
 @tenant_view
 def alert_ack(request: HttpRequest, membership: Membership, alert_id: int) -> HttpResponse:
-    alert_acknowledge(actor=membership, alert_id=alert_id, ip_address=request.META.get("REMOTE_ADDR"))
+    alert_acknowledge(actor=membership, alert_id=alert_id, ip_address=client_ip(request))
     messages.success(request, _("Alert acknowledged."))
     return redirect("alerts:alert_list")

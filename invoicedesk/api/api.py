@@ -28,6 +28,7 @@ from invoicedesk.alerts.services import alert_acknowledge
 from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page
 from invoicedesk.billing.selectors import Cursor, InvoiceFilters, invoice_get, invoice_page, parse_sort
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.http import client_ip
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject
@@ -372,7 +373,7 @@ def refund_create(
     remembered = idempotent_request_get(organization=organization, key=idempotency_key)
     if remembered is None:
         try:
-            refund = refund_request(actor=membership, request=refund_input, ip_address=request.META.get("REMOTE_ADDR"))
+            refund = refund_request(actor=membership, request=refund_input, ip_address=client_ip(request))
         except (NotFound, Forbidden):
             raise  # nothing was attempted: not remembered
         except ServiceError as error:
@@ -450,7 +451,7 @@ def refund_get(request: HttpRequest, refund_id: int = ObjectId) -> HttpResponse:
 )
 def refund_cancel_endpoint(request: HttpRequest, refund_id: int = ObjectId) -> Any:
     membership = member(request)
-    refund = refund_cancel(actor=membership, refund_id=refund_id, ip_address=request.META.get("REMOTE_ADDR"))
+    refund = refund_cancel(actor=membership, refund_id=refund_id, ip_address=client_ip(request))
     return _refund_body(membership, refund.pk)
 
 
@@ -486,7 +487,7 @@ def approval_approve(request: HttpRequest, decision: out.DecisionIn, refund_id: 
         actor=membership,
         refund_id=refund_id,
         comment=decision.comment.strip(),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     return _refund_body(membership, refund.pk)
 
@@ -504,7 +505,7 @@ def approval_reject(request: HttpRequest, decision: out.DecisionIn, refund_id: i
         actor=membership,
         refund_id=refund_id,
         comment=decision.comment.strip(),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     return _refund_body(membership, refund.pk)
 
@@ -541,7 +542,7 @@ def alert_list(
     summary="Acknowledge an alert",
 )
 def alert_acknowledge_endpoint(request: HttpRequest, alert_id: int = ObjectId) -> Any:
-    alert = alert_acknowledge(actor=member(request), alert_id=alert_id, ip_address=request.META.get("REMOTE_ADDR"))
+    alert = alert_acknowledge(actor=member(request), alert_id=alert_id, ip_address=client_ip(request))
     return out.alert_out(alert)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 
 from invoicedesk.accounts.models import Membership
+from invoicedesk.core.http import client_ip
 
 from .keys import api_key_membership, api_key_record_request
 
@@ -34,7 +35,7 @@ class ApiKeyAuth(HttpBearer):
             # Messages in the key's user's language, as the pages would show them (else Accept-Language).
             translation.activate(membership.user.language)
             request.LANGUAGE_CODE = membership.user.language
-        api_key_record_request(api_key, ip_address=request.META.get("REMOTE_ADDR"))
+        api_key_record_request(api_key, ip_address=client_ip(request))
         return membership
 
 

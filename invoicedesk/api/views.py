@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import AuthenticatedRequest, tenant_view
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.http import client_ip
 
 from .forms import ApiKeyForm
 from .keys import api_key_create, api_key_revoke, api_keys_of
@@ -32,7 +33,7 @@ def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
                 actor=membership,
                 name=form.cleaned_data["name"],
                 expires_at=form.expires_at(),
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             )
         except (NotFound, Forbidden):
             raise
@@ -57,6 +58,6 @@ def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
 @tenant_view
 def api_key_revoke_view(request: HttpRequest, membership: Membership, api_key_id: int) -> HttpResponse:
     user = cast(AuthenticatedRequest, request).user
-    revoked = api_key_revoke(user=user, api_key_id=api_key_id, ip_address=request.META.get("REMOTE_ADDR"))
+    revoked = api_key_revoke(user=user, api_key_id=api_key_id, ip_address=client_ip(request))
     messages.success(request, _("The API key “%(name)s” was revoked.") % {"name": revoked.name})
     return redirect("api_keys:list")

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 
 from invoicedesk.accounts.models import AddonContract, Membership, Organization, User
 from invoicedesk.core.admin import ReadOnlyAdminMixin
+from invoicedesk.core.http import client_ip
 
 from .models import AuditAction, AuditEntry
 from .services import audit_record
@@ -56,7 +57,7 @@ def _organization_id(obj: models.Model) -> int | None:
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 def _record_form(request: HttpRequest, form: ModelForm[Any], *, added: bool) -> None:

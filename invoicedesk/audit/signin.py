@@ -7,13 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from invoicedesk.accounts.models import User
+from invoicedesk.core.http import client_ip
 
 from .chain import AUDIT_CHAIN, chain_insert
 from .models import AuditAction, AuditEntry
 
 
 def _ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request) if request is not None else None
 
 
 def _record(action: AuditAction, user: User | None, request: HttpRequest | None, after: dict[str, Any]) -> None:

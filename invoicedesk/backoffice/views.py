@@ -41,6 +41,7 @@ from invoicedesk.billing.selectors import (
     search_hits,
 )
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.http import client_ip
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
@@ -378,9 +379,7 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
     form = OrganizationSettingsForm(request.POST or None, initial=initial, currency=organization.currency)
     if request.method == "POST" and form.is_valid():
         try:
-            organization_settings_update(
-                actor=membership, settings=form.settings(), ip_address=request.META.get("REMOTE_ADDR")
-            )
+            organization_settings_update(actor=membership, settings=form.settings(), ip_address=client_ip(request))
         except (NotFound, Forbidden):
             raise
         except ServiceError as error:
@@ -428,7 +427,7 @@ def member_invite_view(request: HttpRequest, membership: Membership) -> HttpResp
             email=email,
             role=Role(form.cleaned_data["role"]),
             base_url=settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/"),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
         ),
         _("%(email)s was added.") % {"email": email},
     )
@@ -437,7 +436,7 @@ def member_invite_view(request: HttpRequest, membership: Membership) -> HttpResp
 @require_POST
 @tenant_view
 def member_update_view(request: HttpRequest, membership: Membership, membership_id: int) -> HttpResponse:
-    ip_address = request.META.get("REMOTE_ADDR")
+    ip_address = client_ip(request)
     if request.POST.get("action") == "remove":
         return _member_action(
             request,

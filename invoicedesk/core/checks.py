@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
+from .http import trusted_proxy_networks
+
 # The stripe SDK pauses before retry n for min(0.5 s × 2^(n-1), 5 s) (stripe.HTTPClient INITIAL_DELAY, MAX_DELAY).
 STRIPE_FIRST_RETRY_DELAY_SECONDS = 0.5
 STRIPE_MAX_RETRY_DELAY_SECONDS = 5.0
@@ -59,3 +61,18 @@ def smtp_sends_fit_in_a_worker_task(app_configs: Any, **kwargs: Any) -> list[Che
             id="invoicedesk.E002",
         )
     ]
+
+
+@register()
+def trusted_proxies_are_addresses(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    try:
+        trusted_proxy_networks(settings.TRUSTED_PROXIES)
+    except ValueError as error:
+        return [
+            Error(
+                str(error),
+                hint='Set TRUSTED_PROXIES to comma-separated addresses or CIDRs, e.g. "10.0.0.0/8,192.0.2.10".',
+                id="invoicedesk.E003",
+            )
+        ]
+    return []

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.http import client_ip
 
 from .approvals import expires_at, refund_approve, refund_cancel, refund_reject
 from .controls import hold_reasons_text
@@ -53,7 +54,7 @@ def approval_detail(request: HttpRequest, membership: Membership, refund_id: int
     if request.method == "POST" and form.is_valid():
         decision = request.POST.get("decision")
         comment = form.cleaned_data["comment"].strip()
-        ip_address = request.META.get("REMOTE_ADDR")
+        ip_address = client_ip(request)
         try:
             if decision == "approve":
                 refund_approve(actor=membership, refund_id=refund.pk, comment=comment, ip_address=ip_address)
@@ -95,7 +96,7 @@ def approval_detail(request: HttpRequest, membership: Membership, refund_id: int
 def refund_cancel_view(request: HttpRequest, membership: Membership, invoice_id: int, refund_id: int) -> HttpResponse:
     """The requester withdraws a held request (a button on the invoice's Payment Transaction tab)."""
     try:
-        refund = refund_cancel(actor=membership, refund_id=refund_id, ip_address=request.META.get("REMOTE_ADDR"))
+        refund = refund_cancel(actor=membership, refund_id=refund_id, ip_address=client_ip(request))
     except (NotFound, Forbidden):
         raise
     except ServiceError as error:

@@ -16,7 +16,7 @@ from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.billing.selectors import invoice_get
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
-from invoicedesk.core.http import is_htmx
+from invoicedesk.core.http import client_ip, is_htmx
 from invoicedesk.core.money import Money
 
 from . import services
@@ -28,7 +28,7 @@ from .tax_split import gross_by_rate
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 def _outcome_message(request: HttpRequest, refund: Refund) -> None:

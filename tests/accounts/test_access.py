@@ -1,4 +1,5 @@
-"""Access that resists abuse: sign-ins throttled per account and per address, idle sessions end, passwords change."""
+"""Access that resists abuse: sign-ins throttled per (account, address) and per account, idle sessions end,
+passwords change."""
 
 from datetime import timedelta
 
@@ -21,28 +22,69 @@ def sign_in(client: Client, email: str, password: str) -> str:
     return client.post("/accounts/login/", {"username": email, "password": password}).content.decode()
 
 
-def test_repeated_failures_lock_the_account_and_say_when_to_try_again(org: Organization) -> None:
+def test_repeated_failures_lock_the_account_from_that_address_and_say_when_to_try_again(org: Organization) -> None:
     factories.member(org, Role.OPERATOR, email="target@example.test")
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert 'data-testid="locked-out"' not in sign_in(attacker, "target@example.test", "guess")
     locked = sign_in(attacker, "target@example.test", "guess")
     assert 'data-testid="locked-out"' in locked and "Try again in 15 minutes" in locked
-    # Even the right password is refused now, from anywhere: the account is locked.
-    elsewhere = Client(REMOTE_ADDR="198.51.100.1")
-    assert 'data-testid="locked-out"' in sign_in(elsewhere, "target@example.test", factories.PASSWORD)
+    # Even the right password is refused from that address now ...
+    assert 'data-testid="locked-out"' in sign_in(attacker, "target@example.test", factories.PASSWORD)
+    # ... but the account's owner, elsewhere, is not locked out by someone else's guesses.
+    owner = Client(REMOTE_ADDR="198.51.100.1")
+    assert (
+        owner.post("/accounts/login/", {"username": "target@example.test", "password": factories.PASSWORD}).status_code
+        == 302
+    )
     with time_machine.travel(timezone.now() + timedelta(minutes=15, seconds=1)):
-        owner = Client(REMOTE_ADDR="198.51.100.1")
-        signed_in = owner.post("/accounts/login/", {"username": "target@example.test", "password": factories.PASSWORD})
+        again = Client(REMOTE_ADDR="203.0.113.9")
+        signed_in = again.post("/accounts/login/", {"username": "target@example.test", "password": factories.PASSWORD})
         assert signed_in.status_code == 302  # the lock-out ended when the page said it would
 
 
-def test_one_address_trying_many_accounts_is_locked_too(org: Organization) -> None:
-    for index in range(settings.AXES_FAILURE_LIMIT):
+def test_guesses_spread_over_many_addresses_lock_the_account_everywhere(org: Organization) -> None:
+    factories.member(org, Role.OPERATOR, email="spread@example.test")
+    per_address = settings.AXES_FAILURE_LIMIT - 1  # never enough to lock any one address out
+    addresses = iter(f"203.0.113.{index}" for index in range(1, 200))
+    failures = 0
+    while failures < settings.LOGIN_ACCOUNT_FAILURE_LIMIT - 1:
+        guesser = Client(REMOTE_ADDR=next(addresses))
+        for _ in range(min(per_address, settings.LOGIN_ACCOUNT_FAILURE_LIMIT - 1 - failures)):
+            assert 'data-testid="locked-out"' not in sign_in(guesser, "spread@example.test", "guess")
+            failures += 1
+    # One short of the account's limit: its owner still signs in (from an address of their own).
+    owner = Client(REMOTE_ADDR="198.51.100.1")
+    assert (
+        owner.post("/accounts/login/", {"username": "spread@example.test", "password": factories.PASSWORD}).status_code
+        == 302
+    )
+    owner.post("/accounts/logout/")
+    assert 'data-testid="locked-out"' in sign_in(Client(REMOTE_ADDR=next(addresses)), "spread@example.test", "guess")
+    # Now nobody signs in to this account, whatever the address, until the cool-off is over.
+    locked = sign_in(Client(REMOTE_ADDR="198.51.100.2"), "spread@example.test", factories.PASSWORD)
+    assert 'data-testid="locked-out"' in locked
+    with time_machine.travel(timezone.now() + timedelta(minutes=15, seconds=1)):
+        later = Client(REMOTE_ADDR="198.51.100.2")
+        assert (
+            later.post(
+                "/accounts/login/", {"username": "spread@example.test", "password": factories.PASSWORD}
+            ).status_code
+            == 302
+        )
+
+
+def test_one_address_failing_on_many_accounts_locks_out_none_of_their_owners(org: Organization) -> None:
+    # No limit per address alone: behind one NAT or proxy, one person's mistakes (or an attacker's spraying)
+    # must not lock everyone at that address out. Each account still counts its own failures.
+    for index in range(settings.AXES_FAILURE_LIMIT + 1):
         factories.member(org, Role.OPERATOR, email=f"user{index}@spray.test")
     sprayer = Client(REMOTE_ADDR="203.0.113.10")
     pages = [sign_in(sprayer, f"user{index}@spray.test", "guess") for index in range(settings.AXES_FAILURE_LIMIT)]
-    assert 'data-testid="locked-out"' in pages[-1]
+    assert not any('data-testid="locked-out"' in page for page in pages)
+    colleague = Client(REMOTE_ADDR="203.0.113.10")
+    last = f"user{settings.AXES_FAILURE_LIMIT}@spray.test"
+    assert colleague.post("/accounts/login/", {"username": last, "password": factories.PASSWORD}).status_code == 302
 
 
 def test_a_good_sign_in_resets_the_count(org: Organization) -> None:

@@ -799,4 +799,5 @@ JA = {
     "Last verified %(when)s: entries were removed from the end of the chain. Admins have an alert.": (
         "最終検証 %(when)s：連鎖の末尾から記録が削除されています。管理者にアラートを通知しました。"
     ),
+    "Too many failed sign-ins for this account.": "このアカウントへのログイン失敗が多すぎます。",
 }
