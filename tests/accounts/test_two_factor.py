@@ -323,3 +323,14 @@ def test_a_wrong_code_slows_the_next_tries(guarded: Organization, approver: User
     assert AuditEntry.objects.filter(action=AuditAction.TWO_FACTOR_FAILED, actor=approver).count() == 1
     with time_machine.travel(timezone.now() + timedelta(seconds=2), tick=False):
         assert client.post("/accounts/two-factor/verify/", {"code": code_for(device)}).status_code == 302
+
+
+def test_the_pages_speak_japanese(guarded: Organization) -> None:
+    user = factories.member(guarded, Role.APPROVER, language="ja")
+    client = Client()
+    client.force_login(user)
+    setup = client.get("/accounts/two-factor/").content.decode()
+    assert "認証アプリの設定" in setup and "2段階認証を有効にする" in setup
+    assert "この組織では承認者と管理者に2段階認証が必要です。" in client.get("/billing/").content.decode()
+    enrolled(user)
+    assert "リカバリーコード" in client.get("/accounts/two-factor/verify/").content.decode()
