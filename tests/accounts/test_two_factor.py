@@ -334,3 +334,17 @@ def test_the_pages_speak_japanese(guarded: Organization) -> None:
     assert "この組織では承認者と管理者に2段階認証が必要です。" in client.get("/billing/").content.decode()
     enrolled(user)
     assert "リカバリーコード" in client.get("/accounts/two-factor/verify/").content.decode()
+
+
+def test_support_staff_delete_a_device_in_the_admin_audited_and_never_see_its_secret(approver: User) -> None:
+    device = enrolled(approver)
+    client = Client()
+    client.force_login(User.objects.create_superuser("support@invoicedesk.example", "x"))
+    url = f"/admin/otp_totp/totpdevice/{device.pk}/"
+    page = client.get(f"{url}change/").content.decode()
+    assert approver.email in page and device.key not in page
+    assert client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    client.post(f"{url}delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    entry = AuditEntry.objects.get(action=AuditAction.ADMIN_DELETE, object_type="otp_totp.TOTPDevice")
+    assert entry.object_id == str(device.pk)
