@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pgtrigger",
     "axes",
+    # The second factor: authenticator-app codes (TOTP) and single-use recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     # Ours, from the ground floor up (the layers contract in pyproject.toml).
     "invoicedesk.core",
@@ -77,11 +81,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when this session passed the second factor; before the organization middleware,
+    # which carries that onto the membership the services check.
+    "django_otp.middleware.OTPMiddleware",
     "invoicedesk.accounts.middleware.SessionRenewalMiddleware",
     "invoicedesk.accounts.middleware.UserLanguageMiddleware",
     "invoicedesk.accounts.middleware.CurrentOrganizationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "invoicedesk.core.http.ServiceErrorMiddleware",
+    # After it, so it sees a refusal for want of a second factor first and sends the person to enter their code.
+    "invoicedesk.backoffice.twofactor_views.SecondFactorRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it answers a locked-out sign-in.
@@ -185,6 +194,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# The second factor (django-otp): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "invoicedesk"
+# Recovery codes made at enrolment, each good once.
+TWO_FACTOR_RECOVERY_CODES = 10
 # Sessions end after this long without a request (requests renew them, at most once a minute).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600
 # A session in use is renewed (its idle time starts again) at most once a minute: SessionRenewalMiddleware.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:invoice_list", permanent=False)),
     path("healthz", health, name="health"),
     path("accounts/api-keys/", include("invoicedesk.api.urls")),
+    path("accounts/two-factor/", include("invoicedesk.backoffice.twofactor_urls")),
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("api/v1/", api.urls),
     path("billing/", include("invoicedesk.backoffice.urls")),

@@ -18,8 +18,14 @@ _sequence = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
-def organization(name: str | None = None, *, currency: str = "JPY", addon: bool = True) -> Organization:
-    org = Organization.objects.create(name=name or f"Seller {next(_sequence)}", currency=currency)
+def organization(
+    name: str | None = None, *, currency: str = "JPY", addon: bool = True, two_factor: bool = False
+) -> Organization:
+    # Two-factor sign-in is on for new organizations; off here so that tests about other things sign in with a
+    # password alone (tests/accounts/test_two_factor.py turns it on).
+    org = Organization.objects.create(
+        name=name or f"Seller {next(_sequence)}", currency=currency, require_two_factor=two_factor
+    )
     if addon:
         AddonContract.objects.create(organization=org, starts_at=timezone.now() - timedelta(days=365))
     return org

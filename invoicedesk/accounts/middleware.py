@@ -70,6 +70,12 @@ class CurrentOrganizationMiddleware:
             membership = next((m for m in memberships if m.organization_id == chosen), None)
             if membership is None and memberships:
                 membership = memberships[0]
+            # Set by django-otp's OTPMiddleware: this session passed the second factor. The services read it from the
+            # membership they are given (accounts.twofactor).
+            is_verified = getattr(user, "is_verified", None)
+            verified = bool(is_verified is not None and is_verified())
+            for each in memberships:
+                each.second_factor_verified = verified
             request.membership = membership  # type: ignore[attr-defined]
             request.memberships = memberships  # type: ignore[attr-defined]
             if membership is not None:

@@ -121,6 +121,9 @@ class Organization(models.Model):
     tax_rounding = models.CharField(
         _("consumption tax rounding"), max_length=8, choices=TaxRounding.choices, default=TaxRounding.DOWN
     )
+    # Approvers and admins must pass a second factor (TOTP) before approving, changing settings or members, or
+    # making API keys (accounts.twofactor). On for new organizations; the migration left existing ones as they were.
+    require_two_factor = models.BooleanField(_("require two-factor sign-in for approvers and admins"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -181,6 +184,10 @@ class Membership(ChoiceLabels):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(default=timezone.now)
+    # Not stored: whether the session acting with this membership passed the second factor. Only the web request's
+    # middleware sets it (CurrentOrganizationMiddleware), so a membership loaded any other way (an API key, a
+    # script) counts as unverified, and accounts.twofactor.require_second_factor refuses it where that matters.
+    second_factor_verified: bool = False
 
     class Meta:
         ordering = ["organization__name"]

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     NOT_PAID = "not_paid"
     ADDON_NOT_VALID = "addon_not_valid"
     SELF_APPROVAL_FORBIDDEN = "self_approval_forbidden"
+    SECOND_FACTOR_REQUIRED = "second_factor_required"
     ALREADY_DECIDED = "already_decided"
     APPROVAL_EXPIRED = "approval_expired"
     CURRENCY_MISMATCH = "currency_mismatch"
@@ -48,6 +49,8 @@ SERVICE_CODES: dict[str, tuple[ErrorCode, int]] = {
     "not_found": (ErrorCode.NOT_FOUND, 404),
     "forbidden": (ErrorCode.FORBIDDEN, 403),
     "self_approval_forbidden": (ErrorCode.SELF_APPROVAL_FORBIDDEN, 403),
+    # Approvals need a session that passed the second factor where the organization requires it: never a key.
+    "second_factor_required": (ErrorCode.SECOND_FACTOR_REQUIRED, 403),
     "out_of_scope": (ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD, 409),
     "not_paid": (ErrorCode.NOT_PAID, 409),
     "no_addon": (ErrorCode.ADDON_NOT_VALID, 409),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership, User
+from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import NotFound, ServiceError
@@ -49,6 +50,8 @@ def api_key_create(
     *, actor: Membership, name: str, expires_at: datetime | None = None, ip_address: str | None = None
 ) -> NewApiKey:
     """A key for the actor in their current organization, acting with their role there."""
+    # A key acts without a second factor from then on: making one needs a session that passed it, where required.
+    require_second_factor(actor)
     name = name.strip()
     if not name:
         raise ServiceError(_("Give the key a name, e.g. the system that will use it."), code="name", field="name")

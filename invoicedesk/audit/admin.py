@@ -18,6 +18,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, ModelForm, PasswordInput
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from invoicedesk.accounts.models import AddonContract, Membership, Organization, User
 from invoicedesk.core.admin import ReadOnlyAdminMixin
@@ -192,3 +194,27 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AuditEntry]):
     list_filter = ["action", "object_type", "organization"]
     search_fields = ["object_id", "actor__email"]
     show_full_result_count = False
+
+
+# The second factor (django-otp registers editors of its own): support staff see who set it up and delete a
+# device for someone who lost their phone (audited, like every change here); they never see a secret, add a device
+# for someone, or edit one.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
+class SecondFactorDeviceAdmin(AuditedModelAdmin):
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    fields = readonly_fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    search_fields = ["user__email"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.register(TOTPDevice, SecondFactorDeviceAdmin)
+admin.site.register(StaticDevice, SecondFactorDeviceAdmin)

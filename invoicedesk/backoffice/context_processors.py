@@ -6,6 +6,8 @@ from invoicedesk.accounts.selectors import addon_state, memberships_of
 from invoicedesk.alerts.selectors import alerts_for
 from invoicedesk.refunds.selectors import approvals_pending
 
+from .twofactor_views import second_factor_prompt
+
 
 def top_bar(request: HttpRequest) -> dict[str, Any]:
     """What every page's top bar shows: the organizations, whether card payments are on (the add-on), and for
@@ -24,6 +26,7 @@ def top_bar(request: HttpRequest) -> dict[str, Any]:
         return context
     organization = membership.organization
     role = membership.role_enum
+    context["second_factor_prompt"] = second_factor_prompt(request)
     context["addon"] = addon_state(organization=organization)
     if role.can_see_alerts:
         context.update(can_see_alerts=True, open_alert_count=alerts_for(organization=organization).count())

@@ -141,6 +141,14 @@ class OrganizationSettingsForm(forms.Form):
     return_invoices_always = forms.BooleanField(
         label=_("Issue a qualified return invoice for every refund (not only from 10,000 JPY)"), required=False
     )
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor sign-in for approvers and admins"),
+        help_text=_(
+            "Approving refunds, changing settings and members, and making API keys then need a code from an "
+            "authenticator app in this session; API keys cannot approve."
+        ),
+        required=False,
+    )
     time_zone = forms.TypedChoiceField(
         label=_("Time zone for pages and emails"),
         choices=lambda: [(name, name) for name in sorted(zoneinfo.available_timezones())],
@@ -174,6 +182,7 @@ class OrganizationSettingsForm(forms.Form):
             invoice_issuer_address=data.get("invoice_issuer_address", ""),
             tax_rounding=data.get("tax_rounding") or "down",
             return_invoices_always=bool(data.get("return_invoices_always")),
+            require_two_factor=bool(data.get("require_two_factor")),
         )
 
 

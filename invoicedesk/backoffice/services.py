@@ -15,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
+from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
@@ -32,6 +33,7 @@ SETTINGS_FIELDS = (
     "invoice_issuer_address",
     "tax_rounding",
     "return_invoices_always",
+    "require_two_factor",
 )
 
 
@@ -49,6 +51,7 @@ class OrganizationSettings:
     tax_rounding: str = "down"
     return_invoices_always: bool = False
     refund_daily_limit_per_person: int | None = None
+    require_two_factor: bool = True
 
 
 @transaction.atomic(durable=True)
@@ -58,6 +61,7 @@ def organization_settings_update(
     """Admins change the refund approval policy and related settings; every change is audited."""
     if not actor.role_enum.can_administer:
         raise Forbidden(_("Only admins can change the organization's settings."))
+    require_second_factor(actor)
     if settings.refund_approval_policy == ApprovalPolicy.ABOVE and (
         settings.refund_approval_threshold_amount is None and settings.refund_approval_threshold_percent is None
     ):
@@ -90,6 +94,8 @@ def organization_settings_update(
 def _require_admin(actor: Membership) -> None:
     if not actor.role_enum.can_administer:
         raise Forbidden(_("Only admins can manage members."))
+    # Members and roles decide who approves: guarded like the settings.
+    require_second_factor(actor)
 
 
 def _locked_member(actor: Membership, membership_id: int) -> Membership:

@@ -70,6 +70,7 @@ from .services import (
     member_remove,
     organization_settings_update,
 )
+from .twofactor import member_second_factor_reset, members_with_second_factor
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
@@ -395,6 +396,7 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "organization": organization,
             "invite_form": MemberInviteForm(),
             "members": organization.memberships.select_related("user").order_by("user__email"),
+            "two_factor_users": members_with_second_factor(organization),
             "roles": Role.choices,
         },
     )
@@ -437,6 +439,12 @@ def member_invite_view(request: HttpRequest, membership: Membership) -> HttpResp
 @tenant_view
 def member_update_view(request: HttpRequest, membership: Membership, membership_id: int) -> HttpResponse:
     ip_address = client_ip(request)
+    if request.POST.get("action") == "reset_two_factor":
+        return _member_action(
+            request,
+            lambda: member_second_factor_reset(actor=membership, membership_id=membership_id, ip_address=ip_address),
+            _("Two-factor sign-in reset: they set it up again at their next approval or settings change."),
+        )
     if request.POST.get("action") == "remove":
         return _member_action(
             request,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership
+from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
@@ -124,6 +125,8 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
     """Approve a held refund: re-check the money under the lock, then execute it as an immediate refund does."""
     if not actor.role_enum.can_approve_refund:
         raise Forbidden(_("Your role cannot approve refunds."))
+    # Maker-checker is only as strong as the checker's sign-in.
+    require_second_factor(actor)
     refund, link = _locked(organization_id=actor.organization_id, refund_id=refund_id)
     _refuse_if_decided(refund)
     if refund.requested_by_id == actor.user_id:
