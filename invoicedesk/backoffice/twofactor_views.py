@@ -97,9 +97,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device = totp_device_pending(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        enrolment = two_factor_enrol(
-            user=user, code=form.cleaned_data["code"], ip_address=client_ip(request)
-        )
+        enrolment = two_factor_enrol(user=user, code=form.cleaned_data["code"], ip_address=client_ip(request))
         if enrolment is None:
             form.add_error("code", _("That code is not right. Check your phone's clock and enter the code now shown."))
         else:
@@ -136,9 +134,7 @@ def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = two_factor_verify(
-                user=user, code=form.cleaned_data["code"], ip_address=client_ip(request)
-            )
+            result = two_factor_verify(user=user, code=form.cleaned_data["code"], ip_address=client_ip(request))
         except ServiceError as error:
             form.add_error("code", error.message)
         else:
