@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "invoicedesk.documents",
     "invoicedesk.notifications",
     "invoicedesk.stripe_events",
+    "invoicedesk.accounting",
     "invoicedesk.backoffice",
     "invoicedesk.api",
     "invoicedesk.devtools",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/two-factor/", include("invoicedesk.backoffice.twofactor_urls")),
     path("accounts/", include("invoicedesk.accounts.urls")),
     path("api/v1/", api.urls),
+    path("billing/accounting/", include("invoicedesk.accounting.urls")),
     path("billing/", include("invoicedesk.backoffice.urls")),
     path("alerts/", include("invoicedesk.alerts.urls")),
     path("", include("invoicedesk.payments.urls")),

@@ -156,6 +156,8 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Operator")
     APPROVER = "approver", _("Approver")
     ADMIN = "admin", _("Admin")
+    # Reads like a viewer and exports the books (accounting.views); changes nothing.
+    ACCOUNTANT = "accountant", _("Accountant")
 
     @property
     def can_request_refund(self) -> bool:
@@ -177,6 +179,10 @@ class Role(models.TextChoices):
     @property
     def can_administer(self) -> bool:
         return self is Role.ADMIN
+
+    @property
+    def can_export_accounting(self) -> bool:
+        return self in (Role.ADMIN, Role.ACCOUNTANT)
 
 
 class Membership(ChoiceLabels):

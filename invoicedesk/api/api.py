@@ -44,6 +44,7 @@ from invoicedesk.refunds.selectors import (
 from invoicedesk.refunds.services import RefundInput, refund_request
 
 from . import schemas as out
+from .accounting import router as accounting_router
 from .auth import ApiKeyAuth, SessionAuth, Unauthenticated, member
 from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, ErrorOut, error_body, service_error_answer
 from .idempotency import idempotent_request_get, idempotent_request_remember, refund_key_for
@@ -84,6 +85,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[ApiKeyAuth(), SessionAuth()],
 )
+api.add_router("/accounting", accounting_router)
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JsonResponse:

@@ -45,6 +45,8 @@ class AuditAction(models.TextChoices):
     API_KEY_CREATE = "api_key.create", _("API key created")
     API_KEY_REVOKE = "api_key.revoke", _("API key revoked")
     API_KEY_NEW_IP = "api_key.new_ip", _("API key used from a new IP address")
+    ACCOUNTING_EXPORT = "accounting.export", _("Accounting export downloaded")
+    ACCOUNTING_SETTINGS = "accounting.settings", _("Accounting settings changed")
 
 
 # The previous hash of a chain's first link.

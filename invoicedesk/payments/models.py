@@ -72,6 +72,12 @@ class PaymentLink(ChoiceLabels):
     card_brand = models.CharField(_("card brand"), max_length=32, blank=True)
     card_last4 = models.CharField(_("card last four digits"), max_length=4, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Stripe's processing fee on the charge (its balance transaction), in `stripe_fee_currency` (Stripe's settlement
+    # currency): null until Stripe's answer carried it. Stripe keeps it when the payment is refunded.
+    stripe_fee = models.BigIntegerField(_("Stripe fee"), null=True, blank=True)
+    stripe_fee_tax = models.BigIntegerField(default=0)
+    stripe_fee_currency = models.CharField(max_length=3, blank=True)
+    stripe_balance_transaction_id = models.CharField(max_length=255, blank=True)
     # The add-on contract the payment was settled under: it keeps the payment
     # refundable after the contract ends.
     addon_contract = models.ForeignKey(

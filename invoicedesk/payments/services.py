@@ -304,6 +304,19 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo, *, paid_at: datetime | N
     return link or qs.filter(stripe_payment_intent_id=intent.id).first()
 
 
+FEE_FIELDS = ["stripe_fee", "stripe_fee_tax", "stripe_fee_currency", "stripe_balance_transaction_id"]
+
+
+def _take_fee(link: PaymentLink, intent: gateway.PaymentIntentInfo) -> bool:
+    """Copy Stripe's processing fee onto the link when the answer carries it and the link has none yet."""
+    if intent.fee is None or link.stripe_fee is not None or link.stripe_payment_intent_id != intent.id:
+        return False
+    link.stripe_fee, link.stripe_fee_tax = intent.fee, intent.fee_tax
+    link.stripe_fee_currency = intent.fee_currency or intent.currency
+    link.stripe_balance_transaction_id = intent.balance_transaction_id
+    return True
+
+
 # What recording a payment changes on its link.
 PAYMENT_FIELDS = [
     "status",
@@ -316,6 +329,7 @@ PAYMENT_FIELDS = [
     "card_last4",
     "addon_contract",
     "review_note",
+    *FEE_FIELDS,
 ]
 
 
@@ -335,6 +349,9 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
             # The webhook came first without the card; the return page's answer carries it.
             link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
             link.save(update_fields=["card_brand", "card_last4"])
+        if _take_fee(link, intent):
+            # The webhook's charge is not expanded; the return page's (or reconciliation's) answer has the fee.
+            link.save(update_fields=FEE_FIELDS)
         if (
             link.stripe_payment_intent_id != intent.id
             and not PaymentTransaction.objects.filter(
@@ -381,6 +398,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.stripe_charge_id = intent.latest_charge_id or ""
     link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
     link.addon_contract_id = getattr(link, "addon_contract_at_payment")  # noqa: B009 - _link_for_intent's annotation
+    _take_fee(link, intent)
     if link.addon_contract_id is None:
         notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))
     link.review_note = render_parts(notes)
@@ -405,6 +423,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
             "amount_paid": link.amount_paid,
             "paid_currency": link.paid_currency,
             "payment_intent": intent.id,
+            "stripe_fee": link.stripe_fee,
         },
     )
     return link

@@ -43,6 +43,12 @@ class PaymentIntentInfo:
     # The card that paid, when Stripe's answer carries it (an expanded charge or payment method): "visa", "4242".
     card_brand: str = ""
     card_last4: str = ""
+    # Stripe's processing fee on the charge, from its balance transaction (expanded): None when the answer did
+    # not carry it (a webhook's unexpanded charge). `fee_tax` is the part of it Stripe lists as tax.
+    fee: int | None = None
+    fee_tax: int = 0
+    fee_currency: str = ""
+    balance_transaction_id: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -207,6 +213,7 @@ def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
         received = charge_received if charge_received is not None else (data["amount"] if status == "succeeded" else 0)
     error = data.get("last_payment_error") or {}
     card_brand, card_last4 = _card_of(charge, data.get("payment_method"))
+    fee = _fee_of(charge)
     return PaymentIntentInfo(
         id=data["id"],
         status=status,
@@ -220,6 +227,38 @@ def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
         last_error=(error.get("message") if isinstance(error, Mapping) else None) or None,
         card_brand=card_brand,
         card_last4=card_last4,
+        fee=fee.amount if fee else None,
+        fee_tax=fee.tax if fee else 0,
+        fee_currency=fee.currency if fee else "",
+        balance_transaction_id=fee.balance_transaction_id if fee else "",
+    )
+
+
+@dataclass(frozen=True)
+class _Fee:
+    amount: int
+    tax: int
+    currency: str
+    balance_transaction_id: str
+
+
+def _fee_of(charge: Any) -> _Fee | None:
+    """The processing fee of a charge whose `balance_transaction` is expanded (Stripe: `fee`, in the settlement
+    currency, and `fee_details` [{amount, currency, type: stripe_fee | tax | application_fee}]); None otherwise."""
+    if not isinstance(charge, Mapping):
+        return None
+    txn = charge.get("balance_transaction")
+    if not isinstance(txn, Mapping) or txn.get("fee") is None:
+        return None
+    details = txn.get("fee_details") or []
+    tax = sum(
+        int(item.get("amount") or 0) for item in details if isinstance(item, Mapping) and item.get("type") == "tax"
+    )
+    return _Fee(
+        amount=int(txn["fee"]),
+        tax=tax,
+        currency=str(txn.get("currency") or charge.get("currency") or "").upper(),
+        balance_transaction_id=str(txn.get("id") or ""),
     )
 
 
@@ -288,7 +327,8 @@ def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | Non
     with translated_errors("payment_intents.retrieve"):
         intent = _client().v1.payment_intents.retrieve(
             payment_intent_id,
-            params={"expand": ["latest_charge", "payment_method"]},
+            # The charge's balance transaction carries Stripe's processing fee (recorded with the payment).
+            params={"expand": ["latest_charge.balance_transaction", "payment_method"]},
             options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
         )
     return payment_intent_from_dict(intent.to_dict())

@@ -1,0 +1,80 @@
+"""How an organization's books name what invoicedesk exports: accounts, sub-accounts and tax categories.
+
+The defaults are common Japanese names (docs/accounting.md says what each is for); an accountant changes them to
+the names registered in their own accounting software, which matches names exactly on import.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invoicedesk.accounts.models import Organization
+
+
+class TaxAccounting(models.TextChoices):
+    INCLUDED = "included", _("Tax included (税込経理)")
+    EXCLUDED = "excluded", _("Tax excluded (税抜経理)")
+
+
+class AccountingSettings(models.Model):
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="accounting_settings")
+    tax_accounting = models.CharField(
+        _("consumption tax accounting"), max_length=8, choices=TaxAccounting.choices, default=TaxAccounting.INCLUDED
+    )
+    # Where Stripe holds the money until it pays out: a receivable with Stripe as sub-account, or a bank account.
+    stripe_account = models.CharField(_("account holding Stripe's funds"), max_length=40, default="未収入金")
+    stripe_sub_account = models.CharField(_("its sub-account"), max_length=40, blank=True, default="Stripe")
+    # What a payment settles: the buyer's receivable booked when the invoice was issued.
+    receivable_account = models.CharField(_("receivable account"), max_length=40, default="売掛金")
+    # A refund is a sales return or discount (売上高 works too, as a negative sale).
+    returns_account = models.CharField(_("sales returns account"), max_length=40, default="売上値引・返品")
+    fee_account = models.CharField(_("Stripe fee account"), max_length=40, default="支払手数料")
+    # Tax-excluded accounting only: where the consumption tax of a return goes.
+    tax_account = models.CharField(_("consumption tax account"), max_length=40, default="仮受消費税等")
+    tax_category_returns_standard = models.CharField(
+        _("tax category of returns at 10%"), max_length=40, default="課税売上返還10%"
+    )
+    tax_category_returns_reduced = models.CharField(
+        _("tax category of returns at 8% (reduced)"), max_length=40, default="課税売上返還8%（軽）"
+    )
+    # Card processing fees are non-taxable purchases in Japan unless the processor charges consumption tax on them.
+    tax_category_fee = models.CharField(_("tax category of Stripe fees"), max_length=40, default="非課仕入")
+    tax_category_outside = models.CharField(_("tax category outside consumption tax"), max_length=40, default="対象外")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tax_accounting__in=TaxAccounting.values), name="accounting_tax_accounting_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"accounting settings of {self.organization}"
+
+    @property
+    def tax_included(self) -> bool:
+        return self.tax_accounting == TaxAccounting.INCLUDED
+
+    def returns_tax_category(self, rate: int) -> str:
+        if rate == 10:
+            return self.tax_category_returns_standard
+        if rate == 8:
+            return self.tax_category_returns_reduced
+        return self.tax_category_outside
+
+
+SETTINGS_FIELDS = [
+    "tax_accounting",
+    "stripe_account",
+    "stripe_sub_account",
+    "receivable_account",
+    "returns_account",
+    "fee_account",
+    "tax_account",
+    "tax_category_returns_standard",
+    "tax_category_returns_reduced",
+    "tax_category_fee",
+    "tax_category_outside",
+]
