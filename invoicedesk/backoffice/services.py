@@ -70,7 +70,7 @@ def organization_settings_update(
             code="threshold",
             field="refund_approval_threshold_amount",
         )
-    organization = Organization.objects.select_for_update().get(pk=actor.organization_id)
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=actor.organization_id)
     before = {name: getattr(organization, name) for name in SETTINGS_FIELDS}
     for name in SETTINGS_FIELDS:
         setattr(organization, name, getattr(settings, name))

@@ -111,7 +111,7 @@ def document_issue_return_invoice(*, refund_id: int) -> RefundDocument | None:
     issued_at = timezone.now()
     with transaction.atomic():
         # The organization's row serialises numbering; re-check after the lock (another worker may have issued it).
-        Organization.objects.select_for_update().get(pk=refund.organization_id)
+        Organization.objects.select_for_update(no_key=True).get(pk=refund.organization_id)
         existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.RETURN_INVOICE).first()
         if existing is not None:
             return existing
@@ -149,7 +149,7 @@ def document_issue_correction(*, refund_id: int) -> RefundDocument | None:
     parts = [RatePart(rate=rate, amount=amount, tax=tax) for rate, amount, tax in original.amounts_by_rate]
     issued_at = timezone.now()
     with transaction.atomic():
-        Organization.objects.select_for_update().get(pk=refund.organization_id)
+        Organization.objects.select_for_update(no_key=True).get(pk=refund.organization_id)
         existing = RefundDocument.objects.filter(refund=refund, kind=DocumentKind.CORRECTION).first()
         if existing is not None:
             return existing
