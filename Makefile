@@ -10,6 +10,9 @@ PORT ?= 8000
 # PostgreSQL for the second test pass; override with DATABASE_URL.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/invoicedesk
 CHROMIUM ?= /usr/bin/chromium
+# Everything here runs on a development machine: the demo, the tests, the checks, the benches' drivers. The app
+# itself takes an unset INVOICEDESK_ENV for production (DEBUG off, no demo); a value given outside wins.
+export INVOICEDESK_ENV ?= development
 
 .PHONY: help setup run test lint hooks typecheck test-sqlite test-postgres messages browser fonts bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
 
