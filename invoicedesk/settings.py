@@ -325,6 +325,8 @@ BILLING_PAGE_SIZE = 50
 # The REST API (/api/v1/): requests per API key per minute, and how long the answers to idempotency keys are
 # kept (Stripe keeps its own 24 hours; ours at least as long).
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+# The largest API request body taken (a refund's is well under 10 kB); a larger one gets 413 `request_too_large`.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 API_IDEMPOTENCY_RETENTION = timedelta(hours=int(os.environ.get("API_IDEMPOTENCY_RETENTION_HOURS", "168")))
 BILLING_COUNT_LIMIT = 1000
 
