@@ -16,6 +16,9 @@ TEST_DATABASE_URL = $(shell if [ -n "$$DATABASE_URL" ]; then echo "$$DATABASE_UR
   elif $(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()' "$(PG_TEST_URL)" 2>/dev/null; \
   then echo "$(PG_TEST_URL)"; fi)
 CHROMIUM ?= /usr/bin/chromium
+# Everything here runs on a development machine: the demo, the tests, the checks, the benches' drivers. The app
+# itself takes an unset INVOICEDESK_ENV for production (DEBUG off, no demo); a value given outside wins.
+export INVOICEDESK_ENV ?= development
 
 .PHONY: help setup run test lint hooks typecheck pytest db-stop messages browser fonts bench bench-webhooks bench-pages bench-refunds bench-scaleout soak clean
 
@@ -78,7 +81,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	DATABASE_URL="$(TEST_DATABASE_URL)" $(MANAGE) makemigrations --check --dry-run
+	@# The server's own `postgres` database: makemigrations only checks the history, and the app's may not exist yet.
+	DATABASE_URL="$(patsubst %/invoicedesk,%/postgres,$(TEST_DATABASE_URL))" $(MANAGE) makemigrations --check --dry-run
 
 # Run ruff, ruff format and lint-imports before every commit.
 hooks: setup

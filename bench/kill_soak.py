@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/invoicedesk_soak")
 os.environ["DJANGO_SETTINGS_MODULE"] = "invoicedesk.settings"
+os.environ.setdefault("INVOICEDESK_ENV", "development")  # this driver runs on a development machine
 
 from aiosmtpd.controller import Controller  # noqa: E402 - after sys.path
 

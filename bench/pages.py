@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "invoicedesk.settings")
+os.environ.setdefault("INVOICEDESK_ENV", "development")  # this driver runs on a development machine
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/invoicedesk_bench")
 os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
 

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/invoicedesk_bench_webhooks")
 os.environ["DJANGO_SETTINGS_MODULE"] = "invoicedesk.settings"
+os.environ.setdefault("INVOICEDESK_ENV", "development")  # this driver runs on a development machine
 os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
 
 from bench.support import (  # noqa: E402 - after sys.path

@@ -1,8 +1,10 @@
 """Settings, read from the environment.
 
-INVOICEDESK_ENV picks the profile: `development` (the default, `make run`),
-`test`, or `production` (DEBUG off, secure cookies, HSTS, CSP; SECRET_KEY and
-ALLOWED_HOSTS must be given).
+INVOICEDESK_ENV picks the profile: `production` (the default: DEBUG off, secure
+cookies, HSTS, CSP; SECRET_KEY, ALLOWED_HOSTS, Stripe's keys and SMTP_HOST must be
+given), `development` (`make run`, the tests: DEBUG on, local defaults) or `test`
+(local defaults, DEBUG off). A server started without it is a production server,
+never one that shows tracebacks to strangers.
 """
 
 from __future__ import annotations
@@ -19,21 +21,28 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("INVOICEDESK_VAR_DIR", BASE_DIR / "var"))
 
-ENVIRONMENT = os.environ.get("INVOICEDESK_ENV", "development")
+ENVIRONMENT = os.environ.get("INVOICEDESK_ENV", "production")
 if ENVIRONMENT not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"INVOICEDESK_ENV must be development, test or production, not {ENVIRONMENT!r}")
 PRODUCTION = ENVIRONMENT == "production"
+# Said with every refusal below: an unset INVOICEDESK_ENV is production, which surprises on a laptop.
+_LOCAL_HINT = (
+    ""
+    if "INVOICEDESK_ENV" in os.environ
+    else " (INVOICEDESK_ENV is unset, which means production; set INVOICEDESK_ENV=development to run locally)"
+)
 
-DEBUG = not PRODUCTION and os.environ.get("DJANGO_DEBUG", "true").lower() in {"1", "true", "yes"}
+# DEBUG pages show settings and code to whoever gets an error: only where someone asked for development.
+DEBUG = ENVIRONMENT == "development" and os.environ.get("DJANGO_DEBUG", "true").lower() in {"1", "true", "yes"}
 
 if PRODUCTION:
     try:
         SECRET_KEY = os.environ["SECRET_KEY"]
     except KeyError:
-        raise ImproperlyConfigured("SECRET_KEY must be set in production") from None
+        raise ImproperlyConfigured(f"SECRET_KEY must be set in production{_LOCAL_HINT}") from None
     ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated)")
+        raise ImproperlyConfigured(f"ALLOWED_HOSTS must be set in production (comma-separated){_LOCAL_HINT}")
 else:
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-key-not-for-production-use-0123456789")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -282,7 +291,7 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(
-        "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set in production"
+        f"STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set in production{_LOCAL_HINT}"
     )
 if not STRIPE_SECRET_KEY:
     STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{os.environ.get('LOCALSTRIPE_PORT', '8420')}"
@@ -315,7 +324,7 @@ SMTP_HOST = os.environ.get("SMTP_HOST", "")
 # in WORKER_TASK_TIMEOUT_SECONDS, or another worker takes the email for abandoned and sends it again.
 SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "20"))
 if PRODUCTION and not SMTP_HOST:
-    raise ImproperlyConfigured("SMTP_HOST must be set in production")
+    raise ImproperlyConfigured(f"SMTP_HOST must be set in production{_LOCAL_HINT}")
 if SMTP_HOST:
     MAILERS = {
         "default": {
@@ -346,6 +355,8 @@ BILLING_PAGE_SIZE = 50
 # The REST API (/api/v1/): requests per API key per minute, and how long the answers to idempotency keys are
 # kept (Stripe keeps its own 24 hours; ours at least as long).
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+# The largest API request body taken (a refund's is well under 10 kB); a larger one gets 413 `request_too_large`.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 API_IDEMPOTENCY_RETENTION = timedelta(hours=int(os.environ.get("API_IDEMPOTENCY_RETENTION_HOURS", "168")))
 BILLING_COUNT_LIMIT = 1000
 

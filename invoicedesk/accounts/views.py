@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import cast
 from urllib.parse import urlencode
 
@@ -16,10 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
+from invoicedesk.core.errors import InvalidInput
+from invoicedesk.core.models import MAX_ID
+
 from .middleware import SESSION_ORGANIZATION_KEY
 from .models import Language
 from .selectors import membership_get
 from .tenancy import AuthenticatedRequest
+
+_ORGANIZATION_ID = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 
 class LoginView(auth_views.LoginView):
@@ -46,8 +52,11 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 def switch_organization(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("organization", "")
+    if not _ORGANIZATION_ID.fullmatch(raw) or int(raw) > MAX_ID:
+        # Not a value of the switch's own options ('²', '-1', 30 digits): the request was made by hand.
+        raise InvalidInput(_("Choose an organization from the list."))
     user = cast(AuthenticatedRequest, request).user
-    membership = membership_get(user=user, organization_id=int(raw)) if raw.isdigit() else None
+    membership = membership_get(user=user, organization_id=int(raw))
     if membership is None:
         messages.error(request, _("You are not a member of that organization."))
         return redirect("backoffice:invoice_list")

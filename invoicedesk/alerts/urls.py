@@ -6,5 +6,5 @@ app_name = "alerts"
 
 urlpatterns = [
     path("", views.alert_list, name="alert_list"),
-    path("<int:alert_id>/acknowledge/", views.alert_ack, name="alert_ack"),
+    path("<id:alert_id>/acknowledge/", views.alert_ack, name="alert_ack"),
 ]

@@ -12,6 +12,8 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +22,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.params.functions import Header, Path
 from ninja.params.functions import Query as QueryParam
+from ninja.parser import Parser
 from pydantic import BeforeValidator, Field
 
 from invoicedesk.accounts.models import Membership
@@ -29,6 +32,7 @@ from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page
 from invoicedesk.billing.selectors import Cursor, InvoiceFilters, invoice_get, invoice_page, parse_sort
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.http import client_ip
+from invoicedesk.core.models import MAX_ID
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
 from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject
@@ -50,9 +54,8 @@ from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, ErrorOut, error_body, 
 from .idempotency import idempotent_request_get, idempotent_request_remember, refund_key_for
 from .keys import RateLimited
 
-MAX_ID = 2**63 - 1
 # Text the database can store: PostgreSQL refuses NUL characters.
-NO_NUL = r"^[^\x00]*$"
+NO_NUL = out.NO_NUL
 # Audit filter dates are turned into aware datetimes; outside these, the conversion to UTC would overflow
 # (and no entry is older than the first, nor newer than the last).
 EARLIEST = date(1900, 1, 1)
@@ -73,6 +76,20 @@ def _iso_date_only(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
+class RequestTooLarge(Exception):
+    """A body larger than settings.API_MAX_BODY_BYTES: 413, before any of it is parsed."""
+
+
+class _BoundedJsonParser(Parser):
+    """JSON bodies up to settings.API_MAX_BODY_BYTES (a refund's body is well under 10 kB); a larger one is refused
+    with 413 before it is parsed. Past DATA_UPLOAD_MAX_MEMORY_SIZE Django itself refuses to read it (also 413)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if len(request.body) > settings.API_MAX_BODY_BYTES:
+            raise RequestTooLarge
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="invoicedesk API",
     version="1",
@@ -84,6 +101,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[ApiKeyAuth(), SessionAuth()],
+    parser=_BoundedJsonParser(),
 )
 api.add_router("/accounting", accounting_router)
 
@@ -137,10 +155,23 @@ def _rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
     return _error(429, body, {"Retry-After": str(error.retry_after)})
 
 
+def _too_large() -> HttpResponse:
+    message = _("The request body is larger than %(limit)s bytes.") % {"limit": settings.API_MAX_BODY_BYTES}
+    details = {"limit_bytes": settings.API_MAX_BODY_BYTES}
+    return _error(413, error_body(ErrorCode.REQUEST_TOO_LARGE, message, details=details))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _body_too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    return _too_large()
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     # django-ninja's own refusals: a failed CSRF check (403), a body that is not JSON (400, answered as every
-    # malformed request is: 422 invalid_request).
+    # malformed request is: 422 invalid_request), a body our parser refused for its size (400 around it: 413).
+    if isinstance(error.__cause__, RequestTooLarge):
+        return _too_large()
     if error.status_code == 403:
         return _error(403, error_body(ErrorCode.FORBIDDEN, str(error)))
     if error.status_code == 404:
@@ -161,7 +192,7 @@ def _bad_cursor() -> NotFound:
 def _id_cursor(raw: str | None) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if len(raw) > 19 or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         raise _bad_cursor()
     return int(raw)
 

@@ -44,6 +44,13 @@ class SessionAuth(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a signed-in session there is nothing for CSRF to protect: a request with no credentials at all
+        # is 401 `unauthenticated` whatever its method, not a CSRF refusal (403).
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Membership | None:
         if not request.user.is_authenticated:
             return None

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from invoicedesk.alerts.models import Alert
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.money import Money
+from invoicedesk.core.models import MAX_ID
+from invoicedesk.core.money import MAX_AMOUNT, Money
 from invoicedesk.payments.history import render_message, render_status
 from invoicedesk.payments.models import PaymentLink, PaymentTransaction
 from invoicedesk.refunds.controls import HoldReason
@@ -129,23 +130,34 @@ class RefundPageOut(Schema):
     next_cursor: str | None
 
 
+# Request bodies take JSON's own types only (StrictInt, StrictStr): `true` is no amount (it made a ¥1 refund), nor
+# are "100" or 100.0; each is refused with 422 naming the field. Text refuses NUL, which PostgreSQL cannot store,
+# and a lone surrogate ("\ud800"), which is no text at all (pydantic refuses it when matching the pattern).
+NO_NUL = r"^[^\x00]*$"
+
+
 class RefundCreateIn(Schema):
-    invoice_id: int = Field(ge=1)
-    amount: int = Field(ge=1, le=999_999_999_999, description="The amount to return, in minor units.")
-    currency: str = Field(min_length=3, max_length=3, description="Must be the payment's currency.")
+    invoice_id: StrictInt = Field(ge=1, le=MAX_ID)
+    amount: StrictInt = Field(
+        ge=1, le=MAX_AMOUNT, description='The amount to return, in minor units: a JSON integer (not 100.0 or "100").'
+    )
+    currency: StrictStr = Field(
+        min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$", description="Must be the payment's currency."
+    )
+    # A Literal takes its exact values only, already.
     classification: Literal["FULL", "PARTIAL"] = Field(
         description="FULL exactly when the amount is the whole Refundable Amount."
     )
     reason: ReasonName | None = None
-    memo: str = Field("", max_length=2000, description="Internal; never sent to the buyer.")
-    expected_refundable: int | None = Field(
+    memo: StrictStr = Field("", max_length=2000, pattern=NO_NUL, description="Internal; never sent to the buyer.")
+    expected_refundable: StrictInt | None = Field(
         None,
         ge=0,
         le=999_999_999_999,
         description="The Refundable Amount you decided on (minor units): if it is no longer that, the refund is "
         "refused with 412 `payment_changed`.",
     )
-    confirm_repeat: bool = Field(
+    confirm_repeat: StrictBool = Field(
         False,
         description="Required when a refund of the same amount was requested on this payment in the last 24 hours "
         "(otherwise 409 `possible_duplicate`).",
@@ -153,7 +165,7 @@ class RefundCreateIn(Schema):
 
 
 class DecisionIn(Schema):
-    comment: str = Field("", max_length=2000)
+    comment: StrictStr = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class AlertOut(Schema):

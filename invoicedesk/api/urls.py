@@ -6,5 +6,5 @@ app_name = "api_keys"
 
 urlpatterns = [
     path("", views.api_keys, name="list"),
-    path("<int:api_key_id>/revoke/", views.api_key_revoke_view, name="revoke"),
+    path("<id:api_key_id>/revoke/", views.api_key_revoke_view, name="revoke"),
 ]

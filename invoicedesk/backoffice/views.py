@@ -41,7 +41,7 @@ from invoicedesk.billing.selectors import (
     search_hits,
 )
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
-from invoicedesk.core.http import client_ip
+from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
@@ -92,8 +92,8 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             organization=membership.organization,
             filters=filters,
             sort=request.GET.get("sort"),
-            after=Cursor.decode(request.GET.get("after")),
-            before=Cursor.decode(request.GET.get("before")),
+            after=Cursor.from_link(request.GET.get("after"), sort=request.GET.get("sort")),
+            before=Cursor.from_link(request.GET.get("before"), sort=request.GET.get("sort")),
         )
         if filters.search is not None:
             hits = search_hits(term=filters.search, rows=page.rows)
@@ -195,11 +195,7 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     refunds = refunds_search(organization=membership.organization, filters=form.filters())
     if request.GET.get("format") == "csv":
         return _refunds_csv(refunds)
-    try:
-        before_id = int(request.GET.get("before", "")) if request.GET.get("before") else None
-    except ValueError:
-        before_id = None
-    rows, next_cursor = refund_page(refunds, before_id=before_id)
+    rows, next_cursor = refund_page(refunds, before_id=query_id(request, "before"))
     query = request.GET.copy()
     query.pop("before", None)
     term = form.filters().search
@@ -275,8 +271,7 @@ def _refunds_csv(refunds: QuerySet[Refund]) -> StreamingHttpResponse:
 def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     tab = "transactions" if request.GET.get("tab") == "transactions" else "details"
-    before = request.GET.get("before", "")
-    before_id = int(before) if before.isdigit() else None
+    before_id = query_id(request, "before")
     transactions, older_id = (
         transactions_window(invoice=invoice, before_id=before_id) if tab == "transactions" else (None, None)
     )
@@ -501,8 +496,7 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponseBase:
         entries = audit_entries(organization=membership.organization, filters=_audit_filters(form, membership))
         if request.GET.get("format") == "csv":
             return _audit_csv(entries)
-        before = request.GET.get("before", "")
-        rows, next_cursor = audit_page(entries, before_id=int(before) if before.isdigit() else None)
+        rows, next_cursor = audit_page(entries, before_id=query_id(request, "before"))
     query = request.GET.copy()
     query.pop("before", None)
     return render(

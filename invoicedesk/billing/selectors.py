@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Organization
-from invoicedesk.core.errors import NotFound
+from invoicedesk.core.errors import InvalidInput, NotFound
+from invoicedesk.core.models import MAX_ID
 from invoicedesk.core.money import Money, MoneyError
 
 from .models import BillingInvoice, Buyer, RefundState
@@ -181,6 +182,11 @@ def _listed_by_buyer(invoices: QuerySet[BillingInvoice], buyers: QuerySet[Buyer]
     return _listed(invoices.filter(buyer_id__in=buyer_ids)) if buyer_ids else []
 
 
+_CURSOR_PK = re.compile(r"[0-9]{1,19}", re.ASCII)
+_CURSOR_AMOUNT = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+_CURSOR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 @dataclass(frozen=True)
 class Cursor:
     """Position after (or before) a row in the sort order: its sort value and id."""
@@ -195,10 +201,30 @@ class Cursor:
     def decode(cls, raw: str | None) -> Cursor | None:
         if not raw or "~" not in raw:
             return None
-        value, _, pk = raw.rpartition("~")
-        if not pk.isdigit() or not value:
+        value, _sep, pk = raw.rpartition("~")
+        if not _CURSOR_PK.fullmatch(pk) or not value or int(pk) > MAX_ID:
             return None
         return cls(value, int(pk))
+
+    @classmethod
+    def from_link(cls, raw: str | None, *, sort: str | None) -> Cursor | None:
+        """The cursor of a page link (`?after=2026-04-01~123`) for this sort: None when absent; a value that
+        cannot be one of ours for the sort ('x~1', an amount of 20 digits, '²') is InvalidInput."""
+        if not raw:
+            return None
+        cursor = cls.decode(raw)
+        field_name, _descending = parse_sort(sort)
+        pattern = _CURSOR_AMOUNT if field_name == "amount" else _CURSOR_DATE
+        if cursor is None or not pattern.fullmatch(cursor.value):
+            raise InvalidInput(_("This page link is not valid. Go back to the first page of the list."))
+        if field_name == "amount" and abs(int(cursor.value)) > MAX_ID:
+            raise InvalidInput(_("This page link is not valid. Go back to the first page of the list."))
+        if field_name != "amount":
+            try:
+                date.fromisoformat(cursor.value)
+            except ValueError:
+                raise InvalidInput(_("This page link is not valid. Go back to the first page of the list.")) from None
+        return cursor
 
 
 @dataclass

@@ -38,3 +38,10 @@ class Forbidden(ServiceError):
     """The user's role does not allow this."""
 
     code = "forbidden"
+
+
+class InvalidInput(ServiceError):
+    """The request itself is malformed (an edited address, a value no page of ours produces): answered 400 with
+    the message, never a 500; sending it again as it is cannot succeed."""
+
+    code = "invalid_request"

@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
-from .money import Money, MoneyError
+from .money import MAX_AMOUNT, Money, MoneyError
 
 
 class MoneyAmountField(forms.CharField):
@@ -29,9 +30,16 @@ class MoneyAmountField(forms.CharField):
         if self.allow_zero and text.strip() in {"0", "０"}:
             return 0
         try:
-            return Money.parse(text, self.currency).amount
+            amount = Money.parse(text, self.currency).amount
         except MoneyError as error:
             raise forms.ValidationError(error.message, code=error.code) from None
+        if amount > MAX_AMOUNT:
+            # Past any real amount, and past what the database's integer columns hold.
+            raise forms.ValidationError(
+                _("The amount is too large: at most %(max)s.") % {"max": Money(MAX_AMOUNT, self.currency).format()},
+                code="too_large",
+            )
+        return amount
 
 
 def set_currency(form: forms.Form, currency: str) -> None:

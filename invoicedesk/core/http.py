@@ -1,8 +1,8 @@
 """One place that turns a service's refusal into a response: a full page, an htmx partial, or JSON; and the one
 place that says which address a request came from (`client_ip`).
 
-Views let `NotFound`, `Forbidden` and `ServiceError` propagate; this middleware
-answers them with 404, 403 or 409 and the service's own message, in the
+Views let `NotFound`, `Forbidden`, `InvalidInput` and `ServiceError` propagate; this
+middleware answers them with 404, 403, 400 or 409 and the service's own message, in the
 reader's language, styled, and never as Django's debug page. Another
 organization's id raises the same `NotFound` as a missing one, so both get the
 same page.
@@ -21,7 +21,22 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from python_ipware.modern.parsers import IpAddressType, parse_ip, split_proxy_chain
 
-from .errors import Forbidden, NotFound, ServiceError
+from .errors import Forbidden, InvalidInput, NotFound, ServiceError
+from .models import MAX_ID
+
+
+def query_id(request: HttpRequest, name: str) -> int | None:
+    """An id the page's own links put in the query string (`?before=123`): None when absent or empty. Anything
+    else than ASCII digits within a bigint ('²', '-1', '1e3', 30 digits) is no link of ours: InvalidInput."""
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None
+    # Length first: int() of thousands of digits is slow, and refused past 4300.
+    if len(raw) > 19 or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+        raise InvalidInput(
+            _("This address is not one the pages make: “%(name)s” must be a positive whole number.") % {"name": name}
+        )
+    return int(raw)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -105,6 +120,8 @@ def _error_title(status: int) -> str:
         return _("Not found")
     if status == 403:
         return _("Not allowed")
+    if status == 400:
+        return _("Not understood")
     return _("Not possible")
 
 
@@ -127,6 +144,8 @@ class ServiceErrorMiddleware:
                 message=str(exception) or _("You are not allowed to do this."),
                 code="forbidden",
             )
+        if isinstance(exception, InvalidInput):
+            return error_response(request, status=400, message=exception.message, code=exception.code)
         if isinstance(exception, ServiceError):
             # A rule refused an action no form was there to show it next to.
             return error_response(request, status=409, message=exception.message, code=exception.code)

@@ -9,6 +9,9 @@ from django.db import models
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 
+# The largest id a bigint primary key holds: a larger one names no row, and some drivers refuse to compare it.
+MAX_ID = 2**63 - 1
+
 
 @cache
 def _labels_of(field: models.Field[Any, Any]) -> dict[Any, Any]:

@@ -47,6 +47,11 @@ _EXTRA_MARKS = {"JPY": frozenset({"円", "¥"}), "USD": frozenset({"US$"})}
 _FOREIGN_SIGNS = frozenset("$€£¥₩₹₽₺₫₱₪฿₦₴₡₲₵₸¢元円") | {"US$", "CA$", "A$", "NZ$", "HK$", "CN¥", "R$", "MX$", "NT$"}
 
 
+# The largest amount anything here takes, in minor units (forms and the API): ¥999,999,999,999 or $9,999,999,999.99
+# is past any invoice, and far inside the bigint columns amounts are stored in.
+MAX_AMOUNT = 999_999_999_999
+
+
 class MoneyError(ValueError):
     """Input that cannot be an amount of money; `message` is shown to the operator."""
 

@@ -74,6 +74,21 @@ class DemoSummary:
     invoices_created: int
 
 
+class DemoRefused(Exception):
+    """The demo was asked to run where it must not."""
+
+
+def demo_refusal() -> str | None:
+    """Why the demo may not run here, or None: never in production, where its users (with a password printed in
+    the README) would become real sign-ins and its invoices real records."""
+    if settings.PRODUCTION:
+        return (
+            "The demo does not run in production (INVOICEDESK_ENV is production, or unset). "
+            "Set INVOICEDESK_ENV=development on a development machine; `make run` does."
+        )
+    return None
+
+
 def demo_loading_marker() -> Path:
     """A file that exists while `make run` loads the demo data (see DemoLoadingMiddleware)."""
     return Path(settings.VAR_DIR) / "demo-loading"
@@ -242,6 +257,8 @@ def seed_demo() -> DemoSummary:
     Payments go through Stripe (localstripe in development), so Stripe must be reachable.
     Each step checks what exists, so a rerun, or a rerun after a failure, finishes the job.
     """
+    if (refusal := demo_refusal()) is not None:
+        raise DemoRefused(refusal)
     rng = random.Random(2026)
     tz = timezone.get_current_timezone()
     with transaction.atomic():

@@ -28,6 +28,12 @@ class BuyerEmail:
         return self.notification.sent_at
 
 
+def _plain(value: object) -> str:
+    """The text as a plain str. Plain-text templates render with autoescape off into a SafeString, which a page
+    would print unescaped (a buyer's company name with markup in it); str() keeps a SafeString as it is."""
+    return str.__str__(str(value))
+
+
 def buyer_email_get(*, organization: Organization, invoice_id: int, notification_id: int) -> BuyerEmail:
     """One buyer email about a refund of this invoice, within the organization (else NotFound)."""
     notification = (
@@ -46,9 +52,9 @@ def buyer_email_get(*, organization: Organization, invoice_id: int, notification
     html = next((str(content) for content, mimetype in email.alternatives if mimetype == "text/html"), "")
     return BuyerEmail(
         notification=notification,
-        subject=str(email.subject),
+        subject=_plain(email.subject),
         to=list(email.to),
         reply_to=list(email.reply_to),
-        text=str(email.body),
+        text=_plain(email.body),
         html=html,
     )

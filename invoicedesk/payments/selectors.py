@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -49,10 +51,17 @@ def transactions_window(
     return window[:size], older
 
 
+# What a link token may look like: secrets.token_urlsafe's alphabet, within the column's 64 characters.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
 def payment_link_by_token(*, token: str) -> PaymentLink:
     """The public pay page's lookup: the unguessable token is the buyer's only credential."""
+    if not _TOKEN.fullmatch(token):
+        # Not one of ours (models.new_link_token): no query, and nothing the database would refuse (a NUL).
+        raise NotFound(_("No such payment link."))
     link = PaymentLink.objects.select_related("invoice", "invoice__organization", "invoice__buyer").filter(token=token)
-    found = link.first() if token else None
+    found = link.first()
     if found is None:
         raise NotFound(_("No such payment link."))
     return found

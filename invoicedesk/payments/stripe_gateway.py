@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,7 +89,12 @@ class StripeCardError(StripeGatewayError):
 
 
 class WebhookSignatureError(Exception):
-    """The webhook's signature is missing, wrong or too old, or the body is not an event."""
+    """The webhook's signature is missing, wrong, too old or dated ahead, or the body is not an event."""
+
+
+class WebhookEventInvalid(WebhookSignatureError):
+    """Signed, but not an event we can store: no id, an id or type longer than their columns, `data` that is no
+    object, a `created` that is no time, text PostgreSQL cannot hold (NUL, a lone surrogate)."""
 
 
 # ---------------------------------------------------------------- the client
@@ -409,14 +415,78 @@ def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
         raise WebhookSignatureError(str(error)) from error
     except ValueError as error:
         raise WebhookSignatureError(f"not a JSON event: {error}") from error
+    except RecursionError as error:  # arrays in arrays, thousands deep
+        raise WebhookEventInvalid("not a JSON event: nested too deeply") from error
+    # The SDK refuses signatures older than the tolerance only; one dated ahead would stay replayable for as long
+    # as it is ahead (a year, ten), so it is refused here the same way.
+    signed_at = _signed_at(signature_header)
+    if signed_at is None or signed_at > time.time() + settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookSignatureError(f"timestamp outside the tolerance zone ({signed_at}): dated in the future")
     if not isinstance(data, dict):
-        raise WebhookSignatureError("not a JSON event: not an object")
-    created = _timestamp(data.get("created")) or datetime.now(tz=UTC)
+        raise WebhookEventInvalid("not a JSON event: not an object")
+    try:
+        return _event_of(data, unusual_text="\\u" in text)
+    except RecursionError as error:
+        raise WebhookEventInvalid("not a JSON event: nested too deeply") from error
+
+
+def _signed_at(signature_header: str) -> int | None:
+    """The header's `t=` (read as the SDK reads it, which has verified the signature over it)."""
+    for item in signature_header.split(","):
+        parts = item.split("=", 2)
+        if parts[0] == "t" and len(parts) > 1:
+            try:
+                return int(parts[1])
+            except ValueError:
+                return None
+    return None
+
+
+# The columns an event is stored in (stripe_events.models.StripeEvent).
+_EVENT_ID_MAX, _EVENT_TYPE_MAX, _ACCOUNT_MAX = 255, 100, 255
+# Seconds since 1970 that make a datetime (year 1 to 9999).
+_LATEST_TIMESTAMP = 253_402_300_799
+
+
+def _event_of(data: dict[str, Any], *, unusual_text: bool) -> WebhookEvent:
+    event_id, event_type, account = data.get("id"), data.get("type"), data.get("account")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= _EVENT_ID_MAX:
+        raise WebhookEventInvalid(f"not a Stripe event: `id` must be text of 1 to {_EVENT_ID_MAX} characters")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= _EVENT_TYPE_MAX:
+        raise WebhookEventInvalid(f"not a Stripe event: `type` must be text of 1 to {_EVENT_TYPE_MAX} characters")
+    if account is not None and (not isinstance(account, str) or len(account) > _ACCOUNT_MAX):
+        raise WebhookEventInvalid(f"not a Stripe event: `account` must be text of at most {_ACCOUNT_MAX} characters")
+    body = data.get("data", {})
+    about = body.get("object") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(about, dict | None):
+        raise WebhookEventInvalid("not a Stripe event: `data` and `data.object` must be objects")
+    created = data.get("created")
+    if created is not None and (
+        not isinstance(created, int) or isinstance(created, bool) or not 0 <= created <= _LATEST_TIMESTAMP
+    ):
+        raise WebhookEventInvalid("not a Stripe event: `created` must be a Unix time")
+    # Only an escape (\u0000, \ud800) can put a NUL or a lone surrogate into the decoded JSON: look only then.
+    if unusual_text and not _storable(data):
+        raise WebhookEventInvalid("not a Stripe event: text with NUL or a lone surrogate cannot be stored")
     return WebhookEvent(
-        id=str(data["id"]),
-        type=str(data["type"]),
-        created=created,
-        account=data.get("account"),
-        object=dict(data.get("data", {}).get("object") or {}),
+        id=event_id,
+        type=event_type,
+        created=_timestamp(created) or datetime.now(tz=UTC),
+        account=account,
+        object=dict(about or {}),
         payload=data,
     )
+
+
+def _storable(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return "\x00" not in value
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True

@@ -45,9 +45,13 @@ class WebhookAnswer:
 
 def webhook_answer(*, payload: bytes, signature_header: str) -> WebhookAnswer:
     """Verify a delivery on its raw body and store the event once: 200 "ok" (new) or "duplicate", 400 if the
-    signature does not hold. Anything else (the database down) raises: the caller answers 500 and Stripe retries."""
+    signature does not hold (or is dated ahead) or the signed body is no event we can store. Anything else (the
+    database down) raises: the caller answers 500 and Stripe retries."""
     try:
         event = gateway.parse_webhook(payload=payload, signature_header=signature_header)
+    except gateway.WebhookEventInvalid as error:
+        logger.warning("refused a Stripe webhook: %s", error)
+        return WebhookAnswer(HTTPStatus.BAD_REQUEST, "not a Stripe event")
     except gateway.WebhookSignatureError as error:
         logger.warning("refused a Stripe webhook: %s", error)
         return WebhookAnswer(HTTPStatus.BAD_REQUEST, "invalid signature")

@@ -15,6 +15,7 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, seed, settings
+from schemathesis import GenerationMode
 
 from invoicedesk.accounts.models import ApprovalPolicy, Organization, Role
 from invoicedesk.alerts.models import AlertKind
@@ -84,4 +85,19 @@ def test_api_conforms_to_its_schema(case: Any, world: dict[str, Any]) -> None:
         known = world["ids"][name]
         if isinstance(value, int) and value % 2 == 0 and known:
             case.path_parameters[name] = known[value // 2 % len(known)]
+    if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
+        case.body = _json_integers(case.body)
     case.call_and_validate(headers={"Authorization": f"Bearer {world['secret']}"})
+
+
+def _json_integers(value: Any) -> Any:
+    """JSON Schema counts 402.0 as an integer, the API takes JSON integers only (a float is no amount of minor
+    units; docs/api.md), and no schema can tell the two apart: a valid case sends its integers as integers.
+    test_strict_input.py holds the API to refusing 402.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _json_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_integers(item) for item in value]
+    return value

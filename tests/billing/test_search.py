@@ -210,9 +210,26 @@ def test_page_renders_the_columns_and_pager(operator_client: Client, org: Organi
     assert [r.number for r in second.context["page"].rows] == ["INV-COL-0"]
 
 
-def test_garbage_cursor_is_the_first_page(operator_client: Client, org: Organization) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "~~not-a-cursor"},
+        {"before": "x~1"},  # a 500 before (issue 23)
+        {"after": "-99999999999999999999~1", "sort": "amount"},
+        {"after": "-99999999999999999999~1"},
+        {"after": "2026-02-30~1"},
+        {"after": "2026-01-01~²"},
+        {"after": "2026-01-01~99999999999999999999"},
+    ],
+)
+def test_a_page_link_that_is_not_ours_is_400_with_a_message(
+    operator_client: Client, org: Organization, params: dict[str, str]
+) -> None:
     factories.invoice(org, number="ONLY-1")
-    assert numbers(operator_client, after="~~not-a-cursor") == ["ONLY-1"]
+    response = operator_client.get("/billing/", params)
+    assert response.status_code == 400
+    assert "This page link is not valid" in response.content.decode()
+    assert numbers(operator_client) == ["ONLY-1"]  # the first page, from the error page's link
 
 
 def test_viewer_may_search(org: Organization, login: Callable[[User], Client]) -> None:

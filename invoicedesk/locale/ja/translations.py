@@ -886,4 +886,14 @@ JA = {
     "Account names": "勘定科目",
     "Use the names registered in your accounting software: it matches them exactly on import.": "会計ソフトに登録している名称を使ってください。取り込み時は完全一致で照合されます。",
     "Save account names": "勘定科目を保存",
+    "Not understood": "リクエストを処理できません",
+    "This address is not one the pages make: “%(name)s” must be a positive whole number.": (
+        "このアドレスは画面のリンクによるものではありません。「%(name)s」は正の整数で指定してください。"
+    ),
+    "This page link is not valid. Go back to the first page of the list.": (
+        "このページのリンクは無効です。一覧の最初のページに戻ってください。"
+    ),
+    "Choose an organization from the list.": "一覧から組織を選んでください。",
+    "The amount is too large: at most %(max)s.": "金額が大きすぎます（上限は%(max)sです）。",
+    "The request body is larger than %(limit)s bytes.": "リクエストの本文が%(limit)sバイトを超えています。",
 }

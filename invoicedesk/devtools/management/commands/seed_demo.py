@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, seed_demo
+from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_refusal, seed_demo
 from invoicedesk.payments.stripe_gateway import StripeUnavailable
 
 
@@ -11,6 +11,8 @@ class Command(BaseCommand):
     help = "Load the demo organizations, users and invoices, paying some through Stripe (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if (refusal := demo_refusal()) is not None:
+            raise CommandError(refusal)
         try:
             summary = seed_demo()
         except StripeUnavailable as error:

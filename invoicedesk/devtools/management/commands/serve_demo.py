@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker
+from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker, demo_refusal
 from invoicedesk.devtools.localstripe import LocalStripe
 
 
@@ -56,6 +56,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if (refusal := demo_refusal()) is not None:
+            raise CommandError(refusal)
         # Stop cleanly on Ctrl-C and on SIGTERM, even when started in the background
         # (where a shell leaves SIGINT ignored).
         signal.signal(signal.SIGINT, _interrupt)
