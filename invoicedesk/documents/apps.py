@@ -8,9 +8,10 @@ class DocumentsConfig(AppConfig):
     label = "documents"
 
     def ready(self) -> None:
-        from invoicedesk.refunds.signals import refund_reversed, refund_succeeded
+        from invoicedesk.core.named_tasks import register_named_task
 
-        from .services import on_refund_reversed, on_refund_succeeded
+        from .tasks import issue_correction, issue_return_invoice
 
-        refund_succeeded.connect(on_refund_succeeded, dispatch_uid="documents.refund_succeeded")
-        refund_reversed.connect(on_refund_reversed, dispatch_uid="documents.refund_reversed")
+        # Enqueued by refunds.outcomes in the transaction that records the refund's success or reversal.
+        register_named_task("documents.issue_return_invoice", issue_return_invoice)
+        register_named_task("documents.issue_correction", issue_correction)

@@ -64,3 +64,18 @@ class RefundDocument(ChoiceLabels, ChainedRecord):
     @property
     def filename(self) -> str:
         return f"{self.number}.pdf"
+
+
+class DocumentCounter(models.Model):
+    """The last document number an organization issued (its return invoices and corrections share one series).
+
+    Taken with `UPDATE … SET last = last + 1 … RETURNING` in the short transaction that inserts the document
+    (documents.issuing): that locks this row only (FOR NO KEY UPDATE, until that commit), never the Organization row
+    whose key every insert of the organization's refunds, audit entries and emails share-locks.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.last}"

@@ -1,4 +1,5 @@
-"""Delivering a queued email, exactly once. Runs in the worker (notifications.tasks); enqueues nothing."""
+"""Delivering a queued email, at least once, de-duplicated by its Message-ID. Runs in the worker
+(notifications.tasks); enqueues nothing and issues no document (a buyer's email waits for its document's task)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import email.policy
 import hashlib
 import logging
 import smtplib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.policy import Policy
@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
-from invoicedesk.documents.issuing import document_issue_correction, document_issue_return_invoice
+from invoicedesk.documents.issuing import document_awaited
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import TransactionKind
@@ -38,11 +38,16 @@ RETRY_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min
 
 
 BUYER_KINDS = (NotificationKind.REFUND_SUCCEEDED, NotificationKind.REFUND_CORRECTION)
-# The document each buyer email carries, and how it is issued if its own task has not run yet.
-DOCUMENT_OF: dict[NotificationKind, tuple[DocumentKind, Callable[..., RefundDocument | None]]] = {
-    NotificationKind.REFUND_SUCCEEDED: (DocumentKind.RETURN_INVOICE, document_issue_return_invoice),
-    NotificationKind.REFUND_CORRECTION: (DocumentKind.CORRECTION, document_issue_correction),
+# The document each buyer email carries; its own task issues it (documents.tasks), queued with the email.
+DOCUMENT_OF: dict[NotificationKind, DocumentKind] = {
+    NotificationKind.REFUND_SUCCEEDED: DocumentKind.RETURN_INVOICE,
+    NotificationKind.REFUND_CORRECTION: DocumentKind.CORRECTION,
 }
+# How long a buyer's email waits for its document before it goes without it, saying so. Longer than the document
+# task's own retries (30 s + 1 + 2 + 4 min) so a passing failure costs no attachment; short enough that a broken
+# renderer holds back the buyer's refund notice by minutes, not for ever. Checked again every DOCUMENT_POLL.
+DOCUMENT_WAIT = timedelta(minutes=10)
+DOCUMENT_POLL = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,8 @@ def _render(notification: Notification) -> _RenderedOnce:
     )
     message.attach_alternative(html, "text/html")
     attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
-    if attached is not None and notification.refund_id:
-        for document in RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]):
+    if attached is not None and notification.refund_id and not facts.get("document_missing"):
+        for document in RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached):
             message.attach(document.filename, bytes(document.pdf), "application/pdf")
     return message
 
@@ -146,13 +151,31 @@ def _locked(notification_id: int) -> Notification:
     )
 
 
-def notification_deliver(*, notification_id: int) -> DeliveryResult:
-    """Send one queued email, at most once however often this runs or whoever runs it.
+def _waits_for_document(notification: Notification) -> bool:
+    """A buyer's email carries its refund's document: it waits while the document is owed and not issued yet, up to
+    DOCUMENT_WAIT after it was queued. Past that it goes without, and says so (`document_missing`, kept with its
+    facts so that every attempt and every later rendering of it says the same)."""
+    kind = DOCUMENT_OF.get(NotificationKind(notification.kind))
+    if kind is None or not notification.refund_id or notification.context.get("document_missing"):
+        return False
+    if not document_awaited(refund_id=notification.refund_id, kind=kind):
+        return False
+    if timezone.now() < notification.created_at + DOCUMENT_WAIT:
+        return True
+    logger.warning("email %s goes without its %s: not issued within %s", notification.pk, kind, DOCUMENT_WAIT)
+    notification.context = {**notification.context, "document_missing": True}
+    return False
 
-    The row is marked SENDING (committed) before the SMTP server is asked, and SENT after: a second worker
-    or a repeated task finds it SENDING or SENT and sends nothing. A worker killed in between leaves it
-    SENDING; `notifications_reclaim` resends such a row once its lease is over, with the same Message-ID,
-    so the buyer's mail system sees one message.
+
+def notification_deliver(*, notification_id: int) -> DeliveryResult:
+    """Send one queued email: at least once, de-duplicated by its Message-ID, however often this runs.
+
+    A buyer's email whose document is not issued yet waits for it (retry_after, nothing marked). Otherwise the row
+    is marked SENDING (committed) before the SMTP server is asked, and SENT after: a second worker or a repeated
+    task finds it SENDING or SENT and sends nothing. A worker killed in between leaves it SENDING;
+    `notifications_reclaim` resends such a row once its lease is over, with the same Message-ID, so the buyer's mail
+    system sees one message. Nothing slow runs between SENDING and the send: the document is rendered by its own
+    task, not here.
     """
     with transaction.atomic():
         notification = _locked(notification_id)
@@ -170,22 +193,16 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
             notification.status = NotificationStatus.CANCELED
             notification.save(update_fields=["status"])
             return DeliveryResult(notification)
+        if _waits_for_document(notification):
+            return DeliveryResult(notification, retry_after=DOCUMENT_POLL)  # no attempt used, nothing sent
         if not notification.message_id:
             # Fixed before the first attempt: a resend after a crash carries the same Message-ID.
             notification.message_id = make_msgid(domain="invoicedesk")
         notification.attempts += 1
         notification.status = NotificationStatus.SENDING
         notification.sending_since = timezone.now()
-        notification.save(update_fields=["message_id", "attempts", "status", "sending_since"])
+        notification.save(update_fields=["message_id", "attempts", "status", "sending_since", "context"])
         attempt = notification.attempts
-    attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
-    if attached is not None and notification.refund_id:
-        # The email carries the refund's document: issue it first if its own task has not yet. A failure here must
-        # not hold the email back; the document's own task issues it and the Payment Transaction tab offers it.
-        try:
-            attached[1](refund_id=notification.refund_id)
-        except Exception:
-            logger.exception("document for refund %s could not be issued before its email", notification.refund_id)
     message = _render(notification)
     try:
         message.send()

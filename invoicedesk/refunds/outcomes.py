@@ -6,7 +6,8 @@ Stripe is the source of truth. Whatever path brings its word (the answer to our 
 the payment link's row lock (link first, then refund: the same order as refunds.services, so no deadlock) and
 recomputes the link's amounts from the refunds themselves, so the result is the same in any order and however
 often it runs. Only Stripe's clear refusal fails a refund; an unknown outcome keeps its amount reserved.
-Runs in the worker (refunds.tasks), never in a web request; nothing here enqueues work.
+Runs in the worker (refunds.tasks), never in a web request. It imports no tasks: what follows a success or a
+reversal (the documents' tasks) is enqueued by name through core.named_tasks, in the transaction that records it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.money import Money
+from invoicedesk.core.named_tasks import enqueue_named_with_work
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
@@ -336,6 +338,9 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         after={"status": refund.status, "stripe_refund_id": refund.stripe_refund_id},
     )
     if new_status == RefundStatus.SUCCEEDED:
+        # Queued with the success, before the buyer's email that carries it (which waits for it): the document's
+        # task renders and numbers it in the worker, outside this transaction.
+        enqueue_named_with_work("documents.issue_return_invoice", refund.pk)
         # In this transaction: the buyer's email is queued exactly when the success is recorded.
         refund_succeeded.send(sender=Refund, refund=refund, link=link)
     elif reversed_after_success:
@@ -347,6 +352,7 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
             amount=refund.money,
             detail=refund.failure_message,
         )
+        enqueue_named_with_work("documents.issue_correction", refund.pk)  # if its return invoice was issued
         refund_reversed.send(sender=Refund, refund=refund, link=link)
 
 
