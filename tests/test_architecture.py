@@ -67,3 +67,16 @@ def test_billing_knows_nothing_of_payments_or_refunds() -> None:
     for module in ("invoicedesk.billing.models", "invoicedesk.billing.selectors"):
         reached = graph.find_upstream_modules(module)  # what it imports, directly or not
         assert not {m for m in reached if m.startswith(("invoicedesk.payments", "invoicedesk.refunds"))}, module
+
+
+def test_nothing_locks_an_organization_row_against_foreign_key_checks() -> None:
+    """Every audited write holds its chain's head until commit, where PostgreSQL checks its foreign keys
+    (FOR KEY SHARE on the organization); a plain FOR UPDATE on that row meanwhile, taken before writing audit,
+    deadlocks with it (seen in `make run`). FOR NO KEY UPDATE serialises just as well and lets the checks pass."""
+    offenders = [
+        f"{path}:{number}"
+        for path in Path("invoicedesk").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "Organization.objects.select_for_update(" in line and "no_key=True" not in line
+    ]
+    assert offenders == []
