@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -13,6 +15,8 @@ from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.db_roles import grant_app_role
 from invoicedesk.devtools.localstripe import LocalStripe, free_port
+from invoicedesk.refunds.models import RefundClassification
+from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
 
 
@@ -160,3 +164,33 @@ def paid_invoice(make_paid_invoice: Callable[..., BillingInvoice]) -> BillingInv
 @pytest.fixture
 def operator_membership(operator: User) -> Membership:
     return Membership.objects.select_related("organization", "user").get(user=operator)
+
+
+# A seller registered under the Qualified Invoice System (its refunds get return invoices).
+REGISTRATION = "T7000012050002"
+
+
+@pytest.fixture
+def registered(org: Organization) -> Organization:
+    org.invoice_registration_number = REGISTRATION
+    org.invoice_issuer_name = "Demo Seller Inc."
+    org.contact_email = "support@seller.example"
+    org.save()
+    return org
+
+
+@pytest.fixture
+def refund(django_capture_on_commit_callbacks: Any, operator_membership: Membership) -> Callable[..., None]:
+    def _refund(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            refund_request(
+                actor=operator_membership,
+                request=RefundInput(
+                    invoice_id=invoice.pk,
+                    amount=amount,
+                    classification=RefundClassification(classification),
+                    idempotency_key=uuid.uuid4(),
+                ),
+            )
+
+    return _refund

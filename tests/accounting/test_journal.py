@@ -4,10 +4,8 @@ them, Stripe's fee, reversals; each product's column order, encoding and line en
 import csv
 import io
 import json
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -23,41 +21,15 @@ from invoicedesk.accounting.exports import (
 )
 from invoicedesk.accounting.journal import EntryKind, JournalEntry, Period, journal_entries
 from invoicedesk.accounting.models import AccountingSettings, TaxAccounting
-from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.accounts.models import Organization, Role, User
 from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.billing.models import BillingInvoice, InvoiceLine, TaxRate
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
-from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def registered(org: Organization) -> Organization:
-    org.invoice_registration_number = "T7000012050002"
-    org.invoice_issuer_name = "Demo Seller Inc."
-    org.save()
-    return org
-
-
-@pytest.fixture
-def refund(django_capture_on_commit_callbacks: Any, operator_membership: Membership) -> Callable[..., None]:
-    def _refund(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            refund_request(
-                actor=operator_membership,
-                request=RefundInput(
-                    invoice_id=invoice.pk,
-                    amount=amount,
-                    classification=RefundClassification(classification),
-                    idempotency_key=uuid.uuid4(),
-                ),
-            )
-
-    return _refund
 
 
 def _today() -> Period:

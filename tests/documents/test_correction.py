@@ -10,7 +10,8 @@ from invoicedesk.billing.models import BillingInvoice, InvoiceLine
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import refund_request
-from tests.documents.test_return_invoice import REGISTRATION, pdf_text
+from tests.conftest import REGISTRATION
+from tests.documents.test_return_invoice import pdf_text
 from tests.refunds.test_stripe_is_the_truth import ask, deliver, link_of
 from tests.stripe_support import StripeLike, stripe_http_client
 

@@ -26,7 +26,7 @@ from invoicedesk.notifications.models import Notification, NotificationKind, Not
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.refunds.signals import refund_reversed, refund_succeeded
-from tests.documents.test_return_invoice import REGISTRATION
+from tests.conftest import REGISTRATION
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,6 @@ buyer's email, kept byte for byte with its SHA-256, downloadable from the Paymen
 import hashlib
 import shutil
 import subprocess
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -12,45 +11,18 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.accounts.models import Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice, InvoiceLine, TaxRate
 from invoicedesk.documents.models import RefundDocument
 from invoicedesk.refunds.models import RefundClassification
-from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
+from tests.conftest import REGISTRATION
 from tests.http import refund_form_fields
 
 pytestmark = pytest.mark.django_db
 
-REGISTRATION = "T7000012050002"
 # Debian's poppler-utils, installed by `make browser` beside chromium.
 PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
-
-
-@pytest.fixture
-def registered(org: Organization) -> Organization:
-    org.invoice_registration_number = REGISTRATION
-    org.invoice_issuer_name = "Demo Seller Inc."
-    org.contact_email = "support@seller.example"
-    org.save()
-    return org
-
-
-@pytest.fixture
-def refund(django_capture_on_commit_callbacks: Any, operator_membership: Membership) -> Callable[..., None]:
-    def _refund(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            refund_request(
-                actor=operator_membership,
-                request=RefundInput(
-                    invoice_id=invoice.pk,
-                    amount=amount,
-                    classification=RefundClassification(classification),
-                    idempotency_key=uuid.uuid4(),
-                ),
-            )
-
-    return _refund
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -7,7 +7,9 @@ import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import hypothesis
@@ -65,6 +67,28 @@ def _succeed(refund: Refund) -> None:
         failure_reason=None,
     )
     refund_apply_stripe_refund(refund_id=refund.pk, info=info)
+
+
+def _all_at_once(requests: list[Callable[[], Refund]]) -> list[str]:
+    """Run the requests in threads of their own, released together; each one's refund status or error."""
+    barrier = threading.Barrier(len(requests))
+    outcomes: list[str] = []
+
+    def run(request: Callable[[], Refund]) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(request().status)
+        except Exception as error:  # a deadlock or any surprise shows in the assertion
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(request,)) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 # ---------------------------------------------------------------- approval over the whole payment
@@ -204,23 +228,7 @@ def test_a_split_threshold_holds_in_parallel(rule: str, settings: Any) -> None:
     _policy(org, **({"amount": 50_000} if rule == "amount" else {"percent": 30}))
     members = [_membership(factories.member(org)) for _ in range(4)]
     invoice = paid_invoice_without_stripe(org, amount=165_000)
-    barrier = threading.Barrier(len(members))
-    outcomes: list[str] = []
-
-    def operator(member: Membership) -> None:
-        try:
-            barrier.wait()
-            outcomes.append(_ask(member, invoice, 40_000, confirm_repeat=True).status)
-        except Exception as error:  # a deadlock or any surprise shows in the assertion
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=operator, args=(member,)) for member in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = _all_at_once([partial(_ask, member, invoice, 40_000, confirm_repeat=True) for member in members])
     assert Counter(outcomes) == {RefundStatus.PROCESSING: 1, RefundStatus.PENDING_APPROVAL: 3}, outcomes
 
 
@@ -233,23 +241,7 @@ def test_a_daily_limit_holds_one_persons_refunds_on_several_payments_at_once(set
     _policy(org, amount=10_000_000, refund_daily_limit_per_person=30_000)
     operator = _membership(factories.member(org))
     invoices = [paid_invoice_without_stripe(org) for _ in range(4)]
-    barrier = threading.Barrier(len(invoices))
-    outcomes: list[str] = []
-
-    def request(invoice: BillingInvoice) -> None:
-        try:
-            barrier.wait()
-            outcomes.append(_ask(operator, invoice, 20_000).status)
-        except Exception as error:  # a deadlock or any surprise shows in the assertion
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=request, args=(invoice,)) for invoice in invoices]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = _all_at_once([partial(_ask, operator, invoice, 20_000) for invoice in invoices])
     assert Counter(outcomes) == {RefundStatus.PROCESSING: 1, RefundStatus.PENDING_APPROVAL: 3}, outcomes
 
 
