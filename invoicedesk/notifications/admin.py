@@ -7,7 +7,8 @@ from .models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Notification]):
-    """Read-only: the outbox moves only through the delivery worker (exactly once per email)."""
+    """Read-only: the outbox moves only through the delivery worker (queued once per email, delivered at least
+    once, de-duplicated by Message-ID)."""
 
     list_display = ["created_at", "kind", "to_email", "language", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind", "organization"]

@@ -1,4 +1,5 @@
-"""Outbox of messages to buyers: one row per (kind, refund), so each is sent exactly once."""
+"""Outbox of messages to buyers: one row per (kind, refund), so each is queued once; delivery
+is at least once, de-duplicated by its Message-ID."""
 
 from __future__ import annotations
 
