@@ -254,6 +254,12 @@ TASKS = {
     }
 }
 
+# The National Tax Agency's registry of qualified invoice issuers (適格請求書発行事業者公表システム Web-API).
+# Without an application ID registration numbers are not checked (Settings says so). docs/accounting.md.
+NTA_APP_ID = os.environ.get("NTA_APP_ID", "")
+NTA_API_URL = os.environ.get("NTA_API_URL", "https://web-api.invoice-kohyo.nta.go.jp")
+NTA_TIMEOUT_SECONDS = float(os.environ.get("NTA_TIMEOUT_SECONDS", "10"))
+
 # Content Security Policy: everything from our own origin; nothing inline but
 # what carries the per-request nonce.
 # Stripe.js (pay page, production only) needs its own origins.

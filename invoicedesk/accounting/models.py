@@ -6,6 +6,8 @@ the names registered in their own accounting software, which matches names exact
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -78,3 +80,52 @@ SETTINGS_FIELDS = [
     "tax_category_fee",
     "tax_category_outside",
 ]
+
+
+class RegistryStatus(models.TextChoices):
+    """What the National Tax Agency's registry answered about a number the last time it was asked."""
+
+    PENDING = "pending", _("Not checked yet")
+    FOUND = "found", _("Registered")
+    UNKNOWN = "unknown", _("Not in the registry")
+    # The registry did not answer (timeout, 5xx, refused request): what was found before still stands.
+    ERROR = "error", _("The registry did not answer")
+
+
+class RegistryRecord(models.Model):
+    """The registry's answer about one registration number (public data, so one row per number, not per tenant)."""
+
+    number = models.CharField(_("registration number"), max_length=14, unique=True)
+    status = models.CharField(
+        _("registry status"), max_length=8, choices=RegistryStatus.choices, default=RegistryStatus.PENDING
+    )
+    name = models.CharField(_("name as registered"), max_length=300, blank=True)
+    registration_date = models.DateField(_("registration date"), null=True, blank=True)
+    # 取消 (the tax office cancelled it) and 失効 (the business gave it up): not valid from that date on.
+    disposal_date = models.DateField(_("cancellation date"), null=True, blank=True)
+    expire_date = models.DateField(_("expiry date"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # Why the last check failed, for the operator; the last good answer is kept beside it.
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RegistryStatus.values), name="registry_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.status}"
+
+    @property
+    def ended_on(self) -> date | None:
+        ends = [d for d in (self.disposal_date, self.expire_date) if d is not None]
+        return min(ends) if ends else None
+
+    def valid_on(self, day: date) -> bool | None:
+        """True/False as the registry's `valid` would answer for `day`; None when we have no answer to judge by."""
+        if self.status == RegistryStatus.UNKNOWN:
+            return False
+        if self.registration_date is None:
+            return None
+        ended = self.ended_on
+        return self.registration_date <= day and (ended is None or day < ended)

@@ -22,6 +22,11 @@ class AlertKind(models.TextChoices):
     REFUND_AWAITING_STRIPE = "refund_awaiting_stripe", _("A refund has awaited Stripe's confirmation for over an hour")
     PAYMENT_DIFFERS = "payment_differs", _("A payment differs from what was due")
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("The audit trail does not verify: a record was changed or removed")
+    # The National Tax Agency's registry says a buyer's number was not valid on the date of one of its invoices.
+    BUYER_REGISTRATION_INVALID = (
+        "buyer_registration_invalid",
+        _("A buyer's registration number was not valid on the sale's date"),
+    )
 
 
 class Alert(ChoiceLabels):

@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from invoicedesk.accounting.registry import buyer_number_flag, check_enabled, record_for
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
@@ -311,6 +312,9 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "older_id": older_id,
             "history_from_newest": before_id is None,
             "tab": tab,
+            # The buyer's registration number not valid on the sale's date (the registry's stored answer).
+            "registry_flag": buyer_number_flag(invoice),
+            "buyer_registry": record_for(invoice.buyer.invoice_registration_number) if check_enabled() else None,
         },
     )
 
@@ -393,6 +397,8 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "members": organization.memberships.select_related("user").order_by("user__email"),
             "two_factor_users": members_with_second_factor(organization),
             "roles": Role.choices,
+            "registry_check_on": check_enabled(),
+            "own_registry": record_for(organization.invoice_registration_number) if check_enabled() else None,
         },
     )
 

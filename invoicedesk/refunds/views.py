@@ -18,6 +18,7 @@ from invoicedesk.billing.selectors import invoice_get
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.http import client_ip, is_htmx
 from invoicedesk.core.money import Money
+from invoicedesk.core.notices import invoice_notices
 
 from . import services
 from .controls import payment_state
@@ -139,6 +140,8 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         "form": form,
         "detail_url": detail_url,
         "step": "form",
+        # What other apps say about this invoice (the buyer's registration number): shown, never a refusal.
+        "invoice_notices": invoice_notices(invoice),
     }
     if request.method == "POST" and form.is_valid():
         step = request.POST.get("step", "confirm")
