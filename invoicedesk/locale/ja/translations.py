@@ -785,4 +785,8 @@ JA = {
     "You confirmed that %(amount)s is refunded again on this payment.": "この決済で%(amount)sをもう一度返金することを確認しました。",
     "Why it waits for approval": "承認待ちの理由",
     "Yes, refund %(amount)s again: the buyer is owed two separate returns": "はい、%(amount)sをもう一度返金します（請求先への返金が2回分あります）",
+    # issue 21: the dialog and buttons
+    "Request approval": "承認を依頼",
+    "Your role can view refunds; ask an operator to refund.": "あなたの権限では返金を閲覧できます。返金は担当者に依頼してください。",
+    "You": "あなた",
 }

@@ -33,8 +33,11 @@ document.addEventListener("change", (event) => {
   const focusables = (dialog) => [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null);
 
   function focusInto(dialog) {
-    const target = dialog.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea")
-      || dialog.querySelector("input:not([type=hidden]):not([type=radio]), input[type=radio]:checked, input[type=radio]")
+    // The field to fix, else the first control of the dialog's body (on the confirmation: its first button),
+    // never the heading nor the header's ×: the keyboard user starts where there is something to do.
+    const target = dialog.querySelector(".field-invalid input:not([type=hidden]), .field-invalid select, .field-invalid textarea")
+      || dialog.querySelector("input[type=radio]:checked")
+      || focusables(dialog).find((el) => !el.closest(".modal-header"))
       || dialog.querySelector("h2");
     target?.focus();
   }
