@@ -54,8 +54,9 @@ from invoicedesk.refunds.selectors import (
     refunds_in_flight,
 )
 
+from .audit_text import audit_rows
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import audit_rows, held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
+from .rows import held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
