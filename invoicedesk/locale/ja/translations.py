@@ -815,4 +815,7 @@ JA = {
     "%(rate)s%%: %(amount)s (tax %(tax)s)": "%(rate)s%%：%(amount)s（うち消費税 %(tax)s）",
     "API key": "APIキー",
     "User": "ユーザー",
+    # issue 21: emails
+    "Sender": "差出人",
+    "Attachments": "添付ファイル",
 }
