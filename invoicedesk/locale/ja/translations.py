@@ -818,4 +818,6 @@ JA = {
     # issue 21: emails
     "Sender": "差出人",
     "Attachments": "添付ファイル",
+    # issue 21: small screens
+    "Filters": "絞り込み",
 }

@@ -119,3 +119,15 @@ document.addEventListener("change", (event) => {
 window.addEventListener("pageshow", (event) => {
   if (event.persisted && document.querySelector('meta[name="reload-when-restored"]')) window.location.reload();
 });
+
+// Phones: the detailed filters fold behind their button (the page sends them open, which is how they stay
+// without JavaScript), and a search goes to its results instead of leaving them below the form.
+(() => {
+  const small = window.matchMedia("(max-width: 760px)");
+  if (!small.matches) return;
+  document.querySelectorAll("details[data-fold-on-small]").forEach((details) => { details.open = false; });
+  const searched = [...new URLSearchParams(window.location.search).entries()]
+    .some(([name, value]) => !["sort", "after", "before"].includes(name) && value.trim() !== "");
+  const results = document.getElementById("results");
+  if (searched && results) results.scrollIntoView({ block: "start" });
+})();
