@@ -173,6 +173,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         else:
             if step != "edit":
                 context.update(step="confirm", quote=quote, refund_input=refund_input)
+    context["preview_on_load"] = not form.errors or _only_split_errors(form)
     template = "refunds/_modal.html" if is_htmx(request) else "refunds/refund_page.html"
     return render(request, template, context)
 
@@ -215,25 +216,46 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     offer = refund_offer(membership=membership, invoice=invoice)
     form = _refund_form(request.POST, invoice=invoice, offer=offer, membership=membership)
-    quote = error = None
+    quote = error = split_error = None
+
+    def quote_with(rate_split: dict[str, int]) -> services.RefundQuote:
+        return services.refund_quote(
+            actor=membership,
+            invoice_id=invoice.pk,
+            amount=form.cleaned_data["amount"],
+            classification=form.cleaned_data["classification"],
+            shown_refundable=form.cleaned_data.get("shown_refundable"),
+            rate_split=rate_split,
+            expected_state=form.cleaned_data.get("payment_state"),
+            confirm_repeat=bool(form.cleaned_data.get("confirm_repeat")),
+        )
+
     if not (request.POST.get("amount", "").strip() or request.POST.get("classification")):
         pass  # nothing typed yet: no preview, no complaint
     elif form.is_valid():
         try:
-            quote = services.refund_quote(
-                actor=membership,
-                invoice_id=invoice.pk,
-                amount=form.cleaned_data["amount"],
-                classification=form.cleaned_data["classification"],
-                shown_refundable=form.cleaned_data.get("shown_refundable"),
-                rate_split=form.rate_split(),
-                expected_state=form.cleaned_data.get("payment_state"),
-                confirm_repeat=bool(form.cleaned_data.get("confirm_repeat")),
-            )
+            quote = quote_with(form.rate_split())
+        except (NotFound, Forbidden):
+            raise
+        except ServiceError as failure:
+            if failure.field == "rate_split":
+                split_error = failure.message
+            else:
+                error = failure.message
+    else:
+        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+        if _only_split_errors(form) and {"amount", "classification"} <= form.cleaned_data.keys():
+            split_error, error = error, None
+    if split_error is not None:
+        # A wrong split does not change the refund itself: its figures stay in view, with what is wrong.
+        try:
+            quote = quote_with({})
         except (NotFound, Forbidden):
             raise
         except ServiceError as failure:
             error = failure.message
-    else:
-        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
-    return render(request, "refunds/_preview.html", {"quote": quote, "error": error})
+    return render(request, "refunds/_preview.html", {"quote": quote, "error": error, "split_error": split_error})
+
+
+def _only_split_errors(form: RefundForm) -> bool:
+    return bool(form.errors) and all(name.startswith("split_") for name in form.errors)

@@ -79,3 +79,35 @@ def test_searching_0001_shows_its_row_with_status_and_details_without_sideways_s
         _shot(page, f"issue21-history-{width}-{language}")
     finally:
         context.close()
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_mixed_rate_invoice_shows_its_lines_on_the_page_and_beside_the_split(
+    browser: Browser, live_server: LiveServer, width: int, language: str
+) -> None:
+    invoice = BillingInvoice.objects.get(number="INV-2026-0301")
+    context = _context(browser, width)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "operator@demo.test", language=language)
+        page.goto(f"{live_server.url}/billing/invoices/{invoice.pk}/")
+        lines = page.get_by_test_id("invoice-lines")
+        expect(lines).to_be_visible()
+        beans = lines.get_by_test_id("invoice-line").filter(has_text="Coffee beans")
+        expect(beans.get_by_test_id("reduced-mark")).to_have_text("※")
+        expect(
+            lines.get_by_test_id("invoice-line").filter(has_text="coffee machine").get_by_test_id("reduced-mark")
+        ).to_have_count(0)
+        assert page.evaluate(PAGE_OVERFLOW) == 0
+        _shot(page, f"issue21-lines-{width}-{language}")
+        page.get_by_test_id("refund-button").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_test_id("invoice-lines")).to_be_visible()
+        expect(dialog.get_by_test_id("split-fields")).to_be_visible()
+        # Focus starts on the first control of the form (a refund type), not on the heading.
+        assert page.evaluate("document.activeElement.name") == "classification"
+        _shot(page, f"issue21-modal-lines-{width}-{language}")
+    finally:
+        context.close()

@@ -820,4 +820,17 @@ JA = {
     "Attachments": "添付ファイル",
     # issue 21: small screens
     "Filters": "絞り込み",
+    # issue 21: invoice lines
+    "what is billed": "請求内容",
+    "What is billed": "請求内容",
+    "quantity": "数量",
+    "unit price": "単価",
+    "Invoice lines": "請求明細",
+    "Description": "品目",
+    "Quantity": "数量",
+    "Unit price": "単価（税抜）",
+    "Tax rate": "税率",
+    "Amount (excl. tax)": "金額（税抜）",
+    "※ marks the reduced tax rate.": "※は軽減税率（8%）対象です。",
+    "Tax is computed once per rate on the invoice's total at that rate.": "消費税は税率ごとの合計額に対して計算しています。",
 }
