@@ -4,6 +4,8 @@ invoice, a role that may not refund) propagate to core.http.ServiceErrorMiddlewa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -120,6 +122,26 @@ def _form_for_changed_payment(
     return offer, form
 
 
+@dataclass(frozen=True)
+class AmountHint:
+    """The amount field's example in this payment's own figures: to return part of it, type that part."""
+
+    total: str
+    example: str
+    enter: str
+    wrong: str
+
+
+def _amount_hint(refundable: Money | None) -> AmountHint | None:
+    if refundable is None or refundable.amount < 10:
+        return None
+    fifth = refundable.amount // 5
+    step = 10 ** max(len(str(fifth)) - 2, 0)  # two significant digits: 22000 of 110000, 21000 of 109000
+    example = Money(fifth // step * step, refundable.currency)
+    rest = Money(refundable.amount - example.amount, refundable.currency)
+    return AmountHint(total=refundable.format(), example=example.format(), enter=example.plain(), wrong=rest.plain())
+
+
 def _is_being_processed(refund: Refund) -> bool:
     return refund.status == RefundStatus.PROCESSING and refund.stripe_unconfirmed_since is None
 
@@ -139,6 +161,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         "form": form,
         "detail_url": detail_url,
         "step": "form",
+        "amount_hint": _amount_hint(offer.refundable),
     }
     if request.method == "POST" and form.is_valid():
         step = request.POST.get("step", "confirm")

@@ -106,3 +106,12 @@ def test_the_csv_keeps_the_stored_values(
     answer = next(row for row in rows[1:] if row[2] == AuditAction.REFUND_STRIPE_RESULT)
     assert answer[3] == f"refunds.Refund#{refund.pk}"
     assert answer[4] == '{"status": "PROCESSING"}' and '"SUCCEEDED"' in answer[5]
+
+
+@pytest.mark.django_db(databases=[])
+def test_every_audit_action_reads_as_a_noun_in_japanese() -> None:
+    from django.utils import translation
+
+    with translation.override("ja"):
+        labels = [str(label) for _, label in AuditAction.choices]
+    assert labels and not [label for label in labels if label.endswith(("しました", "ました", "れました"))], labels

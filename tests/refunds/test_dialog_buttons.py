@@ -67,3 +67,12 @@ def test_settings_offer_no_remove_on_ones_own_row(org: Organization, login: Call
     remove_forms = page.count('value="remove"')
     assert remove_forms == 1 and 'data-testid="member-self"' in page
     assert own.pk != theirs.pk
+
+
+def test_the_amount_hint_uses_the_payments_own_figures(org: Organization, operator_client: Client) -> None:
+    invoice = paid_invoice_without_stripe(org, amount=330_000)
+    modal = operator_client.get(f"/billing/invoices/{invoice.pk}/refund/").content.decode()
+    assert "to return ¥66,000 of ¥330,000, enter 66000, not 264000" in modal and "110,000" not in modal
+    operator_client.post("/accounts/language/", {"language": "ja", "next": "/"})
+    japanese = operator_client.get(f"/billing/invoices/{invoice.pk}/refund/").content.decode()
+    assert "￥330,000のうち￥66,000を返金する場合は 264000 ではなく 66000 と入力します" in japanese
