@@ -277,7 +277,7 @@ def changes(entry: AuditEntry, described: Described) -> tuple[Change, ...]:
     before: Mapping[str, object] = entry.before or {}
     after: Mapping[str, object] = entry.after or {}
     keys = [*after, *(key for key in before if key not in after)]
-    return tuple(
+    found = (
         Change(
             _label(key, described.model),
             _value(key, before[key], described) if key in before else "",
@@ -286,6 +286,8 @@ def changes(entry: AuditEntry, described: Described) -> tuple[Change, ...]:
         for key in keys
         if key not in _HIDDEN
     )
+    # A field with no value on either side says nothing ("Reason: —").
+    return tuple(change for change in found if {change.before, change.after} - {"", "—"})
 
 
 def _described(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], Described]:
