@@ -275,6 +275,12 @@ STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 
+# The refund window and the detail page learn of Stripe's answer by long polls that the recording commit wakes
+# (refunds.live): how long one request may wait, and how many may wait at once in one web process (keep it
+# below WEB_THREADS; past it pages ask again every 2 s).
+REFUND_LONG_POLL_SECONDS = float(os.environ.get("REFUND_LONG_POLL_SECONDS", "20"))
+REFUND_LONG_POLLS_PER_PROCESS = int(os.environ.get("REFUND_LONG_POLLS_PER_PROCESS", "4"))
+
 # How long a newly issued payment link stays payable.
 PAYMENT_LINK_VALID_DAYS = int(os.environ.get("PAYMENT_LINK_VALID_DAYS", "30"))
 # The public address of this app (scheme and host, e.g. https://desk.example.com). Emails have no request to

@@ -4,8 +4,10 @@ invoice, a role that may not refund) propagate to core.http.ServiceErrorMiddlewa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -24,6 +26,7 @@ from invoicedesk.core.money import Money
 from . import services
 from .controls import payment_state
 from .forms import RefundForm
+from .live import link_key, long_poll_slot, refund_key, wait_for_change
 from .models import Refund, RefundStatus
 from .selectors import RefundOffer, in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
 from .tax_split import gross_by_rate
@@ -201,15 +204,39 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
     return render(request, template, context)
 
 
+def _long_poll(request: HttpRequest, *, keys: list[str], unchanged: Callable[[], bool]) -> bool:
+    """When the page asks (`wait=1`), wait until `unchanged()` is False or the limit passes. False: no wait was
+    possible (every slot taken): the page asks again after a pause."""
+    if request.GET.get("wait") != "1" or not unchanged():
+        return True
+    with long_poll_slot() as slot:
+        if slot:
+            wait_for_change(keys=keys, unchanged=unchanged, timeout=settings.REFUND_LONG_POLL_SECONDS)
+        return slot
+
+
 @require_GET
 @tenant_view
 def refund_progress(request: HttpRequest, membership: Membership, invoice_id: int, refund_id: int) -> HttpResponse:
-    """The modal's progress step, polled until Stripe's answer is recorded; then off to the history."""
+    """The modal's progress step: long-polled (wait=1) until Stripe's answer is recorded; then off to the history."""
     refund = refund_get(organization=membership.organization, invoice_id=invoice_id, refund_id=refund_id)
+    if is_htmx(request) and _is_being_processed(refund):
+
+        def still_processing() -> bool:
+            refund.refresh_from_db(fields=["status", "stripe_unconfirmed_since"])
+            return _is_being_processed(refund)
+
+        waited = _long_poll(request, keys=[refund_key(refund.pk)], unchanged=still_processing)
     if is_htmx(request) and _is_being_processed(refund):
         invoice = refund.payment_link.invoice
         detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
-        context = {"invoice": invoice, "step": "processing", "refund": refund, "detail_url": detail_url}
+        context = {
+            "invoice": invoice,
+            "step": "processing",
+            "refund": refund,
+            "detail_url": detail_url,
+            "poll_later": not waited,
+        }
         return render(request, "refunds/_modal.html", context)
     _outcome_message(request, refund)
     return _to_history(request, invoice_id)
@@ -218,17 +245,30 @@ def refund_progress(request: HttpRequest, membership: Membership, invoice_id: in
 @require_GET
 @tenant_view
 def refunds_in_flight_banner(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
-    """The detail page's banner of refunds Stripe has not settled, polled; the page reloads when it changes."""
+    """The detail page's banner of refunds Stripe has not settled, long-polled; the page reloads when it changes."""
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     link = getattr(invoice, "payment_link", None)
+    showing = request.GET.get("showing", "")
+
+    def fingerprint_now() -> str:
+        return in_flight_fingerprint(refunds_in_flight(link)) if link else ""
+
+    waited = True
+    if is_htmx(request) and link is not None:
+        waited = _long_poll(request, keys=[link_key(link.pk)], unchanged=lambda: fingerprint_now() == showing)
     in_flight = refunds_in_flight(link) if link else []
     fingerprint = in_flight_fingerprint(in_flight)
-    if is_htmx(request) and request.GET.get("showing", "") != fingerprint:
+    if is_htmx(request) and showing != fingerprint:
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     return render(
         request,
         "refunds/_in_flight.html",
-        {"invoice": invoice, "refunds_in_flight": in_flight, "in_flight_fingerprint": fingerprint},
+        {
+            "invoice": invoice,
+            "refunds_in_flight": in_flight,
+            "in_flight_fingerprint": fingerprint,
+            "poll_later": not waited,
+        },
     )
 
 

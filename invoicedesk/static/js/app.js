@@ -131,3 +131,14 @@ window.addEventListener("pageshow", (event) => {
   const results = document.getElementById("results");
   if (searched && results) results.scrollIntoView({ block: "start" });
 })();
+
+// Long polls (the refund window's progress, the detail page's refunds in flight) ask again at once when answered;
+// when a request fails (the server restarting, the network gone) they ask again after a pause instead of stopping.
+["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach((name) => {
+  document.addEventListener(name, (event) => {
+    const element = event.detail.elt;
+    if (element instanceof HTMLElement && element.dataset.longPoll !== undefined) {
+      window.setTimeout(() => { if (document.contains(element)) window.htmx.trigger(element, "retry"); }, 2000);
+    }
+  });
+});
