@@ -318,10 +318,23 @@ STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 
+# The refund window and the detail page learn of Stripe's answer by long polls that the recording commit wakes
+# (refunds.live): how long one request may wait, and how many may wait at once in one web process (keep it
+# below WEB_THREADS; past it pages ask again every 2 s).
+REFUND_LONG_POLL_SECONDS = float(os.environ.get("REFUND_LONG_POLL_SECONDS", "20"))
+REFUND_LONG_POLLS_PER_PROCESS = int(os.environ.get("REFUND_LONG_POLLS_PER_PROCESS", "4"))
+
 # How long a newly issued payment link stays payable.
 PAYMENT_LINK_VALID_DAYS = int(os.environ.get("PAYMENT_LINK_VALID_DAYS", "30"))
-# The public address of this app, for links shown to staff and sent to buyers.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+# The public address of this app (scheme and host, e.g. https://desk.example.com). Emails have no request to
+# take a host from, so every link they carry is made absolute from SITE_URL; production refuses to start
+# without it. PUBLIC_BASE_URL is its older name. Elsewhere links follow the request, emails the demo's address.
+PUBLIC_BASE_URL = (os.environ.get("SITE_URL") or os.environ.get("PUBLIC_BASE_URL", "")).rstrip("/")
+if PRODUCTION and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in production: the app's public address, e.g. https://desk.example.com"
+    )
+SITE_URL = PUBLIC_BASE_URL or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 
 # Email. With SMTP_HOST set, mail goes to that server; otherwise (development)
 # every message is written as a file under var/mail/.

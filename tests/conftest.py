@@ -15,6 +15,7 @@ from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.db_roles import grant_app_role
 from invoicedesk.devtools.localstripe import LocalStripe, free_port
+from invoicedesk.refunds.live import stop_listening
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
@@ -115,6 +116,14 @@ def login() -> Callable[[User], Client]:
 @pytest.fixture
 def operator_client(operator: User, login: Callable[[User], Client]) -> Client:
     return login(operator)
+
+
+@pytest.fixture(autouse=True)
+def _live_listener_stopped() -> Iterator[None]:
+    # A test's long polls may start the process's listening connection (refunds.live); it must not outlive the
+    # test database.
+    yield
+    stop_listening()
 
 
 @pytest.fixture(autouse=True)

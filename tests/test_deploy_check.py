@@ -24,6 +24,7 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
         "STRIPE_PUBLISHABLE_KEY": "pk_test_deploycheck",
         "STRIPE_WEBHOOK_SECRET": "whsec_deploycheck",
         "SMTP_HOST": "smtp.example.com",
+        "SITE_URL": "https://invoicedesk.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

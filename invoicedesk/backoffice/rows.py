@@ -16,7 +16,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.billing.selectors import SearchHits
 from invoicedesk.core.money import Money
@@ -149,30 +148,4 @@ def history_rows(transactions: list[PaymentTransaction]) -> list[HistoryRow]:
             message=render_message(row),
         )
         for row in transactions
-    ]
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    when: str
-    actor: str
-    action: str
-    target: str
-    before: str  # "" when empty
-    after: str
-    ip_address: str
-
-
-def audit_rows(entries: list[AuditEntry]) -> list[AuditRow]:
-    return [
-        AuditRow(
-            when=moment_text(entry.created_at, "seconds"),
-            actor=str(entry.actor) if entry.actor_id else "invoicedesk",
-            action=str(entry.get_action_display()),
-            target=f"{entry.object_type}#{entry.object_id}",
-            before=str(entry.before) if entry.before else "",
-            after=str(entry.after) if entry.after else "",
-            ip_address=entry.ip_address or "",
-        )
-        for entry in entries
     ]

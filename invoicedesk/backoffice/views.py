@@ -5,10 +5,11 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -62,8 +63,9 @@ from invoicedesk.refunds.selectors import (
     refunds_in_flight,
 )
 
+from .audit_text import audit_rows
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
-from .rows import audit_rows, held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
+from .rows import held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
 from .services import (
     SETTINGS_FIELDS,
     member_change_role,
@@ -111,6 +113,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         "backoffice/invoice_list.html",
         {
             "form": form,
+            "active_filters": active_filters(form),
             "page": page,
             "sort_field": sort_field,
             "sort_descending": descending,
@@ -119,6 +122,17 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "rows": invoice_rows(page.rows, hits=hits, search=search, held=held) if page else [],
         },
     )
+
+
+def active_filters(form: forms.Form) -> int:
+    """How many detailed filters the search uses (the search box aside): said on the button that folds them."""
+    data = form.data
+    count = 0
+    for name in form.fields:
+        values = data.getlist(name) if isinstance(data, QueryDict) else [data.get(name) or ""]
+        if name not in {"q", "sort"} and any(str(value).strip() for value in values):
+            count += 1
+    return count
 
 
 class _Echo:
@@ -192,7 +206,11 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     if not form.is_valid():
         if request.GET.get("format") == "csv":
             return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
-        return render(request, "backoffice/refund_list.html", {"form": form, "rows": None, "query": request.GET})
+        return render(
+            request,
+            "backoffice/refund_list.html",
+            {"form": form, "rows": None, "query": request.GET, "active_filters": active_filters(form)},
+        )
     refunds = refunds_search(organization=membership.organization, filters=form.filters())
     if request.GET.get("format") == "csv":
         return _refunds_csv(refunds)
@@ -208,6 +226,7 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     ]
     context = {
         "form": form,
+        "active_filters": active_filters(form),
         "rows": rows,
         "held": held,
         "next_cursor": next_cursor,

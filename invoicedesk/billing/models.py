@@ -59,6 +59,9 @@ class BillingInvoice(ChoiceLabels):
     payment_method = models.CharField(
         _("Payment method"), max_length=32, choices=PaymentMethod.choices, default=PaymentMethod.ONLINE_PAYMENT_LINK
     )
+    # What the invoice is for, in the seller's words: the return invoice's "What is refunded" for an invoice without
+    # lines (an accountant wants the goods or service named, not just the payment).
+    subject = models.CharField(_("what is billed"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -106,6 +109,9 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(BillingInvoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=1)
     description = models.CharField(_("description"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # Tax excluded; empty for lines recorded before unit prices: the line's amount over its quantity.
+    unit_price = models.BigIntegerField(_("unit price"), null=True, blank=True)
     net_amount = models.BigIntegerField(_("amount excluding tax"))
     tax_rate = models.PositiveSmallIntegerField(_("tax rate"), choices=TaxRate.choices, default=TaxRate.STANDARD)
 
@@ -118,3 +124,11 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.tax_rate}%)"
+
+    @property
+    def shown_unit_price(self) -> int:
+        return self.unit_price if self.unit_price is not None else self.net_amount // max(self.quantity, 1)
+
+    @property
+    def reduced(self) -> bool:
+        return self.tax_rate == TaxRate.REDUCED

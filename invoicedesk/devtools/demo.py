@@ -122,6 +122,9 @@ def _buyers(organization: Organization, rows: list[tuple[str, str, str, str]]) -
     ]
 
 
+DEMO_SUBJECTS = ("IT consulting", "Cloud hosting", "Software licence", "Maintenance and support")
+
+
 def _invoices(
     organization: Organization,
     buyers: list[Buyer],
@@ -158,6 +161,8 @@ def _invoices(
                 amount=amount,
                 currency=organization.currency,
                 payment_method=method,
+                # What was sold, without drawing from rng (reruns stay deterministic).
+                subject=f"{DEMO_SUBJECTS[index % len(DEMO_SUBJECTS)]}, {issue:%B %Y}",
             )
             created += 1
         if invoice.payment_method == PaymentMethod.ONLINE_PAYMENT_LINK:
@@ -183,7 +188,9 @@ def _qualified_invoice_data(
         )
     first = BillingInvoice.objects.get(organization=organization, number="INV-2026-0001")
     if not first.lines.exists():
-        InvoiceLine.objects.create(invoice=first, description="IT consulting, March 2026", net_amount=100_000)
+        InvoiceLine.objects.create(
+            invoice=first, description="IT consulting, March 2026", quantity=1, unit_price=100_000, net_amount=100_000
+        )
     mixed, created = BillingInvoice.objects.get_or_create(
         organization=organization,
         number=MIXED_RATES_INVOICE,
@@ -193,14 +200,28 @@ def _qualified_invoice_data(
             "due_date": date(2026, 10, 31),
             "amount": 109_000,  # 50,000 + 10 % and 50,000 + 8 %
             "currency": organization.currency,
+            "subject": "Office coffee machine and coffee beans",
         },
     )
     if created:
         InvoiceLine.objects.create(
-            invoice=mixed, position=1, description="Office coffee machine", net_amount=50_000, tax_rate=TaxRate.STANDARD
+            invoice=mixed,
+            position=1,
+            description="Office coffee machine",
+            quantity=1,
+            unit_price=50_000,
+            net_amount=50_000,
+            tax_rate=TaxRate.STANDARD,
         )
+        # ※ marks the reduced rate wherever lines are shown; the description does not carry it.
         InvoiceLine.objects.create(
-            invoice=mixed, position=2, description="Coffee beans ※", net_amount=50_000, tax_rate=TaxRate.REDUCED
+            invoice=mixed,
+            position=2,
+            description="Coffee beans (1 kg)",
+            quantity=20,
+            unit_price=2_500,
+            net_amount=50_000,
+            tax_rate=TaxRate.REDUCED,
         )
     return int(created), [(mixed, PaymentLinkStatus.PAID)]
 

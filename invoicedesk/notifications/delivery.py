@@ -10,7 +10,9 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.policy import Policy
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,6 +63,10 @@ def _template_context(notification: Notification) -> dict[str, Any]:
     """The stored facts, formatted for the recipient's language (call inside translation.override)."""
     facts: dict[str, Any] = dict(notification.context)
     language = notification.language
+    for key, value in facts.items():
+        # Rows queued before SITE_URL carry a bare path, which no mail client can open.
+        if key.endswith("_url") and isinstance(value, str) and value.startswith("/"):
+            facts[key] = f"{settings.SITE_URL}{value}"
     if notification.kind in (NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_DECIDED):
         return {
             **facts,
@@ -78,6 +84,14 @@ def _template_context(notification: Notification) -> dict[str, Any]:
             else facts.get("kind"),
         }
     currency = facts["currency"]
+    # The document the email carries, named in its text (issued before the email is rendered; none: not said).
+    attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
+    document = (
+        RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]).order_by("-id").first()
+        if attached is not None and notification.refund_id
+        else None
+    )
+    facts["document_number"] = document.number if document is not None else ""
     seller_zone = ZoneInfo(facts.get("time_zone") or settings.TIME_ZONE)  # rows queued before the field: the default
     refunded_at = timezone.localtime(datetime.fromisoformat(facts["refunded_at"]), seller_zone)
     return {
@@ -105,6 +119,16 @@ class _RenderedOnce(EmailMultiAlternatives):
         return self.message(policy=email.policy.SMTP).as_bytes()
 
 
+def _sender(notification: Notification) -> str:
+    """A buyer's email comes from the seller: their name shown, our address (we may send from it; the seller's
+    own domain would fail SPF/DMARC), Reply-To the seller's. Staff emails keep the app's own sender."""
+    seller = (notification.context or {}).get("seller_name")
+    if notification.kind not in BUYER_KINDS or not seller:
+        return settings.DEFAULT_FROM_EMAIL
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return str(Address(display_name=seller, addr_spec=address))
+
+
 def _render(notification: Notification) -> _RenderedOnce:
     facts: dict[str, Any] = dict(notification.context)
     with translation.override(notification.language):
@@ -116,7 +140,7 @@ def _render(notification: Notification) -> _RenderedOnce:
     message = _RenderedOnce(
         subject=" ".join(subject.split()),
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=_sender(notification),
         to=[notification.to_email],
         reply_to=[facts["seller_contact_email"]] if facts.get("seller_contact_email") else None,
         headers={"Message-ID": notification.message_id},

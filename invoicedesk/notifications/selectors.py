@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.core.errors import NotFound
+from invoicedesk.documents.models import RefundDocument
 
-from .delivery import BUYER_KINDS, notification_email
-from .models import Notification
+from .delivery import BUYER_KINDS, DOCUMENT_OF, notification_email
+from .models import Notification, NotificationKind
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,13 @@ class BuyerEmail:
 
     notification: Notification
     subject: str
+    from_email: str
     to: list[str]
     reply_to: list[str]
     text: str
     html: str
+    # The PDFs it carries, as the attachments are made (the documents of the refund of the email's kind).
+    attachments: list[RefundDocument]
 
     @property
     def sent_at(self) -> datetime | None:
@@ -49,12 +53,20 @@ def buyer_email_get(*, organization: Organization, invoice_id: int, notification
     if notification is None:
         raise NotFound(_("No such email."))
     email = notification_email(notification)
+    attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
+    documents = (
+        list(RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]).defer("pdf"))
+        if attached is not None and notification.refund_id is not None
+        else []
+    )
     html = next((str(content) for content, mimetype in email.alternatives if mimetype == "text/html"), "")
     return BuyerEmail(
         notification=notification,
         subject=_plain(email.subject),
+        from_email=str(email.from_email),
         to=list(email.to),
         reply_to=list(email.reply_to),
         text=_plain(email.body),
         html=html,
+        attachments=documents,
     )

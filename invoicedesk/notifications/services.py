@@ -122,7 +122,7 @@ def notification_queue_alert(*, alert: Alert) -> list[Notification]:
                     "currency": alert.currency or admin.organization.currency,
                     "subject": alert.subject,
                     "detail": alert.detail,
-                    "alerts_url": f"{settings.PUBLIC_BASE_URL}{reverse('alerts:alert_list')}",
+                    "alerts_url": f"{settings.SITE_URL}{reverse('alerts:alert_list')}",
                 },
             },
         )
@@ -146,7 +146,7 @@ def _queue_to_staff(*, kind: NotificationKind, refund: Refund, link: PaymentLink
         "decided_by": str(refund.decided_by or ""),
         "comment": refund.decision_comment,
         "memo": refund.memo,
-        "approval_url": f"{settings.PUBLIC_BASE_URL}{reverse('refunds:approval_detail', args=[refund.pk])}",
+        "approval_url": f"{settings.SITE_URL}{reverse('refunds:approval_detail', args=[refund.pk])}",
     }
     queued = 0
     for member in recipients:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -154,6 +155,20 @@ class Refund(ChoiceLabels):
             ),
         ]
         indexes = [models.Index(fields=["payment_link", "status"], name="refund_link_status")]
+        # Pages waiting on a refund (refunds.live) are woken by the commit that adds it or changes its status.
+        triggers = [
+            pgtrigger.Trigger(
+                name="refund_changed_notify",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=(
+                    "IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status"
+                    " OR OLD.stripe_unconfirmed_since IS DISTINCT FROM NEW.stripe_unconfirmed_since THEN"
+                    " PERFORM pg_notify('invoicedesk_refund', NEW.payment_link_id::text || ':' || NEW.id::text);"
+                    " END IF; RETURN NULL;"
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Refund {self.pk} {self.amount} {self.currency} {self.status}"

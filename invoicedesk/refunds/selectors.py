@@ -65,7 +65,8 @@ def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOf
             return RefundOffer(refundable, False, _("This payment has been refunded in full."))
         return RefundOffer(refundable, False, _("The whole payment is already held by refunds in progress."))
     if not membership.role_enum.can_request_refund:
-        return RefundOffer(refundable, False, None)
+        # Said where the button would be, so a viewer knows the missing button is their role, not the payment.
+        return RefundOffer(refundable, False, _("Your role can view refunds; ask an operator to refund."))
     return RefundOffer(refundable, True, None)
 
 

@@ -4,6 +4,10 @@ invoice, a role that may not refund) propagate to core.http.ServiceErrorMiddlewa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -23,6 +27,7 @@ from invoicedesk.core.notices import invoice_notices
 from . import services
 from .controls import payment_state
 from .forms import RefundForm
+from .live import link_key, long_poll_slot, refund_key, wait_for_change
 from .models import Refund, RefundStatus
 from .selectors import RefundOffer, in_flight_fingerprint, refund_get, refund_offer, refunds_in_flight
 from .tax_split import gross_by_rate
@@ -121,6 +126,26 @@ def _form_for_changed_payment(
     return offer, form
 
 
+@dataclass(frozen=True)
+class AmountHint:
+    """The amount field's example in this payment's own figures: to return part of it, type that part."""
+
+    total: str
+    example: str
+    enter: str
+    wrong: str
+
+
+def _amount_hint(refundable: Money | None) -> AmountHint | None:
+    if refundable is None or refundable.amount < 10:
+        return None
+    fifth = refundable.amount // 5
+    step = 10 ** max(len(str(fifth)) - 2, 0)  # two significant digits: 22000 of 110000, 21000 of 109000
+    example = Money(fifth // step * step, refundable.currency)
+    rest = Money(refundable.amount - example.amount, refundable.currency)
+    return AmountHint(total=refundable.format(), example=example.format(), enter=example.plain(), wrong=rest.plain())
+
+
 def _is_being_processed(refund: Refund) -> bool:
     return refund.status == RefundStatus.PROCESSING and refund.stripe_unconfirmed_since is None
 
@@ -142,6 +167,7 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         "step": "form",
         # What other apps say about this invoice (the buyer's registration number): shown, never a refusal.
         "invoice_notices": invoice_notices(invoice),
+        "amount_hint": _amount_hint(offer.refundable),
     }
     if request.method == "POST" and form.is_valid():
         step = request.POST.get("step", "confirm")
@@ -176,19 +202,44 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
         else:
             if step != "edit":
                 context.update(step="confirm", quote=quote, refund_input=refund_input)
+    context["preview_on_load"] = not form.errors or _only_split_errors(form)
     template = "refunds/_modal.html" if is_htmx(request) else "refunds/refund_page.html"
     return render(request, template, context)
+
+
+def _long_poll(request: HttpRequest, *, keys: list[str], unchanged: Callable[[], bool]) -> bool:
+    """When the page asks (`wait=1`), wait until `unchanged()` is False or the limit passes. False: no wait was
+    possible (every slot taken): the page asks again after a pause."""
+    if request.GET.get("wait") != "1" or not unchanged():
+        return True
+    with long_poll_slot() as slot:
+        if slot:
+            wait_for_change(keys=keys, unchanged=unchanged, timeout=settings.REFUND_LONG_POLL_SECONDS)
+        return slot
 
 
 @require_GET
 @tenant_view
 def refund_progress(request: HttpRequest, membership: Membership, invoice_id: int, refund_id: int) -> HttpResponse:
-    """The modal's progress step, polled until Stripe's answer is recorded; then off to the history."""
+    """The modal's progress step: long-polled (wait=1) until Stripe's answer is recorded; then off to the history."""
     refund = refund_get(organization=membership.organization, invoice_id=invoice_id, refund_id=refund_id)
+    if is_htmx(request) and _is_being_processed(refund):
+
+        def still_processing() -> bool:
+            refund.refresh_from_db(fields=["status", "stripe_unconfirmed_since"])
+            return _is_being_processed(refund)
+
+        waited = _long_poll(request, keys=[refund_key(refund.pk)], unchanged=still_processing)
     if is_htmx(request) and _is_being_processed(refund):
         invoice = refund.payment_link.invoice
         detail_url = reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
-        context = {"invoice": invoice, "step": "processing", "refund": refund, "detail_url": detail_url}
+        context = {
+            "invoice": invoice,
+            "step": "processing",
+            "refund": refund,
+            "detail_url": detail_url,
+            "poll_later": not waited,
+        }
         return render(request, "refunds/_modal.html", context)
     _outcome_message(request, refund)
     return _to_history(request, invoice_id)
@@ -197,17 +248,30 @@ def refund_progress(request: HttpRequest, membership: Membership, invoice_id: in
 @require_GET
 @tenant_view
 def refunds_in_flight_banner(request: HttpRequest, membership: Membership, invoice_id: int) -> HttpResponse:
-    """The detail page's banner of refunds Stripe has not settled, polled; the page reloads when it changes."""
+    """The detail page's banner of refunds Stripe has not settled, long-polled; the page reloads when it changes."""
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     link = getattr(invoice, "payment_link", None)
+    showing = request.GET.get("showing", "")
+
+    def fingerprint_now() -> str:
+        return in_flight_fingerprint(refunds_in_flight(link)) if link else ""
+
+    waited = True
+    if is_htmx(request) and link is not None:
+        waited = _long_poll(request, keys=[link_key(link.pk)], unchanged=lambda: fingerprint_now() == showing)
     in_flight = refunds_in_flight(link) if link else []
     fingerprint = in_flight_fingerprint(in_flight)
-    if is_htmx(request) and request.GET.get("showing", "") != fingerprint:
+    if is_htmx(request) and showing != fingerprint:
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     return render(
         request,
         "refunds/_in_flight.html",
-        {"invoice": invoice, "refunds_in_flight": in_flight, "in_flight_fingerprint": fingerprint},
+        {
+            "invoice": invoice,
+            "refunds_in_flight": in_flight,
+            "in_flight_fingerprint": fingerprint,
+            "poll_later": not waited,
+        },
     )
 
 
@@ -218,25 +282,46 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
     invoice = invoice_get(organization=membership.organization, invoice_id=invoice_id)
     offer = refund_offer(membership=membership, invoice=invoice)
     form = _refund_form(request.POST, invoice=invoice, offer=offer, membership=membership)
-    quote = error = None
+    quote = error = split_error = None
+
+    def quote_with(rate_split: dict[str, int]) -> services.RefundQuote:
+        return services.refund_quote(
+            actor=membership,
+            invoice_id=invoice.pk,
+            amount=form.cleaned_data["amount"],
+            classification=form.cleaned_data["classification"],
+            shown_refundable=form.cleaned_data.get("shown_refundable"),
+            rate_split=rate_split,
+            expected_state=form.cleaned_data.get("payment_state"),
+            confirm_repeat=bool(form.cleaned_data.get("confirm_repeat")),
+        )
+
     if not (request.POST.get("amount", "").strip() or request.POST.get("classification")):
         pass  # nothing typed yet: no preview, no complaint
     elif form.is_valid():
         try:
-            quote = services.refund_quote(
-                actor=membership,
-                invoice_id=invoice.pk,
-                amount=form.cleaned_data["amount"],
-                classification=form.cleaned_data["classification"],
-                shown_refundable=form.cleaned_data.get("shown_refundable"),
-                rate_split=form.rate_split(),
-                expected_state=form.cleaned_data.get("payment_state"),
-                confirm_repeat=bool(form.cleaned_data.get("confirm_repeat")),
-            )
+            quote = quote_with(form.rate_split())
+        except (NotFound, Forbidden):
+            raise
+        except ServiceError as failure:
+            if failure.field == "rate_split":
+                split_error = failure.message
+            else:
+                error = failure.message
+    else:
+        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
+        if _only_split_errors(form) and {"amount", "classification"} <= form.cleaned_data.keys():
+            split_error, error = error, None
+    if split_error is not None:
+        # A wrong split does not change the refund itself: its figures stay in view, with what is wrong.
+        try:
+            quote = quote_with({})
         except (NotFound, Forbidden):
             raise
         except ServiceError as failure:
             error = failure.message
-    else:
-        error = " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
-    return render(request, "refunds/_preview.html", {"quote": quote, "error": error})
+    return render(request, "refunds/_preview.html", {"quote": quote, "error": error, "split_error": split_error})
+
+
+def _only_split_errors(form: RefundForm) -> bool:
+    return bool(form.errors) and all(name.startswith("split_") for name in form.errors)

@@ -94,7 +94,7 @@ def test_the_buyer_email_opens_from_the_payment_transaction_tab_and_nowhere_else
     text = operator_client.get(url + "?part=text").content.decode()
     assert "¥22,000" in text and "partial refund" in text
     # The wording agrees with the headers: Reply-To is the seller, so replies are said to reach the seller.
-    assert "support@seller.example" in page and "Replying to this email reaches" in text
+    assert "support@seller.example" in page and "replying to this email reaches them" in text
     assert "does not receive replies" not in text
     stranger = login(factories.member(other_org, Role.ADMIN))
     assert stranger.get(url).status_code == 404 and stranger.get(url + "html").status_code == 404

@@ -127,11 +127,11 @@ def test_history_statuses_read_in_the_users_language(org: Organization) -> None:
     html = client.get(f"/billing/invoices/{inv.pk}/", {"tab": "transactions"}).content.decode()
     # The same code reads differently by kind: a refund PENDING at Stripe is not an email waiting to be sent.
     for label in [
-        '<td class="nowrap">支払済み</td>',
-        '<td class="nowrap">完了</td>',
-        '<td class="nowrap">送信済み</td>',
-        '<td class="nowrap">重複</td>',
-        '<td class="nowrap">Stripe処理中</td>',
-        '<td class="nowrap">送信待ち</td>',
+        '<td class="nowrap" data-label="ステータス">支払済み</td>',
+        '<td class="nowrap" data-label="ステータス">完了</td>',
+        '<td class="nowrap" data-label="ステータス">送信済み</td>',
+        '<td class="nowrap" data-label="ステータス">重複</td>',
+        '<td class="nowrap" data-label="ステータス">Stripe処理中</td>',
+        '<td class="nowrap" data-label="ステータス">送信待ち</td>',
     ]:
         assert label in html, label

@@ -11,7 +11,7 @@ def test_labels_follow_the_active_language_and_an_unknown_value_shows_as_it_is()
     with translation.override("en"):
         assert entry.get_action_display() == "Payment recorded from Stripe"
     with translation.override("ja"):
-        assert entry.get_action_display() == "Stripeから支払いを記録しました"
+        assert entry.get_action_display() == "Stripeからの支払いの記録"
     assert AuditEntry(action="no.such.action").get_action_display() == "no.such.action"
     with translation.override("en"):
         assert PaymentTransaction(kind=TransactionKind.REFUND).get_kind_display() == str(TransactionKind.REFUND.label)

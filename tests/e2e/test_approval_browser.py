@@ -28,15 +28,16 @@ class Words:
     open: str
     approve: str
     partially_refunded: str
+    request_approval: str
 
 
 ENGLISH = Words(
     "Email address", "Password", "Log in", "Refund", "Partial refund", "Refund Amount", "Next: confirm",
-    "Pending approval", "Approvals", "Open", "Approve", "PARTIALLY REFUNDED",
+    "Pending approval", "Approvals", "Open", "Approve", "PARTIALLY REFUNDED", "Request approval",
 )  # fmt: skip
 JAPANESE = Words(
     "メールアドレス", "パスワード", "ログイン", "返金", "一部返金", "返金額", "次へ：確認",
-    "承認待ち", "承認待ち", "開く", "承認", "一部返金済み",
+    "承認待ち", "承認待ち", "開く", "承認", "一部返金済み", "承認を依頼",
 )  # fmt: skip
 
 
@@ -68,7 +69,9 @@ def test_a_refund_above_the_threshold_waits_and_executes_once_approved(
     modal.get_by_label(w.refund_amount).fill("60000")
     modal.get_by_role("button", name=w.next).click()
     expect(modal.get_by_test_id("needs-approval")).to_be_visible()
-    modal.get_by_role("button", name=w.refund, exact=True).click()
+    # The button says what it does: the refund only waits for approval.
+    expect(modal.get_by_role("button", name=w.refund, exact=True)).to_have_count(0)
+    modal.get_by_role("button", name=w.request_approval, exact=True).click()
     expect(page.get_by_test_id("refunds-table")).to_contain_text(w.pending_approval)
     assert Refund.objects.get(amount=60_000).status == RefundStatus.PENDING_APPROVAL
     assert not [m for m in mail.outbox if m.to == ["billing@sakura-trading.example"]]  # approvers were asked

@@ -3,6 +3,7 @@ history: its time does not grow with the history's length."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +40,7 @@ def invoice_with_history(org: Organization, entries: int) -> BillingInvoice:
 
 
 def references(html: str) -> list[str]:
-    return [part.split("<", 1)[0] for part in html.split('class="mono">pi_')[1:]]
+    return [part.split("<", 1)[0] for part in re.split(r'class="mono"[^>]*>pi_', html)[1:]]
 
 
 @pytest.mark.django_db

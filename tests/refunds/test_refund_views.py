@@ -91,7 +91,7 @@ def test_the_whole_path_partial_then_full(operator_client: Client, paid_invoice:
         "Full refund",
         "Partial refund",
         "not the balance to keep",
-        "enter 22000, not 88000",
+        "to return ¥22,000 of ¥110,000, enter 22000, not 88000",
     ]:
         assert text in form, text
     key = form_key(form)

@@ -68,14 +68,14 @@ def test_slow_stripe_holds_no_web_request_and_the_page_follows_the_worker(
         assert 'data-testid="refund-processing"' in html and "Processing" in html
         refund = Refund.objects.get()
         assert refund.status == RefundStatus.PROCESSING and refund.stripe_unconfirmed_since is None
-        progress = re.search(r'hx-get="([^"]+/progress/)" hx-trigger="every 2s"', html)
-        assert progress, "the modal polls for progress"
+        progress = re.search(r'hx-get="([^"]+/progress/)\?wait=1" hx-trigger="load, retry"', html)
+        assert progress, "the modal long-polls for progress"
 
         # The detail page says Processing and polls too; the amount is already reserved.
         page = operator_client.get(detail).content.decode()
         assert 'data-testid="refund-in-flight"' in page and "Processing" in page
         assert 'data-testid="refundable-amount">¥88,000' in page
-        banner = re.search(r'hx-get="([^"]+in-flight/\?showing=[^"]+)"', page)
+        banner = re.search(r'hx-get="([^"]+in-flight/\?wait=1&amp;showing=[^"]+)"', page)
         assert banner, "the banner polls while a refund is in flight"
 
         worker = threading.Thread(target=_run_worker)

@@ -31,3 +31,11 @@ def query_with(query: QueryDict, **changes: str | None) -> str:
 def format_yen(value: int) -> str:
     """{{ 22000|yen }} → '22,000円', as Japanese tax documents write yen (JPY only)."""
     return f"{int(value):,}円"
+
+
+@register.filter(name="amount_in")
+def format_amount_in(value: int | None, currency: str) -> str:
+    """{{ line.net_amount|amount_in:invoice.currency }} → '¥50,000': a stored minor-unit amount, formatted."""
+    if value is None:
+        return "—"
+    return Money(int(value), currency).format(get_language())

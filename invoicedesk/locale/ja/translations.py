@@ -9,7 +9,7 @@ JA = {
     "currency": "通貨",
     "contact email": "連絡先メールアドレス",
     "Viewer": "閲覧者",
-    "Operator": "担当者",
+    "Operator": "オペレーター",
     "Approver": "承認者",
     "Admin": "管理者",
     "role": "権限",
@@ -89,12 +89,12 @@ JA = {
     "amount paid": "支払済み金額",
     "amount refunded": "返金済み金額",
     "paid at": "支払日時",
-    "Payment link issued": "決済リンク発行",
+    "Payment link issued": "決済リンクの発行",
     "Payment": "決済",
     "Payment failed": "決済失敗",
     "Refund": "返金",
     "Refund update": "返金更新",
-    "Buyer notification": "購入者への通知",
+    "Buyer notification": "請求先への通知",
     "type": "種別",
     "amount": "金額",
     "status": "ステータス",
@@ -124,7 +124,7 @@ JA = {
     "Enter the expiry as MM/YY.": "有効期限をMM/YYの形式で入力してください。",
     "Enter the 3-digit security code.": "3桁のセキュリティコードを入力してください。",
     "needs review": "要確認",
-    "Payment link cancelled": "決済リンク取消",
+    "Payment link cancelled": "決済リンクの取消",
     "Payment link expired": "決済リンク期限切れ",
     "No such invoice.": "該当する請求書がありません。",
     "Your role cannot issue payment links.": "あなたの権限では決済リンクを発行できません。",
@@ -210,7 +210,7 @@ JA = {
     "Requested by": "依頼者",
     "Reason": "理由",
     "Memo": "メモ",
-    "Buyer email": "購入者へのメール",
+    "Buyer email": "請求先へのメール",
     "History": "履歴",
     "Refund notice": "返金のお知らせ",
     "Pending": "送信待ち",
@@ -225,8 +225,8 @@ JA = {
     "Refund Amount": "返金額",
     "Reason (optional)": "理由（任意）",
     "No reason given": "理由なし",
-    "Internal memo (optional, not sent to the buyer)": "社内メモ（任意・購入者には送信されません）",
-    "Enter the amount to return to the buyer.": "購入者に返金する金額を入力してください。",
+    "Internal memo (optional, not sent to the buyer)": "社内メモ（任意・請求先には送信されません）",
+    "Enter the amount to return to the buyer.": "請求先に返金する金額を入力してください。",
     "Pending approval": "承認待ち",
     "Processing": "処理中",
     "Pending at Stripe": "Stripe処理中",
@@ -236,7 +236,7 @@ JA = {
     "Expired": "期限切れ",
     "Full refund": "全額返金",
     "Partial refund": "一部返金",
-    "Requested by customer": "購入者からの依頼",
+    "Requested by customer": "請求先からの依頼",
     "Duplicate payment": "重複した支払い",
     "Fraudulent": "不正利用",
     "invoicedesk": "invoicedesk",
@@ -288,23 +288,18 @@ JA = {
     "Close": "閉じる",
     "No refund can be made on this invoice.": "この請求書では返金できません。",
     "Please confirm the refund": "返金内容を確認してください",
-    "Net paid after this refund": "返金後の支払額",
+    "Net paid after this refund": "返金後の受領額",
     "Online Payment Link Status after it": "返金後のオンライン決済リンクステータス",
-    "The buyer will be notified at": "購入者への通知先",
+    "The buyer will be notified at": "請求先への通知先",
     "The refund goes back to the buyer's card through Stripe. It cannot be undone.": (
-        "返金はStripeを通じて購入者のカードに戻されます。取り消すことはできません。"
+        "返金はStripeを通じて請求先のカードに戻されます。取り消すことはできません。"
     ),
     "Back": "戻る",
-    "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: of 110,000 JPY, "
-    "to return 22,000 enter 22000, not 88000.": (
-        "購入者に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。"
-        "例：110,000円のうち22,000円を返金する場合は 88000 ではなく 22000 と入力します。"
-    ),
     "Cancel": "キャンセル",
     "Next: confirm": "次へ：確認",
     "Refund now": "今回の返金額",
     "Status after it": "返金後のステータス",
-    "Refunded %(amount)s. The buyer is being emailed.": "%(amount)sを返金しました。購入者にメールでお知らせします。",
+    "Refunded %(amount)s. The buyer is being emailed.": "%(amount)sを返金しました。請求先にメールでお知らせします。",
     "Stripe accepted the refund of %(amount)s and is still processing it.": (
         "Stripeが%(amount)sの返金を受け付け、処理中です。"
     ),
@@ -358,7 +353,7 @@ JA = {
     "Processed": "処理済み",
     "Ignored": "対象外",
     # Stripe is the source of truth: outside refunds, reversals, alerts
-    "email the buyer about refunds made outside": "外部で行われた返金も購入者にメールする",
+    "email the buyer about refunds made outside": "外部で行われた返金も請求先にメールする",
     "A refund failed after it had succeeded": "成功した返金が後から失敗しました",
     "A refund was made outside invoicedesk": "invoicedesk以外で返金が行われました",
     "A duplicate refund was made at Stripe": "Stripeで重複した返金が行われました",
@@ -448,11 +443,11 @@ JA = {
     "Only its requester or an admin can cancel a refund request.": "返金依頼を取り消せるのは依頼者か管理者だけです。",
     "Your organization's policy holds this refund for approval by another person. Its amount is reserved now; "
     "the refund goes to Stripe once it is approved.": (
-        "組織の設定により、この返金は別の担当者の承認が必要です。金額は今確保され、承認後にStripeへ送信されます。"
+        "組織の設定により、この返金は別の承認者の承認が必要です。金額は今確保され、承認後にStripeへ送信されます。"
     ),
     "Approve refund": "返金の承認",
     "Approvals": "承認待ち",
-    "What the operator confirmed": "担当者が確認した内容",
+    "What the operator confirmed": "依頼者が確認した内容",
     "Expires": "期限",
     "You requested this refund: another approver must approve it. You may reject it.": (
         "この返金はあなたが依頼したものです。別の承認者が承認する必要があります。却下は可能です。"
@@ -461,7 +456,7 @@ JA = {
     "Approve": "承認",
     "Refunds your organization's policy holds for a second person. Their amounts are reserved until someone "
     "decides; a request not decided in time expires and its amount is refundable again.": (
-        "組織の設定により、別の担当者の承認を待っている返金です。判断されるまで金額は確保されます。"
+        "組織の設定により、別の承認者の承認を待っている返金です。判断されるまで金額は確保されます。"
         "期限内に判断されなかった依頼は期限切れとなり、金額は再び返金可能になります。"
     ),
     "Requested": "依頼から",
@@ -476,7 +471,7 @@ JA = {
     "Share of the payment from which approval is needed (%)": "承認が必要になる支払額に対する割合（%）",
     "A request not decided within (hours) expires": "承認・却下されない依頼が期限切れになるまでの時間（時間）",
     "Email the buyer about refunds made outside invoicedesk (for example in the Stripe Dashboard)": (
-        "invoicedesk以外（Stripeダッシュボードなど）で行われた返金も購入者にメールする"
+        "invoicedesk以外（Stripeダッシュボードなど）で行われた返金も請求先にメールする"
     ),
     "Only admins can change the organization's settings.": "組織の設定を変更できるのは管理者だけです。",
     "Give an amount, a share of the payment, or both, for refunds that need approval.": (
@@ -513,24 +508,24 @@ JA = {
     "Older entries": "さらに古い記録",
     "No entries match.": "該当する記録はありません。",
     "Only admins can read the audit log.": "監査ログを閲覧できるのは管理者だけです。",
-    "Payment recorded from Stripe": "Stripeから支払いを記録しました",
-    "Refund requested": "返金を依頼しました",
-    "Stripe's answer on a refund recorded": "返金に対するStripeの応答を記録しました",
-    "Stripe refused a refund": "Stripeが返金を拒否しました",
-    "A refund made outside invoicedesk recorded": "invoicedesk以外で行われた返金を記録しました",
-    "Alert acknowledged": "アラートを確認済みにしました",
-    "Refund approved": "返金を承認しました",
-    "Refund rejected": "返金を却下しました",
-    "Refund request canceled": "返金依頼を取り消しました",
-    "Refund request expired unapproved": "返金依頼が承認されないまま期限切れになりました",
-    "Organization settings changed": "組織の設定を変更しました",
+    "Payment recorded from Stripe": "Stripeからの支払いの記録",
+    "Refund requested": "返金の依頼",
+    "Stripe's answer on a refund recorded": "返金に対するStripeの応答の記録",
+    "Stripe refused a refund": "Stripeによる返金の拒否",
+    "A refund made outside invoicedesk recorded": "invoicedesk以外で行われた返金の記録",
+    "Alert acknowledged": "アラートの確認",
+    "Refund approved": "返金の承認",
+    "Refund rejected": "返金の却下",
+    "Refund request canceled": "返金依頼の取消",
+    "Refund request expired unapproved": "返金依頼の期限切れ（未承認）",
+    "Organization settings changed": "組織の設定の変更",
     "Signed in": "ログイン",
     "Signed out": "ログアウト",
-    "Added in the admin site": "管理サイトで追加",
+    "Added in the admin site": "管理サイトでの追加",
     "paid currency": "支払通貨",
-    "Changed in the admin site": "管理サイトで変更",
-    "Deleted in the admin site": "管理サイトで削除",
-    "Failed sign-in": "ログイン失敗",
+    "Changed in the admin site": "管理サイトでの変更",
+    "Deleted in the admin site": "管理サイトでの削除",
+    "Failed sign-in": "ログインの失敗",
     # Access
     "Sign-in paused": "ログインを一時停止しています",
     "Too many failed sign-ins (%(limit)s) for this account or from this address.": (
@@ -543,9 +538,9 @@ JA = {
     "Password changed": "パスワードを変更しました",
     "Change password": "パスワードの変更",
     # Members
-    "Member invited": "メンバーを招待しました",
-    "Member's role changed": "メンバーの権限を変更しました",
-    "Member removed": "メンバーを削除しました",
+    "Member invited": "メンバーの招待",
+    "Member's role changed": "メンバーの権限の変更",
+    "Member removed": "メンバーの削除",
     "Only admins can manage members.": "メンバーを管理できるのは管理者だけです。",
     "No such member.": "該当するメンバーはいません。",
     "An organization needs at least one admin: make someone else admin first.": (
@@ -582,9 +577,9 @@ JA = {
     "Subject": "件名",
     "Reply-To": "返信先",
     "Plain text": "テキスト",
-    "Email as the buyer sees it": "購入者が見るメール",
+    "Email as the buyer sees it": "請求先が見るメール",
     "The buyer can no longer pay through this link: the Stripe Credit Card Payment Add-on is not active.": (
-        "Stripeクレジットカード決済オプションが有効でないため、購入者はこのリンクから支払えません。"
+        "Stripeクレジットカード決済オプションが有効でないため、請求先はこのリンクから支払えません。"
     ),
     "Paid": "支払済み",
     "Refunded": "返金済み額",
@@ -686,9 +681,9 @@ JA = {
     "Back to the newest entries": "最新の履歴に戻る",
     # --- branch api: the REST API and API keys
     "API keys": "APIキー",
-    "API key created": "APIキーを作成",
-    "API key revoked": "APIキーを無効化",
-    "API key used from a new IP address": "APIキーが新しいIPアドレスから使われました",
+    "API key created": "APIキーの作成",
+    "API key revoked": "APIキーの無効化",
+    "API key used from a new IP address": "新しいIPアドレスからのAPIキーの利用",
     "A key lets a program use the invoicedesk API as you, in %(organization)s, with your role there (%(role)s). Send it as <code>Authorization: Bearer &lt;key&gt;</code>.": (
         "キーを使うと、プログラムがあなたとして %(organization)s の invoicedesk API を、そこでのあなたの権限（%(role)s）で使えます。"
         "<code>Authorization: Bearer &lt;キー&gt;</code> として送ってください。"
@@ -749,8 +744,8 @@ JA = {
     "More than remains at a tax rate: each rate can return at most what is left of it.": (
         "税率ごとの残額を超えています。各税率で返金できるのは残っている金額までです。"
     ),
-    "Return invoice issued": "返還請求書を発行",
-    "Return invoice corrected": "返還請求書を訂正",
+    "Return invoice issued": "適格返還請求書の発行",
+    "Return invoice corrected": "適格返還請求書の訂正",
     "%(amount)s awaiting approval (requested by %(requester)s at %(time)s)": "%(amount)s 承認待ち（%(requester)sが%(time)sに依頼）",
     "%(amount)s awaiting approval": "%(amount)s 承認待ち",
     "%(amount)s awaiting Stripe": "%(amount)s Stripeの確認待ち",
@@ -917,4 +912,55 @@ JA = {
     "Registration numbers in the National Tax Agency's registry": "国税庁の公表サイトによる登録番号の確認",
     "The check is off: no National Tax Agency application ID (NTA_APP_ID) is configured. Registration numbers are not checked against the registry.": "確認はオフです：国税庁のアプリケーションID（NTA_APP_ID）が設定されていません。登録番号は公表サイトで確認されません。",
     "The check is on: your number and your buyers' numbers are looked up when entered, and checked every night for changes.": "確認はオンです：自社と請求先の登録番号は、入力時に照会され、毎晩変更が確認されます。",
+    # issue 21: the dialog and buttons
+    "Request approval": "承認を依頼",
+    "Your role can view refunds; ask an operator to refund.": "あなたの権限では返金の閲覧のみできます。返金はオペレーターに依頼してください。",
+    "You": "あなた",
+    # issue 21: the Audit log in people's words
+    "Changes": "変更内容",
+    "The CSV export keeps each entry's stored values as they are.": "CSV出力には各記録の保存値がそのまま含まれます。",
+    "%(label)s: %(before)s → %(after)s": "%(label)s：%(before)s → %(after)s",
+    "%(label)s: %(value)s": "%(label)s：%(value)s",
+    "Refund of %(amount)s on %(number)s": "%(number)sの返金 %(amount)s",
+    "Online Payment Link of %(number)s": "%(number)sのオンライン決済リンク",
+    "Qualified return invoice %(document)s on %(number)s": "%(number)sの適格返還請求書 %(document)s",
+    "Settings of %(name)s": "%(name)sの設定",
+    "Member %(email)s": "メンバー %(email)s",
+    "Alert: %(kind)s": "アラート：%(kind)s",
+    "Stripe's code": "Stripeのコード",
+    "Comment": "コメント",
+    "Possible duplicate of": "重複の可能性がある返金",
+    "New account": "新規アカウント",
+    "API keys revoked": "無効にしたAPIキー",
+    "Acknowledged": "確認済み",
+    "Document number": "書類番号",
+    "Corrects": "訂正対象",
+    "Amounts by tax rate": "税率ごとの金額",
+    "Key prefix": "キーの接頭辞",
+    "Yes": "はい",
+    "No": "いいえ",
+    "%(rate)s%%: %(amount)s (tax %(tax)s)": "%(rate)s%%：%(amount)s（うち消費税 %(tax)s）",
+    "API key": "APIキー",
+    "User": "ユーザー",
+    # issue 21: emails
+    "Sender": "差出人",
+    "Attachments": "添付ファイル",
+    # issue 21: small screens
+    "Filters": "絞り込み",
+    # issue 21: invoice lines
+    "what is billed": "請求内容",
+    "What is billed": "請求内容",
+    "quantity": "数量",
+    "unit price": "単価",
+    "Invoice lines": "請求明細",
+    "Description": "品目",
+    "Quantity": "数量",
+    "Unit price": "単価（税抜）",
+    "Tax rate": "税率",
+    "Amount (excl. tax)": "金額（税抜）",
+    "※ marks the reduced tax rate.": "※は軽減税率（8%）対象です。",
+    "Tax is computed once per rate on the invoice's total at that rate.": "消費税は税率ごとの合計額に対して計算しています。",
+    # issue 21: the wording pass
+    "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: to return %(example)s of %(total)s, enter %(enter)s, not %(wrong)s.": "請求先に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。例：%(total)sのうち%(example)sを返金する場合は %(wrong)s ではなく %(enter)s と入力します。",
+    "tab\x04Refunds": "返金一覧",
 }

@@ -33,8 +33,11 @@ document.addEventListener("change", (event) => {
   const focusables = (dialog) => [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null);
 
   function focusInto(dialog) {
-    const target = dialog.querySelector(".field-invalid input, .field-invalid select, .field-invalid textarea")
-      || dialog.querySelector("input:not([type=hidden]):not([type=radio]), input[type=radio]:checked, input[type=radio]")
+    // The field to fix, else the first control of the dialog's body (on the confirmation: its first button),
+    // never the heading nor the header's ×: the keyboard user starts where there is something to do.
+    const target = dialog.querySelector(".field-invalid input:not([type=hidden]), .field-invalid select, .field-invalid textarea")
+      || dialog.querySelector("input[type=radio]:checked")
+      || focusables(dialog).find((el) => !el.closest(".modal-header"))
       || dialog.querySelector("h2");
     target?.focus();
   }
@@ -115,4 +118,27 @@ document.addEventListener("change", (event) => {
 // from caching them at all; this covers those that restore them anyway.)
 window.addEventListener("pageshow", (event) => {
   if (event.persisted && document.querySelector('meta[name="reload-when-restored"]')) window.location.reload();
+});
+
+// Phones: the detailed filters fold behind their button (the page sends them open, which is how they stay
+// without JavaScript), and a search goes to its results instead of leaving them below the form.
+(() => {
+  const small = window.matchMedia("(max-width: 760px)");
+  if (!small.matches) return;
+  document.querySelectorAll("details[data-fold-on-small]").forEach((details) => { details.open = false; });
+  const searched = [...new URLSearchParams(window.location.search).entries()]
+    .some(([name, value]) => !["sort", "after", "before"].includes(name) && value.trim() !== "");
+  const results = document.getElementById("results");
+  if (searched && results) results.scrollIntoView({ block: "start" });
+})();
+
+// Long polls (the refund window's progress, the detail page's refunds in flight) ask again at once when answered;
+// when a request fails (the server restarting, the network gone) they ask again after a pause instead of stopping.
+["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach((name) => {
+  document.addEventListener(name, (event) => {
+    const element = event.detail.elt;
+    if (element instanceof HTMLElement && element.dataset.longPoll !== undefined) {
+      window.setTimeout(() => { if (document.contains(element)) window.htmx.trigger(element, "retry"); }, 2000);
+    }
+  });
 });
