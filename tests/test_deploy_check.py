@@ -70,6 +70,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         STRIPE_PUBLISHABLE_KEY="pk_test_deploycheck",
         STRIPE_WEBHOOK_SECRET="whsec_deploycheck",
         SMTP_HOST="smtp.example.com",
+        SITE_URL="https://invoicedesk.example.com",
     )
     env.update(extra)
     return env

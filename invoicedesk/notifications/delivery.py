@@ -87,7 +87,7 @@ def _template_context(notification: Notification) -> dict[str, Any]:
     # The document the email carries, named in its text (issued before the email is rendered; none: not said).
     attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
     document = (
-        RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]).order_by("-id").first()
+        RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached).order_by("-id").first()
         if attached is not None and notification.refund_id
         else None
     )

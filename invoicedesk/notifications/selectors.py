@@ -55,7 +55,7 @@ def buyer_email_get(*, organization: Organization, invoice_id: int, notification
     email = notification_email(notification)
     attached = DOCUMENT_OF.get(NotificationKind(notification.kind))
     documents = (
-        list(RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached[0]).defer("pdf"))
+        list(RefundDocument.objects.filter(refund_id=notification.refund_id, kind=attached).defer("pdf"))
         if attached is not None and notification.refund_id is not None
         else []
     )

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization, Role, User
-from invoicedesk.audit.models import AuditAction, AuditEntry
+from invoicedesk.audit.models import AuditAction
+from invoicedesk.audit.services import audit_record
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
@@ -32,11 +33,10 @@ def _refund_with_answer(org: Organization, operator_membership: Membership) -> R
         ),
     )
     # Stripe's answer as the worker records it (written here without Stripe: only the entry is read).
-    AuditEntry.objects.create(
+    audit_record(
         organization=org,
         action=AuditAction.REFUND_STRIPE_RESULT,
-        object_type=Refund._meta.label,
-        object_id=str(refund.pk),
+        target=refund,
         before={"status": RefundStatus.PROCESSING},
         after={"status": RefundStatus.SUCCEEDED, "stripe_refund_id": "re_123"},
     )
@@ -73,21 +73,19 @@ def test_settings_and_members_read_with_their_labels(org: Organization, login: C
     admin = login(admin_user)
     member = factories.member(org, Role.VIEWER, email="later@example.test")
     membership = Membership.objects.get(user=member, organization=org)
-    AuditEntry.objects.create(
+    audit_record(
         organization=org,
         actor=admin_user,
         action=AuditAction.MEMBER_ROLE,
-        object_type=Membership._meta.label,
-        object_id=str(membership.pk),
+        target=membership,
         before={"role": "viewer"},
         after={"role": "operator", "email": "later@example.test"},
     )
-    AuditEntry.objects.create(
+    audit_record(
         organization=org,
         actor=admin_user,
         action=AuditAction.ORGANIZATION_SETTINGS,
-        object_type=Organization._meta.label,
-        object_id=str(org.pk),
+        target=org,
         before={"refund_approval_policy": "none"},
         after={"refund_approval_policy": "always"},
     )
