@@ -56,6 +56,7 @@ from invoicedesk.refunds.selectors import (
     held_money_of_links,
     held_totals,
     in_flight_fingerprint,
+    link_disputes,
     refund_offer,
     refunds_for_link,
     refunds_in_flight,
@@ -301,6 +302,7 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "payment_link_url": public_pay_url(request, link) if link else "",
             "can_manage_links": membership.role_enum.can_manage_payment_links,
             "refund_offer": offer,
+            "disputes": link_disputes(link) if link and link.is_settled else [],
             "held": held,
             "held_lines": held_lines(held),
             "refundable_explained": refundable_explained(link, held, offer.refundable)

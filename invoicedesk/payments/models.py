@@ -159,6 +159,7 @@ class TransactionKind(models.TextChoices):
     REFUND = "REFUND", _("Refund")
     REFUND_UPDATE = "REFUND_UPDATE", _("Refund update")
     NOTIFICATION = "NOTIFICATION", _("Buyer notification")
+    DISPUTE = "DISPUTE", _("Dispute")
 
 
 class PaymentTransaction(ChoiceLabels):

@@ -67,6 +67,24 @@ class RefundInfo:
     charge_id: str | None = None
     reason: str | None = None
     created: datetime | None = None
+    # Why a `pending` refund waits: Stripe's `processing`, `insufficient_funds` or `charge_pending`.
+    pending_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute as Stripe has it: a chargeback, or an inquiry (`warning_*` statuses) before any money moves."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    reason: str
+    charge_id: str | None
+    payment_intent_id: str | None
+    evidence_due_by: datetime | None
+    is_charge_refundable: bool
+    created: datetime | None = None
 
 
 class StripeGatewayError(Exception):
@@ -288,6 +306,23 @@ def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
         charge_id=_id_of(data.get("charge")),
         reason=data.get("reason"),
         created=_timestamp(data.get("created")),
+        pending_reason=data.get("pending_reason") or None,
+    )
+
+
+def dispute_from_dict(data: Mapping[str, Any]) -> DisputeInfo:
+    evidence = data.get("evidence_details") or {}
+    return DisputeInfo(
+        id=str(data["id"]),
+        status=str(data.get("status") or ""),
+        amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or "").upper(),
+        reason=str(data.get("reason") or ""),
+        charge_id=_id_of(data.get("charge")),
+        payment_intent_id=_id_of(data.get("payment_intent")),
+        evidence_due_by=_timestamp(evidence.get("due_by")) if isinstance(evidence, Mapping) else None,
+        is_charge_refundable=bool(data.get("is_charge_refundable")),
+        created=_timestamp(data.get("created")),
     )
 
 
@@ -376,6 +411,17 @@ def list_refunds(*, payment_intent_id: str, stripe_account: str | None = None) -
         )
         refunds = [refund_from_dict(refund.to_dict()) for refund in page.auto_paging_iter()]
     return sorted(refunds, key=lambda refund: (refund.created or datetime.min.replace(tzinfo=UTC), refund.id))
+
+
+def list_disputes(*, payment_intent_id: str, stripe_account: str | None = None) -> list[DisputeInfo]:
+    """Every dispute of a payment, as Stripe has them now (all pages), oldest first."""
+    with translated_errors("disputes.list"):
+        page = _client().v1.disputes.list(
+            params={"payment_intent": payment_intent_id, "limit": 100},
+            options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+        disputes = [dispute_from_dict(dispute.to_dict()) for dispute in page.auto_paging_iter()]
+    return sorted(disputes, key=lambda dispute: (dispute.created or datetime.min.replace(tzinfo=UTC), dispute.id))
 
 
 def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | None = None) -> int:

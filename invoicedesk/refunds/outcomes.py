@@ -27,6 +27,7 @@ from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
+from .disputes import disputes_sync_payment
 from .models import Refund, RefundClassification, RefundReason, RefundSource, RefundStatus
 from .signals import refund_reversed, refund_succeeded
 
@@ -84,9 +85,27 @@ def refund_execute(*, refund_id: int) -> Refund:
             refund.refresh_from_db()
             if refund.status != RefundStatus.PROCESSING:
                 return refund
+        if error.code == "charge_disputed":
+            return _refused_as_disputed(refund_id=refund_id, link_id=link.pk, message=error.message)
         return refund_record_stripe_failure(refund_id=refund_id, code=error.code or "", message=error.message)
     # The answer to our request with this refund's key is this refund, whatever its metadata says.
     return refund_apply_stripe_refund(refund_id=refund_id, info=info)
+
+
+def _refused_as_disputed(*, refund_id: int, link_id: int, message: str) -> Refund:
+    """Stripe refused because the charge is disputed: record the payment's disputes first (so the Refundable Amount
+    and the page say why), then the refusal, which says so. A failure to fetch the disputes does not change the
+    refusal: Stripe clearly did not refund, and the dispute's own webhook will record it."""
+    try:
+        disputes_sync_payment(link_id=link_id)
+    except gateway.StripeGatewayError as error:
+        logger.warning("refund %s: the payment's disputes could not be fetched: %s", refund_id, error.message)
+    return refund_record_stripe_failure(
+        refund_id=refund_id,
+        code="charge_disputed",
+        message=message,
+        note=(HistoryMessage.DISPUTE_FOUND_ON_REFUSAL, {}),
+    )
 
 
 def refunds_sync_payment(*, link_id: int) -> list[Refund]:
@@ -380,8 +399,9 @@ def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
 
 
 @transaction.atomic(durable=True)
-def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> Refund:
-    """Stripe clearly refused the refund: nothing was refunded and the amount is refundable again."""
+def refund_record_stripe_failure(*, refund_id: int, code: str, message: str, note: MessagePart | None = None) -> Refund:
+    """Stripe clearly refused the refund: nothing was refunded and the amount is refundable again. `note` adds a
+    sentence to the history row (why, or what was recorded because of it)."""
     refund, link = _locked_refund(refund_id)
     if refund.status != RefundStatus.PROCESSING:
         return refund
@@ -390,7 +410,7 @@ def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> 
     refund.failure_message = message
     refund.stripe_unconfirmed_since = None
     refund.save()
-    _refund_history(link, refund, (HistoryMessage.REFUND_REFUSED, {"message": message}))
+    _refund_history(link, refund, (HistoryMessage.REFUND_REFUSED, {"message": message}), note)
     audit_record(
         action=AuditAction.REFUND_STRIPE_FAILED,
         target=refund,
@@ -413,11 +433,11 @@ def refund_mark_unconfirmed(*, refund_id: int, message: str) -> Refund:
     return refund
 
 
-def _refund_history(link: PaymentLink, refund: Refund, message: MessagePart) -> None:
+def _refund_history(link: PaymentLink, refund: Refund, message: MessagePart, note: MessagePart | None = None) -> None:
     history_record(
         link=link,
         kind=TransactionKind.REFUND_UPDATE,
-        parts=[message],
+        parts=[message, note] if note else [message],
         amount=refund.amount,
         status=refund.status,
         stripe_reference=refund.stripe_refund_id,

@@ -886,4 +886,70 @@ JA = {
     "Account names": "勘定科目",
     "Use the names registered in your accounting software: it matches them exactly on import.": "会計ソフトに登録している名称を使ってください。取り込み時は完全一致で照合されます。",
     "Save account names": "勘定科目を保存",
+    # Disputes (issue 20)
+    "Inquiry: response needed": "照会：回答が必要",
+    "Inquiry: under review": "照会：審査中",
+    "Inquiry closed": "照会終了",
+    "Response needed": "回答が必要",
+    "Under review": "審査中",
+    "Appeal: response needed": "再審査：回答が必要",
+    "Appeal: under review": "再審査：審査中",
+    "Won": "勝訴（売上確定）",
+    "Lost": "敗訴（返還確定）",
+    "Prevented": "回避済み",
+    "Bank cannot process": "銀行で処理不能",
+    "Check returned": "小切手の返却",
+    "Credit not processed": "返金が処理されていない",
+    "Customer initiated": "顧客による申し立て",
+    "Debit not authorized": "承認されていない引き落とし",
+    "General": "一般",
+    "Incorrect account details": "口座情報の誤り",
+    "Insufficient funds": "残高不足",
+    "Noncompliant": "規約違反",
+    "Product not received": "商品未着",
+    "Product unacceptable": "商品の不備",
+    "Subscription canceled": "定期契約の解約済み",
+    "Unrecognized": "身に覚えのない請求",
+    "disputed amount": "異議申し立て額",
+    "respond by": "回答期限",
+    "Dispute": "異議申し立て",
+    "The buyer's bank opened a dispute of %(amount)s (%(reason)s): %(status)s. Respond in Stripe by %(due)s.": (
+        "購入者の銀行が %(amount)s の異議申し立て（%(reason)s）を開始しました：%(status)s。"
+        "%(due)s までに Stripe で回答してください。"
+    ),
+    "Dispute of %(amount)s: %(status)s.": "%(amount)s の異議申し立て：%(status)s。",
+    "Dispute won: the disputed %(amount)s is back and refundable again.": (
+        "異議申し立てに勝ちました：%(amount)s が戻り、再び返金できます。"
+    ),
+    "Dispute lost: the buyer's bank keeps %(amount)s; it is no longer refundable.": (
+        "異議申し立てに負けました：%(amount)s は購入者の銀行に返還され、返金できません。"
+    ),
+    "Stripe refused the refund because the payment is disputed; the dispute is now recorded here.": (
+        "支払いに異議申し立てがあるため Stripe が返金を拒否しました。異議申し立てをここに記録しました。"
+    ),
+    "The buyer's bank opened a dispute on a payment": "購入者の銀行が支払いに異議申し立てを行いました",
+    "A dispute must be answered in Stripe within 3 days": "3日以内に Stripe で異議申し立てに回答する必要があります",
+    "Nothing is left to refund: the rest of this payment was lost in a dispute.": (
+        "返金できる金額はありません：この支払いの残りは異議申し立てで返還されました。"
+    ),
+    "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed "
+    "payment. Respond to the dispute in Stripe by %(due)s.": (
+        "購入者の銀行がこの支払いのうち %(amount)s に異議を申し立てており、Stripe は異議申し立て中の支払いの返金を"
+        "受け付けません。%(due)s までに Stripe で異議申し立てに回答してください。"
+    ),
+    "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed payment. "
+    "See the dispute in Stripe.": (
+        "購入者の銀行がこの支払いのうち %(amount)s に異議を申し立てており、Stripe は異議申し立て中の支払いの返金を"
+        "受け付けません。Stripe で異議申し立てを確認してください。"
+    ),
+    "The buyer's bank has opened a dispute of %(amount)s on this payment, and Stripe still allows a refund. "
+    "A full refund stops any further withdrawal for this dispute, and Stripe closes it once the money is back; "
+    "a partial refund leaves the dispute open.": (
+        "購入者の銀行がこの支払いに %(amount)s の異議申し立て（照会）を開始しましたが、Stripe はまだ返金を受け付けます。"
+        "全額返金すると、この異議申し立てによる以後の引き落としは止まり、返金後に Stripe が異議申し立てを終了します。"
+        "一部返金では異議申し立ては続きます。"
+    ),
+    "Disputed %(amount)s — respond in Stripe by %(due)s": "異議申し立て %(amount)s — %(due)s までに Stripe で回答",
+    "Disputed %(amount)s": "異議申し立て %(amount)s",
+    "Open in Stripe": "Stripeで開く",
 }
