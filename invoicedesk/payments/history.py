@@ -49,6 +49,7 @@ class HistoryMessage(models.TextChoices):
     REFUND_REQUESTED = "refund_requested", _("%(classification)s requested.")
     REFUND_SUCCEEDED = "refund_succeeded", _("Refunded by Stripe. Online Payment Link Status is now %(status)s.")
     REFUND_PENDING = "refund_pending", _("Stripe accepted the refund and is still processing it.")
+    REFUND_PENDING_REASON = "refund_pending_reason", _("Stripe says: %(reason)s.")
     REFUND_FAILED_AT_STRIPE = "refund_failed_at_stripe", _("Stripe reports the refund %(status)s (%(reason)s).")
     REFUND_REFUSED = "refund_refused", _("Stripe refused the refund: %(message)s")
     REFUND_UNCONFIRMED = (

@@ -16,13 +16,14 @@ class RefundsConfig(AppConfig):
         from . import webhooks
         from .approvals import refunds_expire_approvals
         from .disputes import disputes_alert_due_soon
-        from .models import DisputeReason, DisputeStatus, RefundClassification, RefundStatus
+        from .models import DisputeReason, DisputeStatus, RefundClassification, RefundPendingReason, RefundStatus
         from .recovery import refunds_recover
         from .tasks import reconcile_nightly_if_due
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
         register_choices("refund_status", RefundStatus)
+        register_choices("refund_pending_reason", RefundPendingReason)
         register_statuses([TransactionKind.DISPUTE], DisputeStatus)
         register_choices("dispute_status", DisputeStatus)
         register_choices("dispute_reason", DisputeReason)

@@ -77,6 +77,17 @@ class RefundReason(models.TextChoices):
     FRAUDULENT = "fraudulent", _("Fraudulent")
 
 
+class RefundPendingReason(models.TextChoices):
+    """Stripe's `pending_reason` on a refund left `pending`, in words."""
+
+    PROCESSING = "processing", _("Stripe is processing the refund")
+    INSUFFICIENT_FUNDS = (
+        "insufficient_funds",
+        _("waiting: the Stripe account's balance is not enough; Stripe will take it from the bank account"),
+    )
+    CHARGE_PENDING = "charge_pending", _("waiting: the payment itself has not settled at Stripe yet")
+
+
 class RefundSource(models.TextChoices):
     APP = "app", _("invoicedesk")
     STRIPE_DASHBOARD = "stripe_dashboard", _("Stripe Dashboard")
@@ -130,6 +141,8 @@ class Refund(ChoiceLabels):
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
+    # Why Stripe keeps it `pending` (RefundPendingReason; a value newer than ours is kept as Stripe sent it).
+    pending_reason = models.CharField(max_length=32, choices=RefundPendingReason.choices, blank=True)
     # Since when Stripe's answer has been unknown (timeout, 5xx, 409, 429): recovery settles it.
     stripe_unconfirmed_since = models.DateTimeField(null=True, blank=True)
     # The first request to Stripe with this refund's idempotency key: Stripe keeps keys for 24 h from it.

@@ -28,7 +28,14 @@ from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePa
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
 from .disputes import disputes_sync_payment
-from .models import Refund, RefundClassification, RefundReason, RefundSource, RefundStatus
+from .models import (
+    Refund,
+    RefundClassification,
+    RefundPendingReason,
+    RefundReason,
+    RefundSource,
+    RefundStatus,
+)
 from .signals import refund_reversed, refund_succeeded
 
 logger = logging.getLogger(__name__)
@@ -318,9 +325,12 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
     if new_status == old_status or failed_at_stripe or not refund.status_enum.can_become(new_status):
         if new_status != old_status:
             logger.warning("refund %s: Stripe says %s, ours is %s; left as it is", refund.pk, new_status, old_status)
+        elif _pending_reason_changed(link, refund, info):  # still pending, for another reason now
+            return
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
         return
     refund.status = new_status
+    refund.pending_reason = _pending_reason(refund, info)
     refund.stripe_unconfirmed_since = None
     _settle_link(link, changing=refund)  # the refund itself is saved once, below, with all it changes
     reversed_after_success = old_status == RefundStatus.SUCCEEDED
@@ -346,7 +356,8 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         else:
             message = (HistoryMessage.REFUND_FAILED_AT_STRIPE, {"status": info.status, "reason": reason})
     refund.save()
-    _refund_history(link, refund, message)
+    _refund_history(link, refund, message, _pending_reason_part(refund))
+    _alert_if_waiting_for_funds(link, refund)
     audit_record(
         action=AuditAction.REFUND_STRIPE_RESULT,
         target=refund,
@@ -367,6 +378,43 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
             detail=refund.failure_message,
         )
         refund_reversed.send(sender=Refund, refund=refund, link=link)
+
+
+def _pending_reason(refund: Refund, info: gateway.RefundInfo) -> str:
+    """Stripe's `pending_reason`, kept only while the refund is pending."""
+    return (info.pending_reason or "") if refund.status == RefundStatus.PENDING else ""
+
+
+def _pending_reason_part(refund: Refund) -> MessagePart | None:
+    if not refund.pending_reason:
+        return None
+    return (HistoryMessage.REFUND_PENDING_REASON, {"reason": choice("refund_pending_reason", refund.pending_reason)})
+
+
+def _pending_reason_changed(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> bool:
+    """A pending refund Stripe now keeps pending for another reason: recorded (saved, history, alert). Whether it
+    changed."""
+    reason = _pending_reason(refund, info)
+    if refund.status != RefundStatus.PENDING or reason == refund.pending_reason:
+        return False
+    refund.pending_reason = reason
+    refund.save(update_fields=["stripe_refund_id", "pending_reason", "updated_at"])
+    _refund_history(link, refund, (HistoryMessage.REFUND_PENDING, {}), _pending_reason_part(refund))
+    _alert_if_waiting_for_funds(link, refund)
+    return True
+
+
+def _alert_if_waiting_for_funds(link: PaymentLink, refund: Refund) -> None:
+    if refund.pending_reason != RefundPendingReason.INSUFFICIENT_FUNDS:
+        return
+    alert_raise(
+        organization_id=refund.organization_id,
+        kind=AlertKind.REFUND_PENDING_INSUFFICIENT_FUNDS,
+        subject=refund.stripe_refund_id,
+        invoice_id=link.invoice_id,
+        amount=refund.money,
+        detail=f"Stripe refund {refund.stripe_refund_id} is pending: insufficient_funds.",
+    )
 
 
 @transaction.atomic(durable=True)

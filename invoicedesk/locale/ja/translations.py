@@ -952,4 +952,13 @@ JA = {
     "Disputed %(amount)s — respond in Stripe by %(due)s": "異議申し立て %(amount)s — %(due)s までに Stripe で回答",
     "Disputed %(amount)s": "異議申し立て %(amount)s",
     "Open in Stripe": "Stripeで開く",
+    # Pending refunds in words (issue 20)
+    "Stripe is processing the refund": "Stripeが返金を処理中です",
+    "waiting: the Stripe account's balance is not enough; Stripe will take it from the bank account": (
+        "待機中：Stripeアカウントの残高が不足しています。Stripeが銀行口座から引き落とします"
+    ),
+    "waiting: the payment itself has not settled at Stripe yet": "待機中：支払い自体がまだStripeで確定していません",
+    "Stripe says: %(reason)s.": "Stripeより：%(reason)s。",
+    "A refund waits: the Stripe account's balance is not enough": "返金が待機中：Stripeアカウントの残高が不足しています",
+    "Stripe accepted the refund of %(amount)s; %(reason)s.": "Stripeは %(amount)s の返金を受け付けました。%(reason)s。",
 }
