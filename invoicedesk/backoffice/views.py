@@ -48,7 +48,7 @@ from invoicedesk.notifications.selectors import buyer_email_get
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_window
 from invoicedesk.payments.stripe_gateway import dashboard_payment_url
-from invoicedesk.refunds.models import Refund, RefundClassification, RefundReason, RefundStatus
+from invoicedesk.refunds.models import Dispute, Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
 from invoicedesk.refunds.selectors import (
     HeldMoney,
@@ -57,6 +57,7 @@ from invoicedesk.refunds.selectors import (
     held_totals,
     in_flight_fingerprint,
     link_disputes,
+    open_disputes_of_links,
     refund_offer,
     refunds_for_link,
     refunds_in_flight,
@@ -88,6 +89,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     filters = form.filters() if form.is_valid() else None
     hits: dict[int, SearchHits] = {}
     held: dict[int, HeldMoney] = {}
+    disputes: dict[int, list[Dispute]] = {}
     if filters is not None:
         page = invoice_page(
             organization=membership.organization,
@@ -102,6 +104,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             link for invoice in page.rows if (link := getattr(invoice, "payment_link", None)) and link.is_settled
         ]
         held = held_money_of_links(organization=membership.organization, links=settled)
+        disputes = open_disputes_of_links(organization=membership.organization, links=settled)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -116,7 +119,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "sort_descending": descending,
             "query": query,
             "search": search,
-            "rows": invoice_rows(page.rows, hits=hits, search=search, held=held) if page else [],
+            "rows": invoice_rows(page.rows, hits=hits, search=search, held=held, disputes=disputes) if page else [],
         },
     )
 

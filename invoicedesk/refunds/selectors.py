@@ -17,7 +17,7 @@ from invoicedesk.core.errors import NotFound
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 
-from .models import Dispute, Refund, RefundStatus
+from .models import Dispute, DisputeStatus, Refund, RefundStatus
 
 OUTSIDE_CONTRACT = gettext_lazy(
     "This payment was settled outside any Stripe Credit Card Payment Add-on contract and cannot be refunded here."
@@ -40,6 +40,22 @@ def link_disputes(link: PaymentLink) -> list[Dispute]:
             "-recorded_at", "-id"
         )
     )
+
+
+def open_disputes_of_links(*, organization: Organization, links: Iterable[PaymentLink]) -> dict[int, list[Dispute]]:
+    """Open disputes of each payment link (by its id), in one query whatever the number of links (a list's page)."""
+    found: dict[int, list[Dispute]] = {}
+    ids = [link.pk for link in links]
+    if not ids:
+        return found
+    disputes = (
+        Dispute.objects.filter(organization=organization, payment_link_id__in=ids)
+        .exclude(status__in=DisputeStatus.closed())
+        .order_by("recorded_at", "id")
+    )
+    for dispute in disputes:
+        found.setdefault(dispute.payment_link_id, []).append(dispute)
+    return found
 
 
 def dispute_hold(link: PaymentLink) -> int:

@@ -116,6 +116,8 @@ def test_a_chargeback_empties_the_refundable_amount_until_won_and_the_page_says_
     assert 'data-testid="refund-button"' not in page
     assert "Stripe refuses refunds of a disputed payment" in page
     assert "Disputed ¥110,000 — respond in Stripe by" in page
+    listing = operator_client.get("/billing/").content.decode()
+    assert 'data-testid="disputed"' in listing and "Disputed ¥110,000 — respond in Stripe by" in listing
     with pytest.raises(ServiceError) as refused:
         refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
     assert refused.value.code == "nothing_refundable"
@@ -131,6 +133,7 @@ def test_a_chargeback_empties_the_refundable_amount_until_won_and_the_page_says_
     assert len(history) == 3  # opened, under review, won: a repeated state writes nothing
     assert any("Dispute won" in text for text in history)
     assert 'data-testid="refund-button"' in operator_client.get(detail).content.decode()
+    assert 'data-testid="disputed"' not in operator_client.get("/billing/").content.decode()  # closed
     refund = refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
