@@ -296,3 +296,82 @@ class StripeLike(stripe.RequestsClient):
         if method == "post" and key and status < 500:
             self.replayed[key] = (body, status, response_headers)
         return self._rewrite(body), status, response_headers
+
+
+class ConnectLike(StripeLike):
+    """StripeLike plus what Stripe documents for Connect and localstripe lacks: `POST /v1/accounts` (replayed under
+    its Idempotency-Key), `GET /v1/accounts/{id}` and `POST /v1/account_links`. An account starts as Stripe's do
+    before onboarding (nothing enabled, details due); `complete` and `require` play Stripe's hosted onboarding."""
+
+    ONBOARDING = "https://connect.stripe.test/setup/"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.account_keys: dict[str, str] = {}
+        self.account_links: list[dict[str, Any]] = []
+
+    def complete(self, account_id: str) -> dict[str, Any]:
+        self.accounts[account_id].update(
+            charges_enabled=True,
+            payouts_enabled=True,
+            details_submitted=True,
+            requirements={"currently_due": [], "past_due": [], "eventually_due": [], "disabled_reason": None},
+        )
+        return self.accounts[account_id]
+
+    def require(self, account_id: str, *due: str, charges: bool = False) -> dict[str, Any]:
+        self.accounts[account_id].update(
+            charges_enabled=charges,
+            details_submitted=True,
+            requirements={
+                "currently_due": list(due),
+                "past_due": [],
+                "eventually_due": list(due),
+                "disabled_reason": None if charges else "requirements.past_due",
+            },
+        )
+        return self.accounts[account_id]
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any) -> Any:
+        path = urllib.parse.urlsplit(url).path
+        if path.endswith("/v1/accounts") and method == "post":
+            key = (headers or {}).get("Idempotency-Key", "")
+            if key in self.account_keys:
+                return json.dumps(self.accounts[self.account_keys[key]]), 200, {}
+            params = dict(urllib.parse.parse_qsl(post_data or ""))
+            account_id = f"acct_{len(self.accounts) + 1:04d}test"
+            self.accounts[account_id] = {
+                "id": account_id,
+                "object": "account",
+                "email": params.get("email"),
+                "charges_enabled": False,
+                "payouts_enabled": False,
+                "details_submitted": False,
+                "requirements": {
+                    "currently_due": ["business_type", "external_account", "tos_acceptance.date"],
+                    "past_due": [],
+                    "eventually_due": [],
+                    "disabled_reason": "requirements.past_due",
+                },
+                "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+            }
+            if key:
+                self.account_keys[key] = account_id
+            return json.dumps(self.accounts[account_id]), 200, {}
+        if "/v1/accounts/" in path and method == "get":
+            found = self.accounts.get(path.rsplit("/", 1)[1])
+            if found is None:
+                return json.dumps(stripe_error(404, "resource_missing", "No such account")[1]), 404, {}
+            return json.dumps(found), 200, {}
+        if path.endswith("/v1/account_links") and method == "post":
+            params = dict(urllib.parse.parse_qsl(post_data or ""))
+            self.account_links.append(params)
+            link = {
+                "object": "account_link",
+                "url": self.ONBOARDING + params["account"],
+                "created": int(time.time()),
+                "expires_at": int(time.time()) + 300,
+            }
+            return json.dumps(link), 200, {}
+        return super().request(method, url, headers, post_data, **kwargs)

@@ -45,9 +45,10 @@ from invoicedesk.core.http import client_ip
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
+from invoicedesk.payments.connect import connect_account_refresh, connect_onboarding_url, connected_account_of
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_window
-from invoicedesk.payments.stripe_gateway import dashboard_payment_url
+from invoicedesk.payments.stripe_gateway import StripeGatewayError, dashboard_payment_url
 from invoicedesk.refunds.models import Dispute, Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
 from invoicedesk.refunds.selectors import (
@@ -403,8 +404,41 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "members": organization.memberships.select_related("user").order_by("user__email"),
             "two_factor_users": members_with_second_factor(organization),
             "roles": Role.choices,
+            "connected_account": connected_account_of(organization),
         },
     )
+
+
+@require_POST
+@tenant_view
+def stripe_connect(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Connect a Stripe account, or continue its onboarding: off to Stripe's hosted onboarding."""
+    here = request.build_absolute_uri(reverse("backoffice:organization_settings"))
+    try:
+        url = connect_onboarding_url(
+            actor=membership,
+            # An expired or reused Account Link sends the admin back to Settings, where the button makes a new one.
+            refresh_url=here + "#stripe-account",
+            return_url=request.build_absolute_uri(reverse("backoffice:stripe_connect_return")),
+            ip_address=client_ip(request),
+        )
+    except StripeGatewayError as error:
+        messages.error(request, _("Stripe did not open the onboarding: %(message)s") % {"message": error.message})
+        return redirect(reverse("backoffice:organization_settings") + "#stripe-account")
+    return redirect(url)
+
+
+@require_GET
+@tenant_view
+def stripe_connect_return(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Back from Stripe's onboarding: how the account stands is Stripe's word, asked now."""
+    if not membership.role_enum.can_administer:
+        raise Forbidden(_("Only admins can connect a Stripe account."))
+    try:
+        connect_account_refresh(organization=membership.organization)
+    except StripeGatewayError as error:
+        messages.warning(request, _("Stripe did not answer yet: %(message)s") % {"message": error.message})
+    return redirect(reverse("backoffice:organization_settings") + "#stripe-account")
 
 
 def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:

@@ -87,6 +87,18 @@ class DisputeInfo:
     created: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AccountInfo:
+    """A connected account as Stripe has it: whether it may take charges and be paid out, and what it still owes."""
+
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...]  # Stripe's requirements.currently_due and past_due
+    disabled_reason: str = ""
+
+
 class StripeGatewayError(Exception):
     """Stripe refused the request. `message` is safe to show to staff."""
 
@@ -310,6 +322,22 @@ def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
     )
 
 
+def account_from_dict(data: Mapping[str, Any]) -> AccountInfo:
+    requirements = data.get("requirements") or {}
+    due: list[str] = []
+    if isinstance(requirements, Mapping):
+        for key in ("past_due", "currently_due"):
+            due.extend(str(item) for item in requirements.get(key) or () if str(item) not in due)
+    return AccountInfo(
+        id=str(data["id"]),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_due=tuple(due),
+        disabled_reason=str(requirements.get("disabled_reason") or "") if isinstance(requirements, Mapping) else "",
+    )
+
+
 def dispute_from_dict(data: Mapping[str, Any]) -> DisputeInfo:
     evidence = data.get("evidence_details") or {}
     return DisputeInfo(
@@ -428,6 +456,51 @@ def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | Non
     with translated_errors("charges.retrieve"):
         charge = _client().v1.charges.retrieve(charge_id, options=_options(stripe_account=stripe_account))  # type: ignore[arg-type]
     return int(charge.to_dict().get("amount_refunded") or 0)
+
+
+# ---------------------------------------------------------------- Connect
+
+
+def create_account(*, email: str, metadata: Mapping[str, str], idempotency_key: str) -> AccountInfo:
+    """A connected account for direct charges, on the platform's key. The seller owns it as a Standard account
+    would (the full Stripe Dashboard, pays Stripe's fees, Stripe bears negative balances) and Stripe collects what
+    it requires through its hosted onboarding (Stripe's `controller` properties)."""
+    params: dict[str, Any] = {
+        "email": email,
+        "metadata": dict(metadata),
+        "controller": {
+            "stripe_dashboard": {"type": "full"},
+            "fees": {"payer": "account"},
+            "losses": {"payments": "stripe"},
+            "requirement_collection": "stripe",
+        },
+    }
+    with translated_errors("accounts.create"):
+        account = _client().v1.accounts.create(
+            params=params,  # type: ignore[arg-type]
+            options=_options(idempotency_key=idempotency_key),  # type: ignore[arg-type]
+        )
+    return account_from_dict(account.to_dict())
+
+
+def retrieve_account(*, account_id: str) -> AccountInfo:
+    with translated_errors("accounts.retrieve"):
+        account = _client().v1.accounts.retrieve(account_id)
+    return account_from_dict(account.to_dict())
+
+
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> str:
+    """The address of Stripe's hosted onboarding for the account (single use, minutes long)."""
+    with translated_errors("account_links.create"):
+        link = _client().v1.account_links.create(
+            params={
+                "account": account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
+        )
+    return str(link.to_dict()["url"])
 
 
 # ---------------------------------------------------------------- webhooks

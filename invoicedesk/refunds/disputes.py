@@ -37,7 +37,7 @@ def disputes_sync_payment(*, link_id: int) -> list[Dispute]:
         return []
     infos = gateway.list_disputes(
         payment_intent_id=link.stripe_payment_intent_id,
-        stripe_account=link.invoice.organization.stripe_account_id or None,
+        stripe_account=link.stripe_account,
     )
     recorded = [dispute_record_stripe(info=info, link_id=link.pk) for info in infos]
     return [dispute for dispute in recorded if dispute is not None]

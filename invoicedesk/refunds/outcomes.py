@@ -80,7 +80,7 @@ def refund_execute(*, refund_id: int) -> Refund:
             },
             idempotency_key=stripe_idempotency_key(refund),
             reason=refund.reason or None,
-            stripe_account=refund.organization.stripe_account_id or None,
+            stripe_account=link.stripe_account,
         )
     except gateway.StripeUnavailable as error:
         return refund_mark_unconfirmed(refund_id=refund_id, message=error.message)
@@ -122,7 +122,7 @@ def refunds_sync_payment(*, link_id: int) -> list[Refund]:
         return []
     infos = gateway.list_refunds(
         payment_intent_id=link.stripe_payment_intent_id,
-        stripe_account=link.invoice.organization.stripe_account_id or None,
+        stripe_account=link.stripe_account,
     )
     # Oldest first (list_refunds' order): of several Stripe refunds naming one request of ours, the first is ours.
     recorded = [refund_record_stripe_refund(info=info, link_id=link.pk) for info in infos]

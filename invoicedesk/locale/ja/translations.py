@@ -961,4 +961,27 @@ JA = {
     "Stripe says: %(reason)s.": "Stripeより：%(reason)s。",
     "A refund waits: the Stripe account's balance is not enough": "返金が待機中：Stripeアカウントの残高が不足しています",
     "Stripe accepted the refund of %(amount)s; %(reason)s.": "Stripeは %(amount)s の返金を受け付けました。%(reason)s。",
+    # Connect onboarding (issue 20)
+    "Stripe account connected": "Stripeアカウントを接続しました",
+    "Only admins can connect a Stripe account.": "Stripeアカウントを接続できるのは管理者のみです。",
+    "Stripe did not open the onboarding: %(message)s": "Stripeのオンボーディングを開けませんでした：%(message)s",
+    "Stripe did not answer yet: %(message)s": "Stripeからまだ応答がありません：%(message)s",
+    "Stripe account": "Stripeアカウント",
+    "Account": "アカウント",
+    "State": "状態",
+    "Not described by Stripe yet.": "Stripeからまだ状態を取得していません。",
+    "Charges and payouts are enabled.": "決済（Charges）と入金（Payouts）が有効です。",
+    "Onboarding is not finished: Stripe still needs the account's details.": (
+        "オンボーディングが完了していません：Stripeはまだアカウントの情報を必要としています。"
+    ),
+    "Charges are enabled.": "決済（Charges）は有効です。",
+    "Charges are not enabled.": "決済（Charges）は有効ではありません。",
+    "Payouts are enabled.": "入金（Payouts）は有効です。",
+    "Payouts are not enabled.": "入金（Payouts）は有効ではありません。",
+    "Stripe still asks for": "Stripeが求めている情報",
+    "Continue onboarding at Stripe": "Stripeでオンボーディングを続ける",
+    "No Stripe account of this organization is connected: payments are taken on the platform's own Stripe account.": (
+        "この組織のStripeアカウントは接続されていません：決済はプラットフォーム自身のStripeアカウントで受け付けます。"
+    ),
+    "Connect a Stripe account": "Stripeアカウントを接続",
 }
