@@ -25,6 +25,11 @@ class AlertKind(models.TextChoices):
         "refund_pending_insufficient_funds",
         _("A refund waits: the Stripe account's balance is not enough"),
     )
+    STRIPE_CHARGES_DISABLED = (
+        "stripe_charges_disabled",
+        _("Stripe disabled charges on the organization's Stripe account"),
+    )
+    STRIPE_ACCOUNT_DISCONNECTED = "stripe_account_disconnected", _("The organization's Stripe account was disconnected")
     DISPUTE_OPENED = "dispute_opened", _("The buyer's bank opened a dispute on a payment")
     DISPUTE_DUE_SOON = "dispute_due_soon", _("A dispute must be answered in Stripe within 3 days")
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("The audit trail does not verify: a record was changed or removed")

@@ -11,11 +11,15 @@ details submitted, what Stripe still asks for — is Stripe's, stored on the ret
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import Membership, Organization
+from invoicedesk.alerts.models import AlertKind
+from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden
@@ -98,10 +102,73 @@ def connect_account_record(*, info: gateway.AccountInfo, organization_id: int | 
             logger.info("Stripe account %s belongs to no organization of ours", info.id)
             return None
         account = ConnectedAccount(organization=organization, stripe_account_id=info.id)
+    was_charging = account.charges_enabled
     for name, value in _fields(info).items():
         setattr(account, name, value)
     account.save()
+    if was_charging and not account.charges_enabled:
+        # New payment links are refused from now on (account_refusal); settled payments stay refundable.
+        alert_raise(
+            organization_id=account.organization_id,
+            kind=AlertKind.STRIPE_CHARGES_DISABLED,
+            subject=f"{account.stripe_account_id}:{timezone.now():%Y%m%d%H%M%S}",
+            detail=f"Stripe disabled charges on {account.stripe_account_id}"
+            f" ({account.disabled_reason or 'no reason given'}); due: {', '.join(account.requirements_due) or '—'}.",
+        )
     return account
+
+
+@transaction.atomic(durable=True)
+def connect_account_deauthorize(*, account_id: str, at: datetime) -> ConnectedAccount | None:
+    """The seller disconnected its account from our platform: links stop, refunds go to the Stripe Dashboard."""
+    account = ConnectedAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
+    if account is None:
+        logger.info("Stripe account %s, deauthorized, belongs to no organization of ours", account_id)
+        return None
+    if account.deauthorized_at is None:
+        account.deauthorized_at = at
+        account.save(update_fields=["deauthorized_at", "updated_at"])
+    alert_raise(
+        organization_id=account.organization_id,
+        kind=AlertKind.STRIPE_ACCOUNT_DISCONNECTED,
+        subject=account.stripe_account_id,
+        detail=f"Stripe account {account.stripe_account_id} was disconnected from the platform on {at.isoformat()}.",
+    )
+    return account
+
+
+def disconnected_reason(account: ConnectedAccount) -> str:
+    """Why nothing can be refunded here on a disconnected account's payments (the page and the refund's refusal)."""
+    when = timezone.localtime(account.deauthorized_at or timezone.now()).strftime("%Y-%m-%d")
+    return _("This organization's Stripe account was disconnected on %(date)s; refund in the Stripe Dashboard.") % {
+        "date": when
+    }
+
+
+def account_refusal(organization: Organization) -> str | None:
+    """Why no new payment link can be issued on the organization's connected account, or None. An account set by
+    hand that Stripe has not described here is not second-guessed."""
+    account = ConnectedAccount.objects.filter(organization=organization).first()
+    if account is None or account.stripe_account_id != organization.stripe_account_id:
+        return None
+    if account.deauthorized_at is not None:
+        when = timezone.localtime(account.deauthorized_at).strftime("%Y-%m-%d")
+        return _(
+            "This organization's Stripe account was disconnected on %(date)s, so no payment link can be issued."
+        ) % {"date": when}
+    if not account.charges_enabled:
+        return _(
+            "Stripe has not enabled charges on this organization's Stripe account, so no payment link can be issued. "
+            "See Settings for what Stripe asks for."
+        )
+    return None
+
+
+def disconnected_account(stripe_account_id: str | None) -> ConnectedAccount | None:
+    """The connected account a payment is on, if it was disconnected from our platform."""
+    if not stripe_account_id:
+        return None
+    return ConnectedAccount.objects.filter(stripe_account_id=stripe_account_id, deauthorized_at__isnull=False).first()
 
 
 def connect_account_refresh(*, organization: Organization) -> ConnectedAccount | None:

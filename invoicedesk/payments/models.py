@@ -172,6 +172,9 @@ class ConnectedAccount(models.Model):
     # What Stripe still asks for (requirements.past_due + currently_due), as Stripe names it.
     requirements_due = models.JSONField(default=list, blank=True)
     disabled_reason = models.CharField(max_length=100, blank=True)
+    # When the seller disconnected it from our platform (`account.application.deauthorized`): nothing more can be
+    # done on it through us; its payments are refunded in the Stripe Dashboard.
+    deauthorized_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,7 +183,7 @@ class ConnectedAccount(models.Model):
 
     @property
     def ready(self) -> bool:
-        return self.charges_enabled and self.payouts_enabled
+        return self.charges_enabled and self.payouts_enabled and self.deauthorized_at is None
 
 
 class TransactionKind(models.TextChoices):

@@ -23,6 +23,7 @@ from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 
 from . import stripe_gateway as gateway
+from .connect import account_refusal
 from .history import (
     STRIPE_ACTOR,
     SYSTEM_ACTOR,
@@ -110,6 +111,9 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
             ),
             code="no_addon",
         )
+    refusal = account_refusal(invoice.organization)
+    if refusal is not None:
+        raise ServiceError(refusal, code="stripe_account_cannot_charge")
     link = _link_for_update(invoice)
     before = {"status": link.status, "expires_at": link.expires_at.isoformat()} if link else {}
     if link is not None and link.is_settled:
@@ -190,6 +194,8 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
     if not link.invoice.is_online_payment_link:
         return _("This invoice is not payable online.")
     if addon_contract_valid_at(organization_id=link.invoice.organization_id, moment=now) is None:
+        return _("Online card payment is not available for this invoice. Please contact the seller.")
+    if account_refusal(link.invoice.organization) is not None:
         return _("Online card payment is not available for this invoice. Please contact the seller.")
     if _stripe_cannot_charge(link.invoice.billing_amount) is not None:
         # Issued before the limits were checked: say so instead of "try again later" for ever.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler
 
 from . import stripe_gateway as gateway
-from .connect import connect_account_record
+from .connect import connect_account_deauthorize, connect_account_record
 from .models import ConnectedAccount
 from .services import payment_record_failure, payment_record_intent
 
@@ -27,7 +27,14 @@ def on_account_updated(event: WebhookEvent) -> None:
     connect_account_record(info=gateway.retrieve_account(account_id=account_id))
 
 
+def on_account_deauthorized(event: WebhookEvent) -> None:
+    """`account.application.deauthorized`: the event's `account` is the seller's account that left the platform."""
+    if event.account:
+        connect_account_deauthorize(account_id=event.account, at=event.created)
+
+
 def register() -> None:
     register_webhook_handler("account.updated", on_account_updated)
+    register_webhook_handler("account.application.deauthorized", on_account_deauthorized)
     register_webhook_handler("payment_intent.succeeded", on_payment_intent_succeeded)
     register_webhook_handler("payment_intent.payment_failed", on_payment_intent_failed)

@@ -15,6 +15,7 @@ from invoicedesk.accounts.models import Membership, Organization
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import NotFound
 from invoicedesk.core.money import Money
+from invoicedesk.payments.connect import disconnected_account, disconnected_reason
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 
 from .models import Dispute, DisputeStatus, Refund, RefundStatus
@@ -26,11 +27,17 @@ OUTSIDE_CONTRACT = gettext_lazy(
 
 def reserved_amount(link: PaymentLink) -> int:
     """What is no longer refundable: refunds requested, awaiting approval, in flight at Stripe, or done, plus what
-    disputes hold (dispute_hold). Services read it under the link's row lock, which dispute records also take."""
+    disputes hold (dispute_hold), and everything once the payment's Stripe account was disconnected from us.
+    Services read it under the link's row lock, which dispute records also take."""
     total = Refund.objects.filter(payment_link=link, status__in=RefundStatus.reserving()).aggregate(
         total=Sum("amount")
     )["total"]
-    return int(total or 0) + dispute_hold(link)
+    return int(total or 0) + dispute_hold(link) + (link.amount_paid if _disconnected(link) else 0)
+
+
+def _disconnected(link: PaymentLink) -> bool:
+    """The payment's Stripe account left our platform: nothing about it can be refunded through us any more."""
+    return link.is_settled and disconnected_account(link.stripe_account) is not None
 
 
 def link_disputes(link: PaymentLink) -> list[Dispute]:
@@ -94,6 +101,9 @@ def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOf
     if link is None or not link.is_settled:
         return RefundOffer(None, False, _("Nothing to refund: this invoice has not been paid through its link."))
     refundable = refundable_amount(link)
+    gone = disconnected_account(link.stripe_account)
+    if gone is not None:
+        return RefundOffer(refundable, False, disconnected_reason(gone))
     disputes = link_disputes(link)
     blocking = next((dispute for dispute in disputes if dispute.blocks_refunds), None)
     if blocking is not None:

@@ -14,9 +14,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from invoicedesk.accounts.models import Organization, Role, User
+from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.audit.models import AuditAction, AuditEntry
+from invoicedesk.core.errors import ServiceError
 from invoicedesk.payments.models import ConnectedAccount
+from invoicedesk.payments.services import payment_link_issue
+from invoicedesk.refunds.models import RefundClassification, RefundStatus
+from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.stripe_events.models import StripeEvent
 from tests import factories
 from tests.stripe_support import ConnectLike, signature_header, stripe_http_client
@@ -146,3 +151,71 @@ def test_an_event_for_an_account_of_no_organization_is_stored_and_ignored(
     deliver_connect_event(settings, "account.updated", stranger, account="acct_unknown")
     assert StripeEvent.objects.get().account == "acct_unknown"
     assert not ConnectedAccount.objects.exists()
+
+
+def connected(org: Organization, admin_client: Client, connect_like: ConnectLike, settings: Any) -> str:
+    """The organization's account, connected and onboarded (charges and payouts enabled)."""
+    admin_client.post("/billing/settings/stripe/connect/")
+    org.refresh_from_db()
+    deliver_connect_event(
+        settings, "account.updated", connect_like.complete(org.stripe_account_id), account=org.stripe_account_id
+    )
+    assert ConnectedAccount.objects.get(organization=org).ready
+    return org.stripe_account_id
+
+
+def ask(invoice: Any, amount: int) -> RefundInput:
+    return RefundInput(
+        invoice_id=invoice.pk,
+        amount=amount,
+        classification=RefundClassification.PARTIAL,
+        idempotency_key=uuid.uuid4(),
+    )
+
+
+def test_charges_disabled_later_stop_new_links_with_the_reason_and_an_alert_but_not_refunds(
+    org: Organization, admin_client: Client, connect_like: ConnectLike, settings: Any
+) -> None:
+    account_id = connected(org, admin_client, connect_like, settings)
+    org.refresh_from_db()
+    paid = factories.pay_through_stripe(factories.invoice(org, amount=20_000))
+    deliver_connect_event(
+        settings, "account.updated", connect_like.require(account_id, "individual.verification.document"), account_id
+    )
+    alert = Alert.objects.get(kind=AlertKind.STRIPE_CHARGES_DISABLED)
+    assert "individual.verification.document" in alert.detail
+    admin = Membership.objects.select_related("organization", "user").get(user__email="admin@example.test")
+    unpaid = factories.invoice(org, amount=5000, link_status=None)
+    with pytest.raises(ServiceError) as refused:
+        payment_link_issue(actor=admin, invoice_id=unpaid.pk)
+    assert refused.value.code == "stripe_account_cannot_charge"
+    assert "Stripe has not enabled charges" in refused.value.message
+    refund = refund_request(actor=admin, request=ask(paid, 1000))  # a settled payment stays refundable
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+
+
+def test_a_disconnected_account_stops_links_and_refunds_with_the_reason(
+    org: Organization, admin_client: Client, connect_like: ConnectLike, settings: Any
+) -> None:
+    account_id = connected(org, admin_client, connect_like, settings)
+    org.refresh_from_db()
+    paid = factories.pay_through_stripe(factories.invoice(org, amount=20_000))
+    application = {"id": "ca_platform", "object": "application", "name": "invoicedesk"}
+    deliver_connect_event(settings, "account.application.deauthorized", application, account=account_id)
+    deliver_connect_event(settings, "account.application.deauthorized", application, account=account_id)
+    assert ConnectedAccount.objects.get(organization=org).deauthorized_at is not None
+    assert Alert.objects.filter(kind=AlertKind.STRIPE_ACCOUNT_DISCONNECTED).count() == 1
+
+    detail = page(admin_client, f"/billing/invoices/{paid.pk}/")
+    assert "This organization's Stripe account was disconnected on" in detail
+    assert "refund in the Stripe Dashboard" in detail and 'data-testid="refund-button"' not in detail
+    admin = Membership.objects.select_related("organization", "user").get(user__email="admin@example.test")
+    with pytest.raises(ServiceError) as refused:
+        refund_request(actor=admin, request=ask(paid, 1000))
+    assert refused.value.code == "nothing_refundable"
+    unpaid = factories.invoice(org, amount=5000, link_status=None)
+    with pytest.raises(ServiceError, match="disconnected on"):
+        payment_link_issue(actor=admin, invoice_id=unpaid.pk)
+    text = page(admin_client)
+    assert "Disconnected from invoicedesk on" in text and 'data-testid="stripe-continue"' not in text

@@ -984,4 +984,21 @@ JA = {
         "この組織のStripeアカウントは接続されていません：決済はプラットフォーム自身のStripeアカウントで受け付けます。"
     ),
     "Connect a Stripe account": "Stripeアカウントを接続",
+    "Stripe disabled charges on the organization's Stripe account": "Stripeが組織のStripeアカウントの決済を無効にしました",
+    "The organization's Stripe account was disconnected": "組織のStripeアカウントの接続が解除されました",
+    "This organization's Stripe account was disconnected on %(date)s; refund in the Stripe Dashboard.": (
+        "この組織のStripeアカウントは %(date)s に接続が解除されました。Stripeダッシュボードで返金してください。"
+    ),
+    "This organization's Stripe account was disconnected on %(date)s, so no payment link can be issued.": (
+        "この組織のStripeアカウントは %(date)s に接続が解除されたため、決済リンクを発行できません。"
+    ),
+    "Stripe has not enabled charges on this organization's Stripe account, so no payment link can be issued. "
+    "See Settings for what Stripe asks for.": (
+        "この組織のStripeアカウントでStripeが決済を有効にしていないため、決済リンクを発行できません。"
+        "Stripeが求めている情報は設定画面で確認してください。"
+    ),
+    "Disconnected from invoicedesk on %(date)s: no payment link can be issued, and its payments are refunded in the "
+    "Stripe Dashboard.": (
+        "%(date)s に invoicedesk との接続が解除されました：決済リンクは発行できず、その支払いの返金はStripeダッシュボードで行います。"
+    ),
 }
