@@ -116,6 +116,43 @@ def payment_intent_object(
     }
 
 
+def dispute_object(
+    *,
+    dispute_id: str,
+    payment_intent: str,
+    charge: str,
+    amount: int,
+    status: str = "needs_response",
+    is_charge_refundable: bool = False,
+    reason: str = "fraudulent",
+    due_by: int | None = None,
+    currency: str = "jpy",
+) -> dict[str, Any]:
+    """A dispute as Stripe's API documents it (the fields we read, and the others a dispute always carries)."""
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "balance_transactions": [],
+        "charge": charge,
+        "created": int(time.time()),
+        "currency": currency,
+        "evidence": {},
+        "evidence_details": {
+            "due_by": due_by,
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+        },
+        "is_charge_refundable": is_charge_refundable,
+        "livemode": False,
+        "metadata": {},
+        "payment_intent": payment_intent,
+        "reason": reason,
+        "status": status,
+    }
+
+
 class FaultyHTTPClient(stripe.RequestsClient):
     """Passes calls through to the real server, except those `fail` chooses to break."""
 
@@ -161,6 +198,11 @@ class StripeLike(stripe.RequestsClient):
       or (status, body) answered instead of Stripe.
     - `later[refund_id]`: fields that Stripe reports for that refund from now on (a refund that fails
       after it succeeded), in every answer that carries it, lists included.
+    - `new_refund_fields`: fields every refund made from now on carries (a refund left `pending` with a
+      `pending_reason`), in the answer to its creation and from then on (as `later`).
+    - Disputes, which localstripe lacks: `disputes[payment_intent]` lists Stripe dispute objects (see
+      `dispute_object`), served by `GET /v1/disputes?payment_intent=…`; while one is open with
+      `is_charge_refundable` false, a refund of that payment is refused with Stripe's `charge_disputed`.
     """
 
     name = "stripe-like"
@@ -171,6 +213,8 @@ class StripeLike(stripe.RequestsClient):
         self.later: dict[str, dict[str, Any]] = {}
         self.replayed: dict[str, tuple[Any, int, Any]] = {}
         self.refund_posts = 0
+        self.new_refund_fields: dict[str, Any] = {}
+        self.disputes: dict[str, list[dict[str, Any]]] = {}
 
     def _rewrite(self, body: Any) -> Any:
         if not self.later:
@@ -193,7 +237,27 @@ class StripeLike(stripe.RequestsClient):
         total: int = json.loads(intent)["amount"]
         return total - refunded
 
+    def _disputes_answer(self, url: str) -> Any:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        found = self.disputes.get(query.get("payment_intent", ""), [])
+        body = {"object": "list", "url": "/v1/disputes", "has_more": False, "data": found}
+        return json.dumps(body), 200, {}
+
+    def _disputed(self, post_data: Any) -> bool:
+        params = dict(urllib.parse.parse_qsl(post_data or ""))
+        return any(
+            not d["is_charge_refundable"] and d["status"] not in ("won", "lost", "warning_closed", "prevented")
+            for d in self.disputes.get(params.get("payment_intent", ""), [])
+        )
+
     def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any) -> Any:
+        if method == "get" and urllib.parse.urlsplit(url).path.endswith("/v1/disputes"):
+            return self._disputes_answer(url)
+        if method == "post" and url.endswith("/v1/refunds") and self._disputed(post_data):
+            status, error = stripe_error(
+                400, "charge_disputed", "This charge has been disputed and cannot be refunded."
+            )
+            return json.dumps(error), status, {}
         key = (headers or {}).get("Idempotency-Key")
         fault = None
         if method == "post" and url.endswith("/v1/refunds"):
@@ -221,6 +285,8 @@ class StripeLike(stripe.RequestsClient):
                     )
                     return json.dumps(error), status, {}
             body, status, response_headers = super().request(method, url, headers, post_data, **kwargs)
+            if self.new_refund_fields and status == 200:
+                self.later[json.loads(body)["id"]] = dict(self.new_refund_fields)
             if key and status < 500:
                 self.replayed[key] = (body, status, response_headers)
             if fault == "timeout_after":
@@ -230,3 +296,82 @@ class StripeLike(stripe.RequestsClient):
         if method == "post" and key and status < 500:
             self.replayed[key] = (body, status, response_headers)
         return self._rewrite(body), status, response_headers
+
+
+class ConnectLike(StripeLike):
+    """StripeLike plus what Stripe documents for Connect and localstripe lacks: `POST /v1/accounts` (replayed under
+    its Idempotency-Key), `GET /v1/accounts/{id}` and `POST /v1/account_links`. An account starts as Stripe's do
+    before onboarding (nothing enabled, details due); `complete` and `require` play Stripe's hosted onboarding."""
+
+    ONBOARDING = "https://connect.stripe.test/setup/"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.account_keys: dict[str, str] = {}
+        self.account_links: list[dict[str, Any]] = []
+
+    def complete(self, account_id: str) -> dict[str, Any]:
+        self.accounts[account_id].update(
+            charges_enabled=True,
+            payouts_enabled=True,
+            details_submitted=True,
+            requirements={"currently_due": [], "past_due": [], "eventually_due": [], "disabled_reason": None},
+        )
+        return self.accounts[account_id]
+
+    def require(self, account_id: str, *due: str, charges: bool = False) -> dict[str, Any]:
+        self.accounts[account_id].update(
+            charges_enabled=charges,
+            details_submitted=True,
+            requirements={
+                "currently_due": list(due),
+                "past_due": [],
+                "eventually_due": list(due),
+                "disabled_reason": None if charges else "requirements.past_due",
+            },
+        )
+        return self.accounts[account_id]
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kwargs: Any) -> Any:
+        path = urllib.parse.urlsplit(url).path
+        if path.endswith("/v1/accounts") and method == "post":
+            key = (headers or {}).get("Idempotency-Key", "")
+            if key in self.account_keys:
+                return json.dumps(self.accounts[self.account_keys[key]]), 200, {}
+            params = dict(urllib.parse.parse_qsl(post_data or ""))
+            account_id = f"acct_{len(self.accounts) + 1:04d}test"
+            self.accounts[account_id] = {
+                "id": account_id,
+                "object": "account",
+                "email": params.get("email"),
+                "charges_enabled": False,
+                "payouts_enabled": False,
+                "details_submitted": False,
+                "requirements": {
+                    "currently_due": ["business_type", "external_account", "tos_acceptance.date"],
+                    "past_due": [],
+                    "eventually_due": [],
+                    "disabled_reason": "requirements.past_due",
+                },
+                "metadata": {k[9:-1]: v for k, v in params.items() if k.startswith("metadata[")},
+            }
+            if key:
+                self.account_keys[key] = account_id
+            return json.dumps(self.accounts[account_id]), 200, {}
+        if "/v1/accounts/" in path and method == "get":
+            found = self.accounts.get(path.rsplit("/", 1)[1])
+            if found is None:
+                return json.dumps(stripe_error(404, "resource_missing", "No such account")[1]), 404, {}
+            return json.dumps(found), 200, {}
+        if path.endswith("/v1/account_links") and method == "post":
+            params = dict(urllib.parse.parse_qsl(post_data or ""))
+            self.account_links.append(params)
+            link = {
+                "object": "account_link",
+                "url": self.ONBOARDING + params["account"],
+                "created": int(time.time()),
+                "expires_at": int(time.time()) + 300,
+            }
+            return json.dumps(link), 200, {}
+        return super().request(method, url, headers, post_data, **kwargs)

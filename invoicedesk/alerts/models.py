@@ -21,6 +21,17 @@ class AlertKind(models.TextChoices):
     REFUND_DUPLICATED_AT_STRIPE = "refund_duplicated_at_stripe", _("A duplicate refund was made at Stripe")
     REFUND_AWAITING_STRIPE = "refund_awaiting_stripe", _("A refund has awaited Stripe's confirmation for over an hour")
     PAYMENT_DIFFERS = "payment_differs", _("A payment differs from what was due")
+    REFUND_PENDING_INSUFFICIENT_FUNDS = (
+        "refund_pending_insufficient_funds",
+        _("A refund waits: the Stripe account's balance is not enough"),
+    )
+    STRIPE_CHARGES_DISABLED = (
+        "stripe_charges_disabled",
+        _("Stripe disabled charges on the organization's Stripe account"),
+    )
+    STRIPE_ACCOUNT_DISCONNECTED = "stripe_account_disconnected", _("The organization's Stripe account was disconnected")
+    DISPUTE_OPENED = "dispute_opened", _("The buyer's bank opened a dispute on a payment")
+    DISPUTE_DUE_SOON = "dispute_due_soon", _("A dispute must be answered in Stripe within 3 days")
     AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("The audit trail does not verify: a record was changed or removed")
     # The National Tax Agency's registry says a buyer's number was not valid on the date of one of its invoices.
     BUYER_REGISTRATION_INVALID = (

@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     REFUND_CANCEL = "refund.cancel", _("Refund request canceled")
     REFUND_EXPIRE = "refund.expire", _("Refund request expired unapproved")
     ORGANIZATION_SETTINGS = "organization.settings", _("Organization settings changed")
+    STRIPE_ACCOUNT_CONNECT = "stripe_account.connect", _("Stripe account connected")
     MEMBER_INVITE = "member.invite", _("Member invited")
     MEMBER_ROLE = "member.role", _("Member's role changed")
     MEMBER_REMOVE = "member.remove", _("Member removed")

@@ -22,6 +22,7 @@ from invoicedesk.core.money import Money
 from invoicedesk.core.text import mark_matches, moment_text
 from invoicedesk.payments.history import render_message, render_status
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction
+from invoicedesk.refunds.models import Dispute
 from invoicedesk.refunds.selectors import HeldMoney
 
 # Stands for the invoice id in a detail URL reversed once per page (a long number no other part of it holds).
@@ -43,6 +44,7 @@ class InvoiceRow:
     payment_method: str
     status: SafeString  # the link's status badge (link_status_badge)
     detail_url: str
+    disputed: tuple[str, ...] = ()  # dispute_lines: open disputes, and by when to respond
 
 
 def link_status_badge(link: PaymentLink | None) -> SafeString:
@@ -76,6 +78,22 @@ def held_lines(held: HeldMoney | None) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def dispute_lines(disputes: list[Dispute] | None) -> tuple[str, ...]:
+    """Open disputes as the list says them: "Disputed ¥110,000 — respond in Stripe by 2026-12-10 09:00 JST"."""
+    language = get_language()
+    lines = []
+    for dispute in disputes or ():
+        amount = dispute.money.format(language)
+        if dispute.evidence_due_by is not None:
+            lines.append(
+                _("Disputed %(amount)s — respond in Stripe by %(due)s")
+                % {"amount": amount, "due": moment_text(dispute.evidence_due_by)}
+            )
+        else:
+            lines.append(_("Disputed %(amount)s") % {"amount": amount})
+    return tuple(lines)
+
+
 def refundable_explained(link: PaymentLink, held: HeldMoney, refundable: Money) -> str:
     """Where the Refundable Amount comes from, "¥220,000 paid − ¥0 refunded − ¥60,000 held"; said only when the
     figures add up to it (they do unless refunds at Stripe exceed the payment, which raises an alert of its own)."""
@@ -95,10 +113,12 @@ def invoice_rows(
     hits: dict[int, SearchHits],
     search: str,
     held: Mapping[int, HeldMoney] | None = None,
+    disputes: Mapping[int, list[Dispute]] | None = None,
 ) -> list[InvoiceRow]:
     """`held`: held money by payment link id (refunds.selectors.held_money_of_links, one query for the page)."""
     language = get_language()
     held = held or {}
+    disputes = disputes or {}
     detail_url = reverse("backoffice:invoice_detail", args=[_ID_MARK])
     rows = []
     for invoice in invoices:
@@ -119,6 +139,7 @@ def invoice_rows(
                 payment_method=str(invoice.get_payment_method_display()),
                 status=link_status_badge(link),
                 detail_url=detail_url.replace(str(_ID_MARK), str(invoice.pk)),
+                disputed=dispute_lines(disputes.get(link.pk)) if link else (),
             )
         )
     return rows

@@ -19,5 +19,7 @@ urlpatterns = [
     path("settings/", views.organization_settings, name="organization_settings"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/members/", views.member_invite_view, name="member_invite"),
+    path("settings/stripe/connect/", views.stripe_connect, name="stripe_connect"),
+    path("settings/stripe/return/", views.stripe_connect_return, name="stripe_connect_return"),
     path("settings/members/<id:membership_id>/", views.member_update_view, name="member_update"),
 ]

@@ -47,10 +47,11 @@ from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
+from invoicedesk.payments.connect import connect_account_refresh, connect_onboarding_url, connected_account_of
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_window
-from invoicedesk.payments.stripe_gateway import dashboard_payment_url
-from invoicedesk.refunds.models import Refund, RefundClassification, RefundReason, RefundStatus
+from invoicedesk.payments.stripe_gateway import StripeGatewayError, dashboard_payment_url
+from invoicedesk.refunds.models import Dispute, Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
 from invoicedesk.refunds.selectors import (
     HeldMoney,
@@ -58,6 +59,8 @@ from invoicedesk.refunds.selectors import (
     held_money_of_links,
     held_totals,
     in_flight_fingerprint,
+    link_disputes,
+    open_disputes_of_links,
     refund_offer,
     refunds_for_link,
     refunds_in_flight,
@@ -90,6 +93,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     filters = form.filters() if form.is_valid() else None
     hits: dict[int, SearchHits] = {}
     held: dict[int, HeldMoney] = {}
+    disputes: dict[int, list[Dispute]] = {}
     if filters is not None:
         page = invoice_page(
             organization=membership.organization,
@@ -104,6 +108,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             link for invoice in page.rows if (link := getattr(invoice, "payment_link", None)) and link.is_settled
         ]
         held = held_money_of_links(organization=membership.organization, links=settled)
+        disputes = open_disputes_of_links(organization=membership.organization, links=settled)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -119,7 +124,7 @@ def invoice_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             "sort_descending": descending,
             "query": query,
             "search": search,
-            "rows": invoice_rows(page.rows, hits=hits, search=search, held=held) if page else [],
+            "rows": invoice_rows(page.rows, hits=hits, search=search, held=held, disputes=disputes) if page else [],
         },
     )
 
@@ -316,6 +321,7 @@ def invoice_detail(request: HttpRequest, membership: Membership, invoice_id: int
             "payment_link_url": public_pay_url(request, link) if link else "",
             "can_manage_links": membership.role_enum.can_manage_payment_links,
             "refund_offer": offer,
+            "disputes": link_disputes(link) if link and link.is_settled else [],
             "held": held,
             "held_lines": held_lines(held),
             "refundable_explained": refundable_explained(link, held, offer.refundable)
@@ -418,8 +424,41 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "roles": Role.choices,
             "registry_check_on": check_enabled(),
             "own_registry": record_for(organization.invoice_registration_number) if check_enabled() else None,
+            "connected_account": connected_account_of(organization),
         },
     )
+
+
+@require_POST
+@tenant_view
+def stripe_connect(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Connect a Stripe account, or continue its onboarding: off to Stripe's hosted onboarding."""
+    here = request.build_absolute_uri(reverse("backoffice:organization_settings"))
+    try:
+        url = connect_onboarding_url(
+            actor=membership,
+            # An expired or reused Account Link sends the admin back to Settings, where the button makes a new one.
+            refresh_url=here + "#stripe-account",
+            return_url=request.build_absolute_uri(reverse("backoffice:stripe_connect_return")),
+            ip_address=client_ip(request),
+        )
+    except StripeGatewayError as error:
+        messages.error(request, _("Stripe did not open the onboarding: %(message)s") % {"message": error.message})
+        return redirect(reverse("backoffice:organization_settings") + "#stripe-account")
+    return redirect(url)
+
+
+@require_GET
+@tenant_view
+def stripe_connect_return(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Back from Stripe's onboarding: how the account stands is Stripe's word, asked now."""
+    if not membership.role_enum.can_administer:
+        raise Forbidden(_("Only admins can connect a Stripe account."))
+    try:
+        connect_account_refresh(organization=membership.organization)
+    except StripeGatewayError as error:
+        messages.warning(request, _("Stripe did not answer yet: %(message)s") % {"message": error.message})
+    return redirect(reverse("backoffice:organization_settings") + "#stripe-account")
 
 
 def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:

@@ -247,7 +247,7 @@ def _bring_link_to(
     else:
         intent = payment_intent_for_link(link=link)
         if not intent.succeeded:
-            account = invoice.organization.stripe_account_id or None
+            account = PaymentLink.objects.select_related("invoice__organization").get(pk=link.pk).stripe_account
             intent = pay_with_test_card(payment_intent_id=intent.id, stripe_account=account)
         payment_record_intent(intent=intent)
         if operator is not None:

@@ -67,7 +67,7 @@ def pay_with_test_card(
 
 def pay_link_with_test_card(*, link: PaymentLink, number: str, exp_month: int, exp_year: int, cvc: str) -> str | None:
     """The test card form's payment of a link's PaymentIntent. None when paid, else the message for the buyer."""
-    account = link.invoice.organization.stripe_account_id or None
+    account = link.stripe_account
     intent: gateway.PaymentIntentInfo | None = None
     try:
         intent = payment_services.payment_intent_for_link(link=link)

@@ -49,6 +49,7 @@ class HistoryMessage(models.TextChoices):
     REFUND_REQUESTED = "refund_requested", _("%(classification)s requested.")
     REFUND_SUCCEEDED = "refund_succeeded", _("Refunded by Stripe. Online Payment Link Status is now %(status)s.")
     REFUND_PENDING = "refund_pending", _("Stripe accepted the refund and is still processing it.")
+    REFUND_PENDING_REASON = "refund_pending_reason", _("Stripe says: %(reason)s.")
     REFUND_FAILED_AT_STRIPE = "refund_failed_at_stripe", _("Stripe reports the refund %(status)s (%(reason)s).")
     REFUND_REFUSED = "refund_refused", _("Stripe refused the refund: %(message)s")
     REFUND_UNCONFIRMED = (
@@ -79,6 +80,17 @@ class HistoryMessage(models.TextChoices):
     CORRECTION_DELIVERED = (
         "correction_delivered",
         _("Correction email delivered to %(email)s: the refund did not go through."),
+    )
+    DISPUTE_OPENED = (
+        "dispute_opened",
+        _("The buyer's bank opened a dispute of %(amount)s (%(reason)s): %(status)s. Respond in Stripe by %(due)s."),
+    )
+    DISPUTE_CHANGED = "dispute_changed", _("Dispute of %(amount)s: %(status)s.")
+    DISPUTE_WON = "dispute_won", _("Dispute won: the disputed %(amount)s is back and refundable again.")
+    DISPUTE_LOST = "dispute_lost", _("Dispute lost: the buyer's bank keeps %(amount)s; it is no longer refundable.")
+    DISPUTE_FOUND_ON_REFUSAL = (
+        "dispute_found_on_refusal",
+        _("Stripe refused the refund because the payment is disputed; the dispute is now recorded here."),
     )
     EMAIL_CANCELED = "email_canceled", _("Refund email to %(email)s not sent: the refund failed before it went out.")
 

@@ -62,6 +62,9 @@ class PaymentLink(ChoiceLabels):
     )
     expires_at = models.DateTimeField(_("expires at"))
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    # The Stripe account the PaymentIntent was made on ("" for the platform's own): refunds and checks of this
+    # payment go there, even after the organization connects (or changes) its own account.
+    stripe_account_id = models.CharField(max_length=255, blank=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True)
     amount_paid = models.BigIntegerField(_("amount paid"), default=0)
     # The currency Stripe charged, stored with the payment: refunds follow the money Stripe holds, not
@@ -145,9 +148,42 @@ class PaymentLink(ChoiceLabels):
         return self.status == PaymentLinkStatus.UNPAID and self.expires_at <= moment
 
     @property
+    def stripe_account(self) -> str | None:
+        """The account every Stripe call about this payment carries: the one its PaymentIntent was made on; before
+        there is one, the organization's."""
+        if self.stripe_payment_intent_id:
+            return self.stripe_account_id or None
+        return self.invoice.organization.stripe_account_id or None
+
+    @property
     def stripe_idempotency_key(self) -> str:
         """One PaymentIntent per issued link: a re-issued link (new token) gets a new one."""
         return f"payment-link-{self.pk}-{self.token[:12]}"
+
+
+class ConnectedAccount(models.Model):
+    """The organization's own Stripe account (Stripe Connect, direct charges), as Stripe last described it."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="connected_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    # What Stripe still asks for (requirements.past_due + currently_due), as Stripe names it.
+    requirements_due = models.JSONField(default=list, blank=True)
+    disabled_reason = models.CharField(max_length=100, blank=True)
+    # When the seller disconnected it from our platform (`account.application.deauthorized`): nothing more can be
+    # done on it through us; its payments are refunded in the Stripe Dashboard.
+    deauthorized_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} ({self.organization_id})"
+
+    @property
+    def ready(self) -> bool:
+        return self.charges_enabled and self.payouts_enabled and self.deauthorized_at is None
 
 
 class TransactionKind(models.TextChoices):
@@ -159,6 +195,7 @@ class TransactionKind(models.TextChoices):
     REFUND = "REFUND", _("Refund")
     REFUND_UPDATE = "REFUND_UPDATE", _("Refund update")
     NOTIFICATION = "NOTIFICATION", _("Buyer notification")
+    DISPUTE = "DISPUTE", _("Dispute")
 
 
 class PaymentTransaction(ChoiceLabels):

@@ -23,6 +23,7 @@ from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 
 from . import stripe_gateway as gateway
+from .connect import account_refusal
 from .history import (
     STRIPE_ACTOR,
     SYSTEM_ACTOR,
@@ -110,6 +111,9 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
             ),
             code="no_addon",
         )
+    refusal = account_refusal(invoice.organization)
+    if refusal is not None:
+        raise ServiceError(refusal, code="stripe_account_cannot_charge")
     link = _link_for_update(invoice)
     before = {"status": link.status, "expires_at": link.expires_at.isoformat()} if link else {}
     if link is not None and link.is_settled:
@@ -120,7 +124,7 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
         message = HistoryMessage.LINK_ISSUED
     else:
         if link.stripe_payment_intent_id:
-            _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
+            _cancel_intent_later(link.stripe_payment_intent_id, link.stripe_account_id)
         link.token = new_link_token()
         link.expires_at = expires_at
         link.status = PaymentLinkStatus.UNPAID
@@ -162,7 +166,7 @@ def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
     link.status = PaymentLinkStatus.CANCELLED
     link.save(update_fields=["status"])
     if link.stripe_payment_intent_id:
-        _cancel_intent_later(link.stripe_payment_intent_id, invoice.organization.stripe_account_id)
+        _cancel_intent_later(link.stripe_payment_intent_id, link.stripe_account_id)
     history_record(link=link, kind=TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
     audit_record(
         action=AuditAction.PAYMENT_LINK_CANCEL,
@@ -190,6 +194,8 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
     if not link.invoice.is_online_payment_link:
         return _("This invoice is not payable online.")
     if addon_contract_valid_at(organization_id=link.invoice.organization_id, moment=now) is None:
+        return _("Online card payment is not available for this invoice. Please contact the seller.")
+    if account_refusal(link.invoice.organization) is not None:
         return _("Online card payment is not available for this invoice. Please contact the seller.")
     if _stripe_cannot_charge(link.invoice.billing_amount) is not None:
         # Issued before the limits were checked: say so instead of "try again later" for ever.
@@ -223,7 +229,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
     the row lock below keeps whichever id was stored first.
     """
     invoice = link.invoice
-    account = invoice.organization.stripe_account_id or None
+    account = link.stripe_account
     replaced = link.stripe_payment_intent_id
     idempotency_key = link.stripe_idempotency_key
     if replaced:
@@ -232,6 +238,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
             return current
         # A cancelled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
         idempotency_key = f"{idempotency_key}-after-{replaced}"
+        account = invoice.organization.stripe_account_id or None  # a new intent goes to today's account
     intent = gateway.create_payment_intent(
         amount=invoice.amount,
         currency=invoice.currency,
@@ -250,12 +257,13 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
             raise ServiceError(_("This payment link has been replaced. Please use the newest link."), code="replaced")
         if locked.stripe_payment_intent_id == replaced:
             locked.stripe_payment_intent_id = intent.id
-            locked.save(update_fields=["stripe_payment_intent_id"])
+            locked.stripe_account_id = account or ""
+            locked.save(update_fields=["stripe_payment_intent_id", "stripe_account_id"])
     if locked.stripe_payment_intent_id != intent.id:
         return gateway.retrieve_payment_intent(
-            payment_intent_id=locked.stripe_payment_intent_id, stripe_account=account
+            payment_intent_id=locked.stripe_payment_intent_id, stripe_account=locked.stripe_account
         )
-    link.stripe_payment_intent_id = intent.id
+    link.stripe_payment_intent_id, link.stripe_account_id = intent.id, account or ""
     return intent
 
 
@@ -269,7 +277,7 @@ def payment_refresh_from_stripe(*, link: PaymentLink) -> gateway.PaymentIntentIn
     try:
         intent = gateway.retrieve_payment_intent(
             payment_intent_id=link.stripe_payment_intent_id,
-            stripe_account=link.invoice.organization.stripe_account_id or None,
+            stripe_account=link.stripe_account,
         )
     except gateway.StripeGatewayError as failure:
         logger.warning("return page for link %s: %s", link.pk, failure)

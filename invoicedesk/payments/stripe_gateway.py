@@ -68,6 +68,36 @@ class RefundInfo:
     charge_id: str | None = None
     reason: str | None = None
     created: datetime | None = None
+    # Why a `pending` refund waits: Stripe's `processing`, `insufficient_funds` or `charge_pending`.
+    pending_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute as Stripe has it: a chargeback, or an inquiry (`warning_*` statuses) before any money moves."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    reason: str
+    charge_id: str | None
+    payment_intent_id: str | None
+    evidence_due_by: datetime | None
+    is_charge_refundable: bool
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """A connected account as Stripe has it: whether it may take charges and be paid out, and what it still owes."""
+
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...]  # Stripe's requirements.currently_due and past_due
+    disabled_reason: str = ""
 
 
 class StripeGatewayError(Exception):
@@ -294,6 +324,39 @@ def refund_from_dict(data: Mapping[str, Any]) -> RefundInfo:
         charge_id=_id_of(data.get("charge")),
         reason=data.get("reason"),
         created=_timestamp(data.get("created")),
+        pending_reason=data.get("pending_reason") or None,
+    )
+
+
+def account_from_dict(data: Mapping[str, Any]) -> AccountInfo:
+    requirements = data.get("requirements") or {}
+    due: list[str] = []
+    if isinstance(requirements, Mapping):
+        for key in ("past_due", "currently_due"):
+            due.extend(str(item) for item in requirements.get(key) or () if str(item) not in due)
+    return AccountInfo(
+        id=str(data["id"]),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_due=tuple(due),
+        disabled_reason=str(requirements.get("disabled_reason") or "") if isinstance(requirements, Mapping) else "",
+    )
+
+
+def dispute_from_dict(data: Mapping[str, Any]) -> DisputeInfo:
+    evidence = data.get("evidence_details") or {}
+    return DisputeInfo(
+        id=str(data["id"]),
+        status=str(data.get("status") or ""),
+        amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or "").upper(),
+        reason=str(data.get("reason") or ""),
+        charge_id=_id_of(data.get("charge")),
+        payment_intent_id=_id_of(data.get("payment_intent")),
+        evidence_due_by=_timestamp(evidence.get("due_by")) if isinstance(evidence, Mapping) else None,
+        is_charge_refundable=bool(data.get("is_charge_refundable")),
+        created=_timestamp(data.get("created")),
     )
 
 
@@ -384,10 +447,66 @@ def list_refunds(*, payment_intent_id: str, stripe_account: str | None = None) -
     return sorted(refunds, key=lambda refund: (refund.created or datetime.min.replace(tzinfo=UTC), refund.id))
 
 
+def list_disputes(*, payment_intent_id: str, stripe_account: str | None = None) -> list[DisputeInfo]:
+    """Every dispute of a payment, as Stripe has them now (all pages), oldest first."""
+    with translated_errors("disputes.list"):
+        page = _client().v1.disputes.list(
+            params={"payment_intent": payment_intent_id, "limit": 100},
+            options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
+        )
+        disputes = [dispute_from_dict(dispute.to_dict()) for dispute in page.auto_paging_iter()]
+    return sorted(disputes, key=lambda dispute: (dispute.created or datetime.min.replace(tzinfo=UTC), dispute.id))
+
+
 def retrieve_charge_amount_refunded(*, charge_id: str, stripe_account: str | None = None) -> int:
     with translated_errors("charges.retrieve"):
         charge = _client().v1.charges.retrieve(charge_id, options=_options(stripe_account=stripe_account))  # type: ignore[arg-type]
     return int(charge.to_dict().get("amount_refunded") or 0)
+
+
+# ---------------------------------------------------------------- Connect
+
+
+def create_account(*, email: str, metadata: Mapping[str, str], idempotency_key: str) -> AccountInfo:
+    """A connected account for direct charges, on the platform's key. The seller owns it as a Standard account
+    would (the full Stripe Dashboard, pays Stripe's fees, Stripe bears negative balances) and Stripe collects what
+    it requires through its hosted onboarding (Stripe's `controller` properties)."""
+    params: dict[str, Any] = {
+        "email": email,
+        "metadata": dict(metadata),
+        "controller": {
+            "stripe_dashboard": {"type": "full"},
+            "fees": {"payer": "account"},
+            "losses": {"payments": "stripe"},
+            "requirement_collection": "stripe",
+        },
+    }
+    with translated_errors("accounts.create"):
+        account = _client().v1.accounts.create(
+            params=params,  # type: ignore[arg-type]
+            options=_options(idempotency_key=idempotency_key),  # type: ignore[arg-type]
+        )
+    return account_from_dict(account.to_dict())
+
+
+def retrieve_account(*, account_id: str) -> AccountInfo:
+    with translated_errors("accounts.retrieve"):
+        account = _client().v1.accounts.retrieve(account_id)
+    return account_from_dict(account.to_dict())
+
+
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> str:
+    """The address of Stripe's hosted onboarding for the account (single use, minutes long)."""
+    with translated_errors("account_links.create"):
+        link = _client().v1.account_links.create(
+            params={
+                "account": account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
+        )
+    return str(link.to_dict()["url"])
 
 
 # ---------------------------------------------------------------- webhooks

@@ -78,6 +78,17 @@ class RefundReason(models.TextChoices):
     FRAUDULENT = "fraudulent", _("Fraudulent")
 
 
+class RefundPendingReason(models.TextChoices):
+    """Stripe's `pending_reason` on a refund left `pending`, in words."""
+
+    PROCESSING = "processing", _("Stripe is processing the refund")
+    INSUFFICIENT_FUNDS = (
+        "insufficient_funds",
+        _("waiting: the Stripe account's balance is not enough; Stripe will take it from the bank account"),
+    )
+    CHARGE_PENDING = "charge_pending", _("waiting: the payment itself has not settled at Stripe yet")
+
+
 class RefundSource(models.TextChoices):
     APP = "app", _("invoicedesk")
     STRIPE_DASHBOARD = "stripe_dashboard", _("Stripe Dashboard")
@@ -131,6 +142,8 @@ class Refund(ChoiceLabels):
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
+    # Why Stripe keeps it `pending` (RefundPendingReason; a value newer than ours is kept as Stripe sent it).
+    pending_reason = models.CharField(max_length=32, choices=RefundPendingReason.choices, blank=True)
     # Since when Stripe's answer has been unknown (timeout, 5xx, 409, 429): recovery settles it.
     stripe_unconfirmed_since = models.DateTimeField(null=True, blank=True)
     # The first request to Stripe with this refund's idempotency key: Stripe keeps keys for 24 h from it.
@@ -180,3 +193,98 @@ class Refund(ChoiceLabels):
     @property
     def status_enum(self) -> RefundStatus:
         return RefundStatus(self.status)
+
+
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses. The `warning_*` ones are inquiries: no money has been withdrawn yet."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: response needed")
+    WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+    WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+    NEEDS_RESPONSE = "needs_response", _("Response needed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPEAL_NEEDS_RESPONSE = "appeal_needs_response", _("Appeal: response needed")
+    APPEAL_UNDER_REVIEW = "appeal_under_review", _("Appeal: under review")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    PREVENTED = "prevented", _("Prevented")
+
+    @classmethod
+    def closed(cls) -> list[DisputeStatus]:
+        return [cls.WARNING_CLOSED, cls.WON, cls.LOST, cls.PREVENTED]
+
+
+class DisputeReason(models.TextChoices):
+    """Stripe's dispute reasons (what the cardholder told their bank)."""
+
+    BANK_CANNOT_PROCESS = "bank_cannot_process", _("Bank cannot process")
+    CHECK_RETURNED = "check_returned", _("Check returned")
+    CREDIT_NOT_PROCESSED = "credit_not_processed", _("Credit not processed")
+    CUSTOMER_INITIATED = "customer_initiated", _("Customer initiated")
+    DEBIT_NOT_AUTHORIZED = "debit_not_authorized", _("Debit not authorized")
+    DUPLICATE = "duplicate", _("Duplicate payment")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+    GENERAL = "general", _("General")
+    INCORRECT_ACCOUNT_DETAILS = "incorrect_account_details", _("Incorrect account details")
+    INSUFFICIENT_FUNDS = "insufficient_funds", _("Insufficient funds")
+    NONCOMPLIANT = "noncompliant", _("Noncompliant")
+    PRODUCT_NOT_RECEIVED = "product_not_received", _("Product not received")
+    PRODUCT_UNACCEPTABLE = "product_unacceptable", _("Product unacceptable")
+    SUBSCRIPTION_CANCELED = "subscription_canceled", _("Subscription canceled")
+    UNRECOGNIZED = "unrecognized", _("Unrecognized")
+
+
+class Dispute(models.Model):
+    """A dispute (chargeback or inquiry) the buyer's bank opened on a payment, as Stripe last reported it.
+
+    Its effect on the Refundable Amount is read by refunds.selectors.dispute_hold, under the link's row lock.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="disputes")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount = models.BigIntegerField(_("disputed amount"))
+    currency = models.CharField(max_length=3)
+    # Stripe's words, kept as they are even when newer than our labels (a new reason or status shows its code).
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=64)
+    evidence_due_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    # Stripe's `is_charge_refundable`: while a dispute is open and this is false, Stripe refuses any refund
+    # (`charge_disputed`).
+    is_charge_refundable = models.BooleanField(default=False)
+    created_at_stripe = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="dispute_amount_non_negative")]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id} {self.amount} {self.currency} {self.status}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in DisputeStatus.closed()
+
+    @property
+    def blocks_refunds(self) -> bool:
+        """Stripe refuses refunds of the charge while this dispute stands (`charge_disputed`)."""
+        return self.is_open and not self.is_charge_refundable
+
+    @property
+    def is_lost(self) -> bool:
+        return self.status == DisputeStatus.LOST
+
+    @property
+    def status_label(self) -> str:
+        return str(DisputeStatus(self.status).label) if self.status in DisputeStatus.values else self.status
+
+    @property
+    def reason_label(self) -> str:
+        return str(DisputeReason(self.reason).label) if self.reason in DisputeReason.values else self.reason

@@ -29,7 +29,15 @@ from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
-from .models import Refund, RefundClassification, RefundReason, RefundSource, RefundStatus
+from .disputes import disputes_sync_payment
+from .models import (
+    Refund,
+    RefundClassification,
+    RefundPendingReason,
+    RefundReason,
+    RefundSource,
+    RefundStatus,
+)
 from .signals import refund_reversed, refund_succeeded
 
 logger = logging.getLogger(__name__)
@@ -74,7 +82,7 @@ def refund_execute(*, refund_id: int) -> Refund:
             },
             idempotency_key=stripe_idempotency_key(refund),
             reason=refund.reason or None,
-            stripe_account=refund.organization.stripe_account_id or None,
+            stripe_account=link.stripe_account,
         )
     except gateway.StripeUnavailable as error:
         return refund_mark_unconfirmed(refund_id=refund_id, message=error.message)
@@ -86,9 +94,27 @@ def refund_execute(*, refund_id: int) -> Refund:
             refund.refresh_from_db()
             if refund.status != RefundStatus.PROCESSING:
                 return refund
+        if error.code == "charge_disputed":
+            return _refused_as_disputed(refund_id=refund_id, link_id=link.pk, message=error.message)
         return refund_record_stripe_failure(refund_id=refund_id, code=error.code or "", message=error.message)
     # The answer to our request with this refund's key is this refund, whatever its metadata says.
     return refund_apply_stripe_refund(refund_id=refund_id, info=info)
+
+
+def _refused_as_disputed(*, refund_id: int, link_id: int, message: str) -> Refund:
+    """Stripe refused because the charge is disputed: record the payment's disputes first (so the Refundable Amount
+    and the page say why), then the refusal, which says so. A failure to fetch the disputes does not change the
+    refusal: Stripe clearly did not refund, and the dispute's own webhook will record it."""
+    try:
+        disputes_sync_payment(link_id=link_id)
+    except gateway.StripeGatewayError as error:
+        logger.warning("refund %s: the payment's disputes could not be fetched: %s", refund_id, error.message)
+    return refund_record_stripe_failure(
+        refund_id=refund_id,
+        code="charge_disputed",
+        message=message,
+        note=(HistoryMessage.DISPUTE_FOUND_ON_REFUSAL, {}),
+    )
 
 
 def refunds_sync_payment(*, link_id: int) -> list[Refund]:
@@ -98,7 +124,7 @@ def refunds_sync_payment(*, link_id: int) -> list[Refund]:
         return []
     infos = gateway.list_refunds(
         payment_intent_id=link.stripe_payment_intent_id,
-        stripe_account=link.invoice.organization.stripe_account_id or None,
+        stripe_account=link.stripe_account,
     )
     # Oldest first (list_refunds' order): of several Stripe refunds naming one request of ours, the first is ours.
     recorded = [refund_record_stripe_refund(info=info, link_id=link.pk) for info in infos]
@@ -301,9 +327,12 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
     if new_status == old_status or failed_at_stripe or not refund.status_enum.can_become(new_status):
         if new_status != old_status:
             logger.warning("refund %s: Stripe says %s, ours is %s; left as it is", refund.pk, new_status, old_status)
+        elif _pending_reason_changed(link, refund, info):  # still pending, for another reason now
+            return
         refund.save(update_fields=["stripe_refund_id", "updated_at"])
         return
     refund.status = new_status
+    refund.pending_reason = _pending_reason(refund, info)
     refund.stripe_unconfirmed_since = None
     _settle_link(link, changing=refund)  # the refund itself is saved once, below, with all it changes
     reversed_after_success = old_status == RefundStatus.SUCCEEDED
@@ -329,7 +358,8 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         else:
             message = (HistoryMessage.REFUND_FAILED_AT_STRIPE, {"status": info.status, "reason": reason})
     refund.save()
-    _refund_history(link, refund, message)
+    _refund_history(link, refund, message, _pending_reason_part(refund))
+    _alert_if_waiting_for_funds(link, refund)
     audit_record(
         action=AuditAction.REFUND_STRIPE_RESULT,
         target=refund,
@@ -354,6 +384,43 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         )
         enqueue_named_with_work("documents.issue_correction", refund.pk)  # if its return invoice was issued
         refund_reversed.send(sender=Refund, refund=refund, link=link)
+
+
+def _pending_reason(refund: Refund, info: gateway.RefundInfo) -> str:
+    """Stripe's `pending_reason`, kept only while the refund is pending."""
+    return (info.pending_reason or "") if refund.status == RefundStatus.PENDING else ""
+
+
+def _pending_reason_part(refund: Refund) -> MessagePart | None:
+    if not refund.pending_reason:
+        return None
+    return (HistoryMessage.REFUND_PENDING_REASON, {"reason": choice("refund_pending_reason", refund.pending_reason)})
+
+
+def _pending_reason_changed(link: PaymentLink, refund: Refund, info: gateway.RefundInfo) -> bool:
+    """A pending refund Stripe now keeps pending for another reason: recorded (saved, history, alert). Whether it
+    changed."""
+    reason = _pending_reason(refund, info)
+    if refund.status != RefundStatus.PENDING or reason == refund.pending_reason:
+        return False
+    refund.pending_reason = reason
+    refund.save(update_fields=["stripe_refund_id", "pending_reason", "updated_at"])
+    _refund_history(link, refund, (HistoryMessage.REFUND_PENDING, {}), _pending_reason_part(refund))
+    _alert_if_waiting_for_funds(link, refund)
+    return True
+
+
+def _alert_if_waiting_for_funds(link: PaymentLink, refund: Refund) -> None:
+    if refund.pending_reason != RefundPendingReason.INSUFFICIENT_FUNDS:
+        return
+    alert_raise(
+        organization_id=refund.organization_id,
+        kind=AlertKind.REFUND_PENDING_INSUFFICIENT_FUNDS,
+        subject=refund.stripe_refund_id,
+        invoice_id=link.invoice_id,
+        amount=refund.money,
+        detail=f"Stripe refund {refund.stripe_refund_id} is pending: insufficient_funds.",
+    )
 
 
 @transaction.atomic(durable=True)
@@ -386,8 +453,9 @@ def _locked_refund(refund_id: int) -> tuple[Refund, PaymentLink]:
 
 
 @transaction.atomic(durable=True)
-def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> Refund:
-    """Stripe clearly refused the refund: nothing was refunded and the amount is refundable again."""
+def refund_record_stripe_failure(*, refund_id: int, code: str, message: str, note: MessagePart | None = None) -> Refund:
+    """Stripe clearly refused the refund: nothing was refunded and the amount is refundable again. `note` adds a
+    sentence to the history row (why, or what was recorded because of it)."""
     refund, link = _locked_refund(refund_id)
     if refund.status != RefundStatus.PROCESSING:
         return refund
@@ -396,7 +464,7 @@ def refund_record_stripe_failure(*, refund_id: int, code: str, message: str) -> 
     refund.failure_message = message
     refund.stripe_unconfirmed_since = None
     refund.save()
-    _refund_history(link, refund, (HistoryMessage.REFUND_REFUSED, {"message": message}))
+    _refund_history(link, refund, (HistoryMessage.REFUND_REFUSED, {"message": message}), note)
     audit_record(
         action=AuditAction.REFUND_STRIPE_FAILED,
         target=refund,
@@ -419,11 +487,11 @@ def refund_mark_unconfirmed(*, refund_id: int, message: str) -> Refund:
     return refund
 
 
-def _refund_history(link: PaymentLink, refund: Refund, message: MessagePart) -> None:
+def _refund_history(link: PaymentLink, refund: Refund, message: MessagePart, note: MessagePart | None = None) -> None:
     history_record(
         link=link,
         kind=TransactionKind.REFUND_UPDATE,
-        parts=[message],
+        parts=[message, note] if note else [message],
         amount=refund.amount,
         status=refund.status,
         stripe_reference=refund.stripe_refund_id,

@@ -75,7 +75,7 @@ def links_to_check(*, organization_id: int | None = None, since: datetime | None
 def compare_link(link: PaymentLink) -> list[Difference]:
     """Our records of one link against Stripe's, as they are now."""
     number = link.invoice.number
-    account = link.invoice.organization.stripe_account_id or None
+    account = link.stripe_account
     if not link.stripe_payment_intent_id:
         return []
     intent = gateway.retrieve_payment_intent(payment_intent_id=link.stripe_payment_intent_id, stripe_account=account)
@@ -163,7 +163,7 @@ def compare_link(link: PaymentLink) -> list[Difference]:
 
 def fix_link(link: PaymentLink) -> None:
     """Apply Stripe's word to one link through the services the webhooks use."""
-    account = link.invoice.organization.stripe_account_id or None
+    account = link.stripe_account
     intent = gateway.retrieve_payment_intent(payment_intent_id=link.stripe_payment_intent_id, stripe_account=account)
     if intent.succeeded and not link.is_settled:
         payment_record_intent(intent=intent)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,9 +15,10 @@ from invoicedesk.accounts.models import Membership, Organization
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import NotFound
 from invoicedesk.core.money import Money
+from invoicedesk.payments.connect import disconnected_account, disconnected_reason
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 
-from .models import Refund, RefundStatus
+from .models import Dispute, DisputeStatus, Refund, RefundStatus
 
 OUTSIDE_CONTRACT = gettext_lazy(
     "This payment was settled outside any Stripe Credit Card Payment Add-on contract and cannot be refunded here."
@@ -24,15 +26,58 @@ OUTSIDE_CONTRACT = gettext_lazy(
 
 
 def reserved_amount(link: PaymentLink) -> int:
-    """What refunds already hold: requested, awaiting approval, in flight at Stripe, or done."""
+    """What is no longer refundable: refunds requested, awaiting approval, in flight at Stripe, or done, plus what
+    disputes hold (dispute_hold), and everything once the payment's Stripe account was disconnected from us.
+    Services read it under the link's row lock, which dispute records also take."""
     total = Refund.objects.filter(payment_link=link, status__in=RefundStatus.reserving()).aggregate(
         total=Sum("amount")
     )["total"]
-    return int(total or 0)
+    return int(total or 0) + dispute_hold(link) + (link.amount_paid if _disconnected(link) else 0)
+
+
+def _disconnected(link: PaymentLink) -> bool:
+    """The payment's Stripe account left our platform: nothing about it can be refunded through us any more."""
+    return link.is_settled and disconnected_account(link.stripe_account) is not None
+
+
+def link_disputes(link: PaymentLink) -> list[Dispute]:
+    """The payment's disputes, newest first (the tenant is the link's own)."""
+    return list(
+        Dispute.objects.filter(payment_link=link, organization_id=link.invoice.organization_id).order_by(
+            "-recorded_at", "-id"
+        )
+    )
+
+
+def open_disputes_of_links(*, organization: Organization, links: Iterable[PaymentLink]) -> dict[int, list[Dispute]]:
+    """Open disputes of each payment link (by its id), in one query whatever the number of links (a list's page)."""
+    found: dict[int, list[Dispute]] = {}
+    ids = [link.pk for link in links]
+    if not ids:
+        return found
+    disputes = (
+        Dispute.objects.filter(organization=organization, payment_link_id__in=ids)
+        .exclude(status__in=DisputeStatus.closed())
+        .order_by("recorded_at", "id")
+    )
+    for dispute in disputes:
+        found.setdefault(dispute.payment_link_id, []).append(dispute)
+    return found
+
+
+def dispute_hold(link: PaymentLink) -> int:
+    """What disputes take out of the Refundable Amount: all of it while an open dispute makes Stripe refuse refunds
+    (`is_charge_refundable` false: `charge_disputed`); the amount of each lost one; nothing for a won one or an
+    inquiry Stripe still lets us refund (a full refund then ends it)."""
+    disputes = link_disputes(link)
+    if any(dispute.blocks_refunds for dispute in disputes):
+        return link.amount_paid
+    return sum(dispute.amount for dispute in disputes if dispute.is_lost)
 
 
 def refundable_amount(link: PaymentLink) -> Money:
-    """Refundable Amount = amount paid − refunds that hold money. Services call it under the link's row lock."""
+    """Refundable Amount = amount paid − refunds that hold money − what disputes hold. Services call it under the
+    link's row lock."""
     if not link.is_settled:
         return Money(0, link.currency)
     return Money(max(link.amount_paid - reserved_amount(link), 0), link.currency)
@@ -45,6 +90,8 @@ class RefundOffer:
     refundable: Money | None
     allowed: bool
     reason: str | None
+    # Said beside an offered refund: an open inquiry that a full refund would end (Stripe's is_charge_refundable).
+    note: str | None = None
 
 
 def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOffer:
@@ -54,6 +101,13 @@ def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOf
     if link is None or not link.is_settled:
         return RefundOffer(None, False, _("Nothing to refund: this invoice has not been paid through its link."))
     refundable = refundable_amount(link)
+    gone = disconnected_account(link.stripe_account)
+    if gone is not None:
+        return RefundOffer(refundable, False, disconnected_reason(gone))
+    disputes = link_disputes(link)
+    blocking = next((dispute for dispute in disputes if dispute.blocks_refunds), None)
+    if blocking is not None:
+        return RefundOffer(refundable, False, disputed_reason(blocking))
     if link.addon_contract_id is None:
         return RefundOffer(
             refundable,
@@ -63,11 +117,42 @@ def refund_offer(*, membership: Membership, invoice: BillingInvoice) -> RefundOf
     if refundable.amount == 0:
         if link.status == PaymentLinkStatus.REFUNDED:
             return RefundOffer(refundable, False, _("This payment has been refunded in full."))
+        if any(dispute.is_lost for dispute in disputes):
+            return RefundOffer(
+                refundable, False, _("Nothing is left to refund: the rest of this payment was lost in a dispute.")
+            )
         return RefundOffer(refundable, False, _("The whole payment is already held by refunds in progress."))
     if not membership.role_enum.can_request_refund:
         # Said where the button would be, so a viewer knows the missing button is their role, not the payment.
         return RefundOffer(refundable, False, _("Your role can view refunds; ask an operator to refund."))
-    return RefundOffer(refundable, True, None)
+    inquiry = next((dispute for dispute in disputes if dispute.is_open and dispute.is_charge_refundable), None)
+    return RefundOffer(refundable, True, None, inquiry_note(inquiry) if inquiry else None)
+
+
+def disputed_reason(dispute: Dispute) -> str:
+    """Why the Refund button is not offered while a dispute stands: Stripe would refuse (`charge_disputed`)."""
+    if dispute.evidence_due_by is not None:
+        return _(
+            "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed "
+            "payment. Respond to the dispute in Stripe by %(due)s."
+        ) % {"amount": dispute.money.format(), "due": _local(dispute.evidence_due_by)}
+    return _(
+        "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed payment. "
+        "See the dispute in Stripe."
+    ) % {"amount": dispute.money.format()}
+
+
+def inquiry_note(dispute: Dispute) -> str:
+    """An open dispute Stripe still lets us refund (`is_charge_refundable`): what a refund does to it."""
+    return _(
+        "The buyer's bank has opened a dispute of %(amount)s on this payment, and Stripe still allows a refund. "
+        "A full refund stops any further withdrawal for this dispute, and Stripe closes it once the money is back; "
+        "a partial refund leaves the dispute open."
+    ) % {"amount": dispute.money.format()}
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 # Money a refund holds without having returned it yet: reserved (not refundable) but not refunded.

@@ -42,6 +42,12 @@ def _outcome_message(request: HttpRequest, refund: Refund) -> None:
     match refund.status:
         case RefundStatus.SUCCEEDED:
             messages.success(request, _("Refunded %(amount)s. The buyer is being emailed.") % {"amount": amount})
+        case RefundStatus.PENDING if refund.pending_reason:
+            messages.info(
+                request,
+                _("Stripe accepted the refund of %(amount)s; %(reason)s.")
+                % {"amount": amount, "reason": refund.get_pending_reason_display()},
+            )
         case RefundStatus.PENDING:
             messages.info(
                 request, _("Stripe accepted the refund of %(amount)s and is still processing it.") % {"amount": amount}

@@ -963,4 +963,120 @@ JA = {
     # issue 21: the wording pass
     "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: to return %(example)s of %(total)s, enter %(enter)s, not %(wrong)s.": "請求先に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。例：%(total)sのうち%(example)sを返金する場合は %(wrong)s ではなく %(enter)s と入力します。",
     "tab\x04Refunds": "返金一覧",
+    # Disputes (issue 20)
+    "Inquiry: response needed": "照会：回答が必要",
+    "Inquiry: under review": "照会：審査中",
+    "Inquiry closed": "照会終了",
+    "Response needed": "回答が必要",
+    "Under review": "審査中",
+    "Appeal: response needed": "再審査：回答が必要",
+    "Appeal: under review": "再審査：審査中",
+    "Won": "勝訴（売上確定）",
+    "Lost": "敗訴（返還確定）",
+    "Prevented": "回避済み",
+    "Bank cannot process": "銀行で処理不能",
+    "Check returned": "小切手の返却",
+    "Credit not processed": "返金が処理されていない",
+    "Customer initiated": "顧客による申し立て",
+    "Debit not authorized": "承認されていない引き落とし",
+    "General": "一般",
+    "Incorrect account details": "口座情報の誤り",
+    "Insufficient funds": "残高不足",
+    "Noncompliant": "規約違反",
+    "Product not received": "商品未着",
+    "Product unacceptable": "商品の不備",
+    "Subscription canceled": "定期契約の解約済み",
+    "Unrecognized": "身に覚えのない請求",
+    "disputed amount": "異議申し立て額",
+    "respond by": "回答期限",
+    "Dispute": "異議申し立て",
+    "The buyer's bank opened a dispute of %(amount)s (%(reason)s): %(status)s. Respond in Stripe by %(due)s.": (
+        "購入者の銀行が %(amount)s の異議申し立て（%(reason)s）を開始しました：%(status)s。"
+        "%(due)s までに Stripe で回答してください。"
+    ),
+    "Dispute of %(amount)s: %(status)s.": "%(amount)s の異議申し立て：%(status)s。",
+    "Dispute won: the disputed %(amount)s is back and refundable again.": (
+        "異議申し立てに勝ちました：%(amount)s が戻り、再び返金できます。"
+    ),
+    "Dispute lost: the buyer's bank keeps %(amount)s; it is no longer refundable.": (
+        "異議申し立てに負けました：%(amount)s は購入者の銀行に返還され、返金できません。"
+    ),
+    "Stripe refused the refund because the payment is disputed; the dispute is now recorded here.": (
+        "支払いに異議申し立てがあるため Stripe が返金を拒否しました。異議申し立てをここに記録しました。"
+    ),
+    "The buyer's bank opened a dispute on a payment": "購入者の銀行が支払いに異議申し立てを行いました",
+    "A dispute must be answered in Stripe within 3 days": "3日以内に Stripe で異議申し立てに回答する必要があります",
+    "Nothing is left to refund: the rest of this payment was lost in a dispute.": (
+        "返金できる金額はありません：この支払いの残りは異議申し立てで返還されました。"
+    ),
+    "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed "
+    "payment. Respond to the dispute in Stripe by %(due)s.": (
+        "購入者の銀行がこの支払いのうち %(amount)s に異議を申し立てており、Stripe は異議申し立て中の支払いの返金を"
+        "受け付けません。%(due)s までに Stripe で異議申し立てに回答してください。"
+    ),
+    "The buyer's bank has disputed %(amount)s of this payment, and Stripe refuses refunds of a disputed payment. "
+    "See the dispute in Stripe.": (
+        "購入者の銀行がこの支払いのうち %(amount)s に異議を申し立てており、Stripe は異議申し立て中の支払いの返金を"
+        "受け付けません。Stripe で異議申し立てを確認してください。"
+    ),
+    "The buyer's bank has opened a dispute of %(amount)s on this payment, and Stripe still allows a refund. "
+    "A full refund stops any further withdrawal for this dispute, and Stripe closes it once the money is back; "
+    "a partial refund leaves the dispute open.": (
+        "購入者の銀行がこの支払いに %(amount)s の異議申し立て（照会）を開始しましたが、Stripe はまだ返金を受け付けます。"
+        "全額返金すると、この異議申し立てによる以後の引き落としは止まり、返金後に Stripe が異議申し立てを終了します。"
+        "一部返金では異議申し立ては続きます。"
+    ),
+    "Disputed %(amount)s — respond in Stripe by %(due)s": "異議申し立て %(amount)s — %(due)s までに Stripe で回答",
+    "Disputed %(amount)s": "異議申し立て %(amount)s",
+    "Open in Stripe": "Stripeで開く",
+    # Pending refunds in words (issue 20)
+    "Stripe is processing the refund": "Stripeが返金を処理中です",
+    "waiting: the Stripe account's balance is not enough; Stripe will take it from the bank account": (
+        "待機中：Stripeアカウントの残高が不足しています。Stripeが銀行口座から引き落とします"
+    ),
+    "waiting: the payment itself has not settled at Stripe yet": "待機中：支払い自体がまだStripeで確定していません",
+    "Stripe says: %(reason)s.": "Stripeより：%(reason)s。",
+    "A refund waits: the Stripe account's balance is not enough": "返金が待機中：Stripeアカウントの残高が不足しています",
+    "Stripe accepted the refund of %(amount)s; %(reason)s.": "Stripeは %(amount)s の返金を受け付けました。%(reason)s。",
+    # Connect onboarding (issue 20)
+    "Stripe account connected": "Stripeアカウントを接続しました",
+    "Only admins can connect a Stripe account.": "Stripeアカウントを接続できるのは管理者のみです。",
+    "Stripe did not open the onboarding: %(message)s": "Stripeのオンボーディングを開けませんでした：%(message)s",
+    "Stripe did not answer yet: %(message)s": "Stripeからまだ応答がありません：%(message)s",
+    "Stripe account": "Stripeアカウント",
+    "Account": "アカウント",
+    "State": "状態",
+    "Not described by Stripe yet.": "Stripeからまだ状態を取得していません。",
+    "Charges and payouts are enabled.": "決済（Charges）と入金（Payouts）が有効です。",
+    "Onboarding is not finished: Stripe still needs the account's details.": (
+        "オンボーディングが完了していません：Stripeはまだアカウントの情報を必要としています。"
+    ),
+    "Charges are enabled.": "決済（Charges）は有効です。",
+    "Charges are not enabled.": "決済（Charges）は有効ではありません。",
+    "Payouts are enabled.": "入金（Payouts）は有効です。",
+    "Payouts are not enabled.": "入金（Payouts）は有効ではありません。",
+    "Stripe still asks for": "Stripeが求めている情報",
+    "Continue onboarding at Stripe": "Stripeでオンボーディングを続ける",
+    "No Stripe account of this organization is connected: payments are taken on the platform's own Stripe account.": (
+        "この組織のStripeアカウントは接続されていません：決済はプラットフォーム自身のStripeアカウントで受け付けます。"
+    ),
+    "Connect a Stripe account": "Stripeアカウントを接続",
+    "Stripe disabled charges on the organization's Stripe account": "Stripeが組織のStripeアカウントの決済を無効にしました",
+    "The organization's Stripe account was disconnected": "組織のStripeアカウントの接続が解除されました",
+    "This organization's Stripe account was disconnected on %(date)s; refund in the Stripe Dashboard.": (
+        "この組織のStripeアカウントは %(date)s に接続が解除されました。Stripeダッシュボードで返金してください。"
+    ),
+    "This organization's Stripe account was disconnected on %(date)s, so no payment link can be issued.": (
+        "この組織のStripeアカウントは %(date)s に接続が解除されたため、決済リンクを発行できません。"
+    ),
+    "Stripe has not enabled charges on this organization's Stripe account, so no payment link can be issued. "
+    "See Settings for what Stripe asks for.": (
+        "この組織のStripeアカウントでStripeが決済を有効にしていないため、決済リンクを発行できません。"
+        "Stripeが求めている情報は設定画面で確認してください。"
+    ),
+    "Disconnected from invoicedesk on %(date)s: no payment link can be issued, and its payments are refunded in the "
+    "Stripe Dashboard.": (
+        "%(date)s に invoicedesk との接続が解除されました：決済リンクは発行できず、その支払いの返金はStripeダッシュボードで行います。"
+    ),
+    "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: of 110,000 JPY, to return 22,000 enter 22000, not 88000.": "購入者に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。例：110,000円のうち22,000円を返金する場合は 88000 ではなく 22000 と入力します。",
 }
