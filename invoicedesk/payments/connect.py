@@ -57,7 +57,7 @@ def connect_onboarding_url(
 def _connect(
     *, organization_id: int, info: gateway.AccountInfo, actor: Membership, ip_address: str | None
 ) -> ConnectedAccount:
-    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    organization = Organization.objects.select_for_update(no_key=True).get(pk=organization_id)
     if organization.stripe_account_id and organization.stripe_account_id != info.id:
         # Another request connected one meanwhile: that one stands.
         return ConnectedAccount.objects.get_or_create(

@@ -1039,7 +1039,7 @@ JA = {
     "A refund waits: the Stripe account's balance is not enough": "返金が待機中：Stripeアカウントの残高が不足しています",
     "Stripe accepted the refund of %(amount)s; %(reason)s.": "Stripeは %(amount)s の返金を受け付けました。%(reason)s。",
     # Connect onboarding (issue 20)
-    "Stripe account connected": "Stripeアカウントを接続しました",
+    "Stripe account connected": "Stripeアカウントの接続",
     "Only admins can connect a Stripe account.": "Stripeアカウントを接続できるのは管理者のみです。",
     "Stripe did not open the onboarding: %(message)s": "Stripeのオンボーディングを開けませんでした：%(message)s",
     "Stripe did not answer yet: %(message)s": "Stripeからまだ応答がありません：%(message)s",
