@@ -10,6 +10,7 @@ What procrastinate gives that we used to write ourselves:
   so a job is never started twice while its worker lives, however long it runs;
 - periodic jobs (core.schedule) deferred once per period across all workers (a unique row per period), each with
   a queueing lock so that a slow run is not queued again behind itself; they run as jobs, in the pool;
+- locks: the jobs of a task registered with `register_job_lock` (the nightly reconciliation) run one at a time;
 - pruning of finished jobs (`procrastinate.builtin_tasks.remove_old_jobs`, hourly).
 """
 
@@ -136,6 +137,15 @@ def register_periodic(jobs: list[PeriodicJob] | None = None) -> None:
 _job_manager = JobManager(DjangoConnector())
 
 
+# Tasks whose jobs must never run two at a time (a reconciliation): their jobs carry a procrastinate lock, and a
+# worker starts one only when no other job of that lock is running.
+_locks: dict[str, str] = {}
+
+
+def register_job_lock(task: Task[..., Any], lock: str) -> None:
+    _locks[task.module_path] = lock
+
+
 class ProcrastinateBackend(BaseTaskBackend):
     """django.tasks → procrastinate: one job per enqueue, on Django's connection (in the current transaction)."""
 
@@ -151,6 +161,7 @@ class ProcrastinateBackend(BaseTaskBackend):
             queue=task.queue_name or QUEUE,
             schedule_at=run_after if isinstance(run_after, datetime.datetime) else None,
             priority=task.priority,
+            lock=_locks.get(task.module_path),
         ).defer(task=task.module_path, args=list(args), kwargs=dict(kwargs))
         return TaskResult(
             task=task,

@@ -9,6 +9,7 @@ class RefundsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
+        from invoicedesk.core.queue import register_job_lock
         from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
@@ -17,7 +18,7 @@ class RefundsConfig(AppConfig):
         from .approvals import refunds_expire_approvals
         from .models import RefundClassification, RefundStatus
         from .recovery import refunds_recover
-        from .tasks import reconcile_nightly_if_due
+        from .tasks import reconcile_nightly_if_due, reconcile_stripe_nightly
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
@@ -26,3 +27,5 @@ class RefundsConfig(AppConfig):
         register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)
         register_periodic_job("expire_approvals", every=timedelta(minutes=5), run=refunds_expire_approvals)
         register_periodic_job("reconcile_stripe", every=timedelta(hours=1), run=reconcile_nightly_if_due)
+        # A reconciliation can outlast any fixed lease: never two at once, whatever the workers.
+        register_job_lock(reconcile_stripe_nightly, "reconcile_stripe")

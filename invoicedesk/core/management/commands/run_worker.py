@@ -90,7 +90,9 @@ class Command(BaseCommand):
             help="seconds between polls of an empty queue (default: WORKER_POLL_SECONDS)",
         )
         parser.add_argument("--batch", action="store_true", help="run the periodic jobs once, the queue dry, then exit")
-        parser.add_argument("--no-jobs", action="store_true", help="no periodic jobs")
+        parser.add_argument(
+            "--no-jobs", action="store_true", help="defer no periodic jobs (nor the stalled-job sweep): benches"
+        )
         parser.add_argument("--worker-id", default="", help="the worker's name in logs (default: procrastinate's)")
         parser.add_argument(
             "--concurrency", type=int, default=settings.WORKER_CONCURRENCY, help="jobs run at once (threads)"
