@@ -143,4 +143,20 @@ class Command(BaseCommand):
                     close_old_connections()
         for work_queue in work_queues():
             drain_work_queue(work_queue)
-        app.run_worker(wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False)
+        # In a thread of its own: procrastinate's worker runs its own event loop (asyncio.run), which cannot start
+        # in a thread that has one running already (a caller's, such as Playwright's in the tests).
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                app.run_worker(wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False)
+            except BaseException as error:  # handed to the caller's thread below
+                failed.append(error)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run, name="batch-worker")
+        thread.start()
+        thread.join()
+        if failed:
+            raise failed[0]
