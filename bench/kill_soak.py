@@ -29,6 +29,7 @@ import email.policy
 import logging
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,8 @@ KILL_EVERY = (1.0, 2.0)  # seconds between kills, drawn at random
 # A task running longer than the lease is taken for dead. Check E001: one Stripe attempt of 3 s < 4 s;
 # check E002: 6 SMTP steps × 0.6 s < 4 s.
 LEASE_SECONDS = 4
+# A worker silent this long is dead: the jobs it held run again (production: 30 s, swept every 10 s).
+STALLED_SECONDS = 3.0
 STRIPE_TIMEOUT_SECONDS = 3.0
 SMTP_TIMEOUT_SECONDS = 0.6
 # Held answers, shorter than the timeouts: a worker that is not killed gets its answer.
@@ -106,7 +109,7 @@ class Mailbox:
 
 
 class Worker:
-    """`manage.py run_worker --interval 0.2` with a known worker id (to see which task it held when killed)."""
+    """`manage.py run_worker --interval 0.2`, its log kept (to see which job it held when killed)."""
 
     def __init__(self, number: int, env: dict[str, str], log_dir: Path) -> None:
         self.number = number
@@ -187,22 +190,25 @@ def recreate_database(url: str) -> None:
 
 
 def what_it_was_doing(worker: Worker) -> str:
-    """What the (dead) worker held: its task is still RUNNING under its id until the lease is over."""
-    from django_tasks_db.models import DBTaskResult
+    """What the (dead) worker held: the jobs its log says it started that are still `doing` (until the sweep puts
+    them back, once the worker's heartbeat is stale)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
 
     from invoicedesk.notifications.models import Notification, NotificationStatus
     from invoicedesk.payments import stripe_gateway as gateway
     from invoicedesk.refunds.models import Refund, RefundStatus
 
-    running = DBTaskResult.objects.filter(status="RUNNING")
-    held = [task for task in running if task.worker_ids[-1:] == [worker.worker_id]]
+    log = worker.log_path.read_text(errors="replace")
+    started = [int(job_id) for job_id in re.findall(r"Starting job [\w.]+\[(\d+)\]", log)]
+    held = list(ProcrastinateJob.objects.filter(pk__in=started, status="doing", task_name="invoicedesk.run"))
     if not held:
-        if "Starting worker" not in worker.log_path.read_text(errors="replace"):
-            return "starting up (before its task loop)"
+        if "Starting worker" not in log:
+            return "starting up (before its job loop)"
         return "idle, or in a periodic job"
-    task = held[0]
-    object_id = int(task.args_kwargs["args"][0])
-    if task.task_path.endswith("execute_refund"):
+    job = held[-1]
+    task_path = str(job.args["task"])
+    object_id = int(job.args["args"][0])
+    if task_path.endswith("execute_refund"):
         refund = Refund.objects.select_related("payment_link").get(pk=object_id)
         if refund.status != RefundStatus.PROCESSING:
             return "in a refund task, after recording Stripe's answer"
@@ -210,12 +216,12 @@ def what_it_was_doing(worker: Worker) -> str:
         if any(info.metadata.get("refund_id") == str(refund.pk) for info in at_stripe):
             return "in a refund task: Stripe had refunded, its answer not yet heard"
         return "in a refund task, before Stripe refunded"
-    if task.task_path.endswith("deliver_notification"):
+    if task_path.endswith("deliver_notification"):
         notification = Notification.objects.get(pk=object_id)
         if notification.status == NotificationStatus.SENDING:
             return "in an email task: handed to SMTP, answer not recorded"
         return "in an email task, before or after SMTP"
-    return f"in task {task.task_path.rsplit('.', 1)[-1]}"
+    return f"in task {task_path.rsplit('.', 1)[-1]}"
 
 
 def open_work() -> tuple[int, int]:
@@ -316,7 +322,7 @@ def history_disagrees(refund: Any, at_stripe: list[Any]) -> str:
 
 def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: str, settle: float | None) -> bool:
     from django.db.models import Sum
-    from django_tasks_db.models import DBTaskResult
+    from procrastinate.contrib.django.models import ProcrastinateJob
 
     from invoicedesk.alerts.models import Alert
     from invoicedesk.notifications.models import Notification, NotificationKind, NotificationStatus
@@ -354,7 +360,7 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
         for code, _params in row.message_parts
         if code == HistoryMessage.REFUND_UNCONFIRMED
     )
-    failed_tasks = DBTaskResult.objects.filter(status="FAILED").count()
+    failed_tasks = ProcrastinateJob.objects.filter(status="failed").count()
     reconcile = subprocess.run(
         [sys.executable, "manage.py", "reconcile_stripe"],
         cwd=ROOT,
@@ -386,7 +392,7 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
         Row("refunds whose link or history disagrees with Stripe", len(disagreeing), 0, not disagreeing),
         Row("reconcile_stripe differences", reconcile_differences, 0, reconcile.returncode == 0),
         Row("alerts raised", Alert.objects.count(), 0, not Alert.objects.exists()),
-        Row("tasks FAILED", failed_tasks, 0, failed_tasks == 0),
+        Row("jobs failed", failed_tasks, 0, failed_tasks == 0),
         Row("SMTP DATA received", len(mailbox.received), f"≥ {n}", len(mailbox.received) >= n),
         Row("  … cut by a kill before our 250", len(mailbox.cut)),
         Row("emails accepted by SMTP (250)", len(mailbox.accepted), f"≥ {n}", len(mailbox.accepted) >= n),
@@ -405,8 +411,8 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
     ]
     print(
         f"\nKill soak: {n} refunds, {WORKERS} workers, kill -9 every {KILL_EVERY[0]:g}–{KILL_EVERY[1]:g} s, "
-        f"lease {LEASE_SECONDS} s, Stripe answers held {HOLD_REFUND_SECONDS:g} s, SMTP answers held "
-        f"{SMTP_HOLD_SECONDS:g} s, seed {SEED}"
+        f"worker dead after {STALLED_SECONDS:g} s without heartbeat, Stripe answers held {HOLD_REFUND_SECONDS:g} s, "
+        f"SMTP answers held {SMTP_HOLD_SECONDS:g} s, seed {SEED}"
     )
     width = max(len(row.label) for row in rows)
     print(f"  {'':<{width}} {'figure':>16} {'expected':>18}")
@@ -416,8 +422,8 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
     print(
         "  A Message-ID accepted twice is the designed behaviour: an email is delivered at least once, a resend "
         "carries the same Message-ID.\n"
-        f"  A task a killed worker held runs again once its lease ({LEASE_SECONDS} s) is over and reclaim_tasks runs: "
-        "at each worker start, else once a minute."
+        f"  A job a killed worker held runs again once the worker has sent no heartbeat for {STALLED_SECONDS:g} s "
+        "(the stalled-job sweep runs every second here, every 10 s by default)."
     )
     for line in disagreeing:
         print(f"  disagrees: {line}")
@@ -460,6 +466,9 @@ def main() -> int:
             "STRIPE_TIMEOUT_SECONDS": str(STRIPE_TIMEOUT_SECONDS),
             "STRIPE_MAX_NETWORK_RETRIES": "0",
             "WORKER_TASK_TIMEOUT_SECONDS": str(LEASE_SECONDS),
+            "WORKER_STALLED_SECONDS": str(STALLED_SECONDS),
+            "WORKER_HEARTBEAT_SECONDS": str(STALLED_SECONDS / 4),
+            "WORKER_STALLED_SWEEP_SECONDS": "1",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
@@ -471,6 +480,7 @@ def main() -> int:
             SMTP_PORT=str(smtp_port),
             SMTP_USE_TLS="false",
             SMTP_TIMEOUT_SECONDS=str(SMTP_TIMEOUT_SECONDS),
+            TASKS_LOG_LEVEL="INFO",  # "Starting job …[id]": which job a killed worker held
         )
         # This process creates the data and checks the outcome; it talks to localstripe directly.
         os.environ.update(

@@ -295,11 +295,10 @@ def process_in_process(batch: Batch) -> tuple[float, list[float]]:
 def discard_queued_work() -> None:
     """Events stored by a phase that only measures intake are not processed later by a worker run."""
     from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
 
     from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
 
-    DBTaskResult.objects.all().delete()
+    discard_queued_work_of_tasks()
     StripeEvent.objects.filter(status=StripeEventStatus.RECEIVED).update(
         status=StripeEventStatus.IGNORED, processed_at=timezone.now()
     )
@@ -486,9 +485,12 @@ def main() -> None:
 
 
 def discard_queued_work_of_tasks() -> None:
-    from django_tasks_db.models import DBTaskResult
+    """Jobs of the queue (procrastinate's tables) left by a phase are not run by a later one."""
+    from django.db import connection
 
-    DBTaskResult.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_periodic_defers")
+        cursor.execute("DELETE FROM procrastinate_jobs")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+# `admin.ModelAdmin[Model]` and the like at runtime, as the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("INVOICEDESK_VAR_DIR", BASE_DIR / "var"))
@@ -57,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
-    "django_tasks_db",
+    "procrastinate.contrib.django",
     "pgtrigger",
     "axes",
     # The second factor: authenticator-app codes (TOTP) and single-use recovery codes (static tokens).
@@ -165,7 +169,7 @@ DATABASES = {
 DATABASE_MIGRATE = (
     dj_database_url.parse(os.environ["DATABASE_MIGRATE_URL"]) if os.environ.get("DATABASE_MIGRATE_URL") else None
 )
-# Workers wait for new work on a connection of their own (LISTEN, core.wakeups). LISTEN needs a session of its
+# Workers (procrastinate) wait for new jobs on a connection of their own (LISTEN). LISTEN needs a session of its
 # own on the server, which PgBouncer's transaction pooling does not give: behind it, point this at PostgreSQL
 # itself (or at a session-pooled port). Empty: the same as DATABASE_URL.
 DATABASE_LISTEN = (
@@ -250,7 +254,7 @@ STORAGES = {
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get("TASKS_BACKEND", "invoicedesk.core.queue.ProcrastinateBackend"),
     }
 }
 
@@ -310,9 +314,22 @@ STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,
 # STRIPE_TIMEOUT_SECONDS × (STRIPE_MAX_NETWORK_RETRIES + 1), must stay below it (system check invoicedesk.E001).
 WORKER_TASK_TIMEOUT_SECONDS = int(os.environ.get("WORKER_TASK_TIMEOUT_SECONDS", "300"))
-# How often an idle worker looks for work. New work wakes the workers at once (LISTEN/NOTIFY, core.wakeups); the
-# poll only catches delayed tasks and ended leases.
+# How often an idle worker looks for work: new jobs wake it at once (procrastinate's LISTEN/NOTIFY); the poll
+# catches scheduled jobs and Stripe events stored in their own table (core.work_queues).
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
+# Each worker writes a heartbeat this often. A job whose worker has had none for WORKER_STALLED_SECONDS is taken
+# for abandoned (kill -9, a lost machine) and run again by the next stalled-job sweep (every
+# WORKER_STALLED_SWEEP_SECONDS); a job whose worker is alive is never run twice, however long it takes.
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
+WORKER_STALLED_SECONDS = float(os.environ.get("WORKER_STALLED_SECONDS", "30"))
+WORKER_STALLED_SWEEP_SECONDS = int(os.environ.get("WORKER_STALLED_SWEEP_SECONDS", "10"))
+# Jobs one worker process runs at once (threads): a slow Stripe call or reconciliation does not hold up the rest.
+WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY", "4"))
+# Finished jobs are deleted after this many hours (a periodic job).
+JOB_RETENTION_HOURS = int(os.environ.get("JOB_RETENTION_HOURS", str(7 * 24)))
+# procrastinate: the worker is ours (`run_worker`); our tasks are django.tasks ones (core.queue), not discovered.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+PROCRASTINATE_IMPORT_PATHS = ["invoicedesk.core.queue"]
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
 # Webhook signatures older than this are refused (replay protection).
@@ -395,6 +412,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # A line per task start and finish drowns the worker's output; failures are logged at ERROR.
         "django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
+        "procrastinate": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")},
         # runserver's line per request; `make run` sets WARNING so only 4xx/5xx show.
         "django.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"), "propagate": True},
     },

@@ -127,6 +127,20 @@ def _live_listener_stopped() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _job_queue_emptied(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """The job queue's tables belong to procrastinate (unmanaged models), so the flush after a transactional test
+    leaves them: empty them too, or one test's jobs are the next one's."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_periodic_defers")
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
     # Tasks enqueued on commit run right there; tests/payments/test_worker.py covers the real db_worker.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]

@@ -48,3 +48,12 @@ def test_an_smtp_timeout_longer_than_a_worker_task_refuses_to_start(settings: An
     assert [m.id for m in smtp_sends_fit_in_a_worker_task(None)] == ["invoicedesk.E002"]
     settings.SMTP_TIMEOUT_SECONDS = 20
     assert smtp_sends_fit_in_a_worker_task(None) == []
+
+
+def test_a_heartbeat_too_slow_for_the_stalled_timeout_is_an_error(settings: Any) -> None:
+    from invoicedesk.core.checks import heartbeats_outpace_the_stalled_timeout
+
+    settings.WORKER_HEARTBEAT_SECONDS, settings.WORKER_STALLED_SECONDS = 5, 30
+    assert heartbeats_outpace_the_stalled_timeout(None) == []
+    settings.WORKER_HEARTBEAT_SECONDS = 15  # one late beat and a live worker's jobs would run twice
+    assert [m.id for m in heartbeats_outpace_the_stalled_timeout(None)] == ["invoicedesk.E004"]

@@ -76,3 +76,19 @@ def trusted_proxies_are_addresses(app_configs: Any, **kwargs: Any) -> list[Check
             )
         ]
     return []
+
+
+@register()
+def heartbeats_outpace_the_stalled_timeout(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """A live worker must never be taken for dead: it beats several times within the stalled timeout."""
+    if settings.WORKER_HEARTBEAT_SECONDS * 3 <= settings.WORKER_STALLED_SECONDS:
+        return []
+    return [
+        Error(
+            f"WORKER_HEARTBEAT_SECONDS={settings.WORKER_HEARTBEAT_SECONDS:g} is more than a third of "
+            f"WORKER_STALLED_SECONDS={settings.WORKER_STALLED_SECONDS:g}: one late heartbeat would have a live "
+            "worker's jobs run a second time.",
+            hint="Lower WORKER_HEARTBEAT_SECONDS or raise WORKER_STALLED_SECONDS.",
+            id="invoicedesk.E004",
+        )
+    ]

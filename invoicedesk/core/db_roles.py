@@ -5,7 +5,8 @@ role what it may do, table by table, after every migration (`manage.py migrate`,
 What the application role gets:
 - SELECT, INSERT, UPDATE, DELETE on every table of a model, minus the operations a `pgtrigger.Protect` trigger
   refuses on it: append-only tables (audit entries, payment history, issued documents) get SELECT and INSERT only;
-- SELECT only on tables no model describes (django_migrations: the application never migrates);
+- SELECT only on tables no model describes (django_migrations: the application never migrates), except the job
+  queue's (`procrastinate_*`), which it writes;
 - USAGE and SELECT on sequences (nextval for inserts; not setval);
 - nothing it would own: not owning a table, it can neither ALTER (DISABLE/DROP TRIGGER) nor TRUNCATE nor DROP it.
 
@@ -32,6 +33,7 @@ from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
+QUEUE_TABLES = "procrastinate_"
 
 
 class RoleError(Exception):
@@ -128,7 +130,10 @@ def grant_app_role(*, connection: BaseDatabaseWrapper, role: str, password: str 
                 cursor.execute(f"GRANT USAGE, SELECT ON SEQUENCE {target} TO {quoted}")
                 continue
             cursor.execute(f"REVOKE ALL ON TABLE {target} FROM {quoted}")
-            granted = privileges.get(name, ("SELECT",)) if kind in {"r", "p"} else ("SELECT",)
+            # The job queue's tables (procrastinate: its models are read-only views of them) are written by the web
+            # (deferring) and the workers.
+            default = DML if name.startswith(QUEUE_TABLES) else ("SELECT",)
+            granted = privileges.get(name, default) if kind in {"r", "p"} else ("SELECT",)
             cursor.execute(f"GRANT {', '.join(granted)} ON TABLE {target} TO {quoted}")
             tables += 1
     return tables

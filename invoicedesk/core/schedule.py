@@ -1,7 +1,9 @@
-"""Periodic jobs the worker runs (`manage.py run_worker`): apps register theirs in `AppConfig.ready()`.
+"""Periodic jobs: apps register theirs in `AppConfig.ready()`; `manage.py run_worker` hands them to procrastinate
+(core.queue.register_periodic), which defers each once per period across all workers and runs it as a job.
 
-A job runs in every worker process at start and then every `every`; jobs are idempotent and take the row
-locks they need, so two workers running one at the same time do no harm, only double work.
+At a worker's start, a job whose last tick is less than ten minutes old and was not deferred yet is deferred then
+(procrastinate catches up); `every` is turned into a cron (whole minutes or hours, or seconds under a minute).
+Jobs are idempotent and take the row locks they need.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ class PeriodicJob:
     name: str
     every: timedelta
     run: Callable[[], object]
-    at_start: bool = True
 
 
 _jobs: dict[str, PeriodicJob] = {}
 
 
-def register_periodic_job(name: str, *, every: timedelta, run: Callable[[], object], at_start: bool = True) -> None:
-    _jobs[name] = PeriodicJob(name=name, every=every, run=run, at_start=at_start)
+def register_periodic_job(name: str, *, every: timedelta, run: Callable[[], object]) -> None:
+    _jobs[name] = PeriodicJob(name=name, every=every, run=run)
 
 
 def periodic_jobs() -> list[PeriodicJob]:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .queue import queue_health
 
 
 @require_GET
 @never_cache
-def health(request: HttpRequest) -> HttpResponse:
-    """For load balancers and `make run`: the process answers and its database does."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok\n", content_type="text/plain")
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and `make run`: the process answers and its database does; and for whoever watches the
+    workers, how long the oldest waiting job has waited and when each worker last sent its heartbeat."""
+    return JsonResponse({"status": "ok", **queue_health()})

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.core.money import Money
+from invoicedesk.core.queue import current_job_id
 from invoicedesk.documents.issuing import document_awaited
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
@@ -196,17 +197,23 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
 
     A buyer's email whose document is not issued yet waits for it (retry_after, nothing marked). Otherwise the row
     is marked SENDING (committed) before the SMTP server is asked, and SENT after: a second worker or a repeated
-    task finds it SENDING or SENT and sends nothing. A worker killed in between leaves it SENDING;
-    `notifications_reclaim` resends such a row once its lease is over, with the same Message-ID, so the buyer's mail
-    system sees one message. Nothing slow runs between SENDING and the send: the document is rendered by its own
-    task, not here.
+    task finds it SENDING or SENT and sends nothing. A worker killed in between leaves it SENDING; the queue runs
+    the job again once that worker's heartbeat stops (core.queue), and the job that marked it sends it again with the
+    same Message-ID, so the buyer's mail system sees one message (`notifications_reclaim`, after the lease, is the
+    backstop for a row whose job was lost). Nothing slow runs between SENDING and the send: the document is rendered
+    by its own task, not here.
     """
     with transaction.atomic():
         notification = _locked(notification_id)
         if notification.status in NotificationStatus.done():
             return DeliveryResult(notification)
         if notification.status == NotificationStatus.SENDING:
-            return DeliveryResult(notification)  # another worker has it; reclaim takes over if that one died
+            job = current_job_id()
+            if job is None or notification.sending_job != job:
+                return DeliveryResult(notification)  # another job has it; the queue runs that one again if it died
+            # This very job marked it SENDING and is run again: the queue does that only once its worker is dead
+            # (no heartbeat), so the send was cut short. Again, with the same Message-ID.
+            logger.warning("email %s: its worker died while sending; sending it again", notification.pk)
         refund = notification.refund
         if (
             notification.kind == NotificationKind.REFUND_SUCCEEDED
@@ -225,7 +232,8 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         notification.attempts += 1
         notification.status = NotificationStatus.SENDING
         notification.sending_since = timezone.now()
-        notification.save(update_fields=["message_id", "attempts", "status", "sending_since", "context"])
+        notification.sending_job = current_job_id()
+        notification.save(update_fields=["message_id", "attempts", "status", "sending_since", "sending_job", "context"])
         attempt = notification.attempts
     message = _render(notification)
     try:

@@ -61,6 +61,8 @@ class Notification(ChoiceLabels):
     sent_message = models.BinaryField(null=True, blank=True)
     sent_sha256 = models.CharField(max_length=64, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
+    # The queue's job that marked it SENDING: run again after its worker died, that job takes it up at once.
+    sending_job = models.BigIntegerField(null=True, blank=True)
     # When a RETRYING email is due again (its delivery task is queued for then).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,6 +1,6 @@
 """Intake of Stripe's webhook events: store once, then dispatch after commit.
 
-The stored event is itself the work item: with django-tasks-db (production), every `run_worker` claims RECEIVED
+The stored event is itself the work item: with procrastinate (production), every `run_worker` claims RECEIVED
 and due FAILED events from this table in batches (`stripe_events_drain`), so intake is one INSERT … ON CONFLICT
 DO NOTHING and nothing else. With another task backend (tests run tasks at once) a task is queued on commit.
 """
@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
-from invoicedesk.core.wakeups import waking_workers
 from invoicedesk.core.webhooks import WebhookEvent
 
 from .dispatch import stripe_events_process_batch
@@ -32,9 +31,8 @@ def events_claimed_from_table() -> bool:
     return queued_in_this_database(process_stripe_event)
 
 
-def _insert_once(event: WebhookEvent, *, wake_workers: bool) -> int | None:
-    """One statement: the new row's id, or None if an event with this id is stored already. It wakes the workers
-    when it stores one (core.wakeups), in the same round trip."""
+def _insert_once(event: WebhookEvent) -> int | None:
+    """One statement: the new row's id, or None if an event with this id is stored already."""
     row = StripeEvent(
         stripe_id=event.id,
         type=event.type,
@@ -52,8 +50,6 @@ def _insert_once(event: WebhookEvent, *, wake_workers: bool) -> int | None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('stripe_id')}) DO NOTHING RETURNING {quote('id')}"
     )
-    if wake_workers:
-        sql, values = waking_workers(sql, values, queue=WORK_QUEUE)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         inserted = cursor.fetchone()
@@ -67,7 +63,7 @@ def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
     the view (autocommit), the one INSERT commits on its own: no BEGIN/COMMIT round trips around one statement.
     """
     claimed_from_table = events_claimed_from_table()
-    event_pk = _insert_once(event, wake_workers=claimed_from_table)
+    event_pk = _insert_once(event)
     if event_pk is None:
         return None, False
     if not claimed_from_table:

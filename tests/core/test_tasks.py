@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.tasks import task_backends
 from django.tasks.backends.dummy import DummyBackend
-from django_tasks_db.models import DBTaskResult
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.refunds.tasks import execute_refund
@@ -16,16 +16,18 @@ from invoicedesk.refunds.tasks import execute_refund
 
 @pytest.mark.django_db(transaction=True)
 def test_in_the_database_queue_the_task_is_part_of_the_transaction(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     with transaction.atomic():
         enqueue_with_work(execute_refund, 1)
         transaction.set_rollback(True)
-    assert not DBTaskResult.objects.exists()  # rolled back with the work
+    assert not ProcrastinateJob.objects.exists()  # rolled back with the work
 
     with transaction.atomic():
         enqueue_with_work(execute_refund, 2)
-        assert DBTaskResult.objects.filter(args_kwargs__args=[2]).exists()  # written now, visible at commit
-    assert list(DBTaskResult.objects.values_list("args_kwargs", flat=True)) == [{"args": [2], "kwargs": {}}]
+        assert ProcrastinateJob.objects.filter(args__args=[2]).exists()  # written now, visible at commit
+    assert list(ProcrastinateJob.objects.values_list("args", flat=True)) == [
+        {"task": "invoicedesk.refunds.tasks.execute_refund", "args": [2], "kwargs": {}}
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

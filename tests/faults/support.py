@@ -1,4 +1,4 @@
-"""Real processes for the fault tests: the worker (`manage.py run_worker`) against the test database, an SMTP
+"""Real processes for the fault tests: the worker (`manage.py run_worker`, procrastinate) on the test database, an SMTP
 server that can stall, and polling with deadlines."""
 
 from __future__ import annotations
@@ -49,7 +49,10 @@ def worker_env(
     lease_seconds: int = 4,
     stripe_timeout_seconds: float = 1,
     stripe_retries: int = 0,
+    stalled_seconds: float | None = None,
 ) -> dict[str, str]:
+    """The worker's environment. `stalled_seconds`: how long a silent worker's jobs wait before they are run
+    again (WORKER_STALLED_SECONDS; None: the production default, 30 s, swept every 10 s)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(_DROPPED)}
     var_dir.mkdir(parents=True, exist_ok=True)
     env.update(
@@ -70,6 +73,15 @@ def worker_env(
         # Each SMTP step must fail fast enough that a whole send fits in the short lease (check E002).
         SMTP_TIMEOUT_SECONDS=str(lease_seconds / 7),
         LOG_LEVEL="INFO",
+        **(
+            {
+                "WORKER_STALLED_SECONDS": str(stalled_seconds),
+                "WORKER_HEARTBEAT_SECONDS": str(stalled_seconds / 4),
+                "WORKER_STALLED_SWEEP_SECONDS": "1",
+            }
+            if stalled_seconds is not None
+            else {}
+        ),
         PYTHONUNBUFFERED="1",
     )
     return env

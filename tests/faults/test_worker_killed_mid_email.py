@@ -1,16 +1,16 @@
-"""kill -9 of the worker while the SMTP server holds its answer to the buyer's email: a new worker resends it
-once the lease is over, with the same Message-ID, and the buyer gets one email."""
+"""kill -9 of the worker while the SMTP server holds its answer to the buyer's email: with the production
+settings (a worker silent for 30 s is dead; swept every 10 s) its job runs again on the other worker within 60 s
+of the kill, resending with the same Message-ID, and the buyer gets one email. (The lease-based reclaim this
+replaced took 307 s.)"""
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.billing.models import BillingInvoice
@@ -22,7 +22,10 @@ from invoicedesk.refunds.services import RefundInput, refund_request
 
 from .support import Inbox, WorkerProcess, running_workers, smtp_server, wait_until, worker_env
 
-LEASE_SECONDS = 4
+# Longer than the test: the lease-based backstop (notifications_reclaim) cannot be what resends it.
+LEASE_SECONDS = 120
+# The issue's promise: a killed worker's email goes out within this long of the kill.
+TAKEN_UP_WITHIN_SECONDS = 60
 
 
 def _notification_sending() -> Notification | None:
@@ -37,7 +40,7 @@ def test_worker_killed_while_smtp_holds_the_email_resends_it_once_with_the_same_
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     inbox = Inbox(stall_first=True)
     with smtp_server(inbox) as smtp_port, running_workers() as workers:
         env = worker_env(
@@ -75,20 +78,19 @@ def test_worker_killed_while_smtp_holds_the_email_resends_it_once_with_the_same_
         message_id = notification.message_id
         assert message_id and inbox.message_ids(inbox.received) == [message_id] and inbox.accepted == []
 
-        # The new worker reclaims the email only once it has been SENDING longer than the lease; its
-        # periodic jobs run at its start, so start it after that.
-        assert notification.sending_since is not None
-        lease_over = notification.sending_since + timedelta(seconds=LEASE_SECONDS, milliseconds=500)
-        time.sleep(max(0.0, (lease_over - timezone.now()).total_seconds()))
+        # Another worker, started now, takes the job up once the dead worker's heartbeat is stale.
+        assert notification.sending_job is not None
         second = WorkerProcess(env, tmp_path / "worker-2.log").start()
         workers.append(second)
         wait_until(
             lambda: Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENT).exists(),
+            timeout=TAKEN_UP_WITHIN_SECONDS + 15,
             what="the email SENT by the second worker",
             workers=workers,
         )
         resent_after = time.monotonic() - killed_at
         second.stop()
+    assert resent_after < TAKEN_UP_WITHIN_SECONDS, resent_after
 
     notification.refresh_from_db()
     assert notification.status == NotificationStatus.SENT and notification.attempts == 2
@@ -107,7 +109,7 @@ def test_worker_killed_while_smtp_holds_the_email_resends_it_once_with_the_same_
     ]
     print(
         f"\n[faults] mid-email kill: SMTP held DATA {stalled_after:.1f} s after worker start; kill -9; "
-        f"resent {resent_after:.1f} s after the kill (lease {LEASE_SECONDS} s); SMTP received "
+        f"resent {resent_after:.1f} s after the kill (dead after 30 s silent, swept every 10 s); SMTP received "
         f"{len(inbox.received)} DATA with the same Message-ID, accepted {len(inbox.accepted)}, "
         f"aborted {len(inbox.aborted)}; notification attempts={notification.attempts}; "
         f"refunds at Stripe={len(on_stripe)}"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django_tasks_db.models import DBTaskResult
+from procrastinate.contrib.django.models import ProcrastinateJob
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.devtools.localstripe import LocalStripe
@@ -58,7 +58,7 @@ def test_localstripe_delivers_a_signed_webhook_that_marks_the_link_paid() -> Non
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_processes_stored_events(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     org = factories.organization()
     link = factories.invoice(org, amount=5_500).payment_link
     PaymentLink.objects.filter(pk=link.pk).update(stripe_payment_intent_id="pi_worker")
@@ -84,7 +84,7 @@ def test_the_worker_processes_stored_events(settings: Any) -> None:
     assert PaymentLink.objects.get(pk=link.pk).status == PaymentLinkStatus.UNPAID
 
     # No task row: the stored event is the work item, claimed from its own table by run_worker.
-    assert not DBTaskResult.objects.exists()
+    assert not ProcrastinateJob.objects.exists()
     call_command("run_worker", "--batch", "--no-jobs")
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID

@@ -223,7 +223,7 @@ def test_the_policy_always_holds_every_refund(org: Organization) -> None:
 @pytest.mark.parametrize("rule", ["amount", "share"])
 def test_a_split_threshold_holds_in_parallel(rule: str, settings: Any) -> None:
     """Four requests at once under the payment's row lock: at most what stays under the threshold goes."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # recorded, not executed
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}  # recorded, not executed
     org = factories.organization()
     _policy(org, **({"amount": 50_000} if rule == "amount" else {"percent": 30}))
     members = [_membership(factories.member(org)) for _ in range(4)]
@@ -236,7 +236,7 @@ def test_a_split_threshold_holds_in_parallel(rule: str, settings: Any) -> None:
 def test_a_daily_limit_holds_one_persons_refunds_on_several_payments_at_once(settings: Any) -> None:
     """The limit is the person's, across payments: their requests at once on four payments (four link locks) are
     weighed one after another under their membership's lock, so only what fits goes without an approver."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # recorded, not executed
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}  # recorded, not executed
     org = factories.organization()
     _policy(org, amount=10_000_000, refund_daily_limit_per_person=30_000)
     operator = _membership(factories.member(org))

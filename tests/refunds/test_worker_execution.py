@@ -1,5 +1,5 @@
 """Refunds run in the worker, never in the operator's request: with Stripe answering after 5 s the page
-returns at once, shows Processing, and updates itself to Succeeded when the real db_worker has Stripe's answer."""
+returns at once, shows Processing, and updates itself to Succeeded when the real worker has Stripe's answer."""
 
 import re
 import threading
@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.devtools.localstripe import LocalStripe
@@ -45,7 +45,7 @@ def _refunds_on_stripe(charge_id: str) -> int:
 def test_slow_stripe_holds_no_web_request_and_the_page_follows_the_worker(
     operator_client: Client, paid_invoice: BillingInvoice, stripe_server: LocalStripe, settings: Any
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     detail = f"/billing/invoices/{paid_invoice.pk}/"
     slow = SlowRefundsClient()
     with stripe_http_client(slow):
@@ -105,19 +105,10 @@ def test_slow_stripe_holds_no_web_request_and_the_page_follows_the_worker(
 
 
 def _run_worker() -> None:
-    """django-tasks-db's own worker loop, until the queue is empty (its command sets signal handlers,
-    which only the main thread may)."""
+    """The real worker (procrastinate's, through `run_worker --batch`) until the queue is empty; in this process,
+    so that it talks to the slow Stripe client above."""
     try:
-        Worker(
-            queue_names=["default"],
-            interval=0.1,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        call_command("run_worker", "--batch", "--no-jobs")
     finally:
         connections.close_all()
 
@@ -126,7 +117,7 @@ def _run_worker() -> None:
 def test_without_javascript_the_refund_page_redirects_and_a_reload_shows_progress(
     operator_client: Client, paid_invoice: BillingInvoice, stripe_server: LocalStripe, settings: Any
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     detail = f"/billing/invoices/{paid_invoice.pk}/"
     response = operator_client.post(
         f"{detail}refund/",

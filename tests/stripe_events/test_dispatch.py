@@ -83,12 +83,12 @@ def test_lost_and_failed_events_are_queued_again_but_not_on_every_run(settings: 
 
 def _stored_for_the_worker(settings: Any, event_type: str, count: int, prefix: str) -> list[int]:
     """Events delivered while tasks live in the database: stored RECEIVED, no task row."""
-    from django_tasks_db.models import DBTaskResult
+    from procrastinate.contrib.django.models import ProcrastinateJob
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     for n in range(count):
         assert deliver(settings, event_type, {"id": f"obj_{n}"}, f"{prefix}_{n}") == 200
-    assert not DBTaskResult.objects.exists()
+    assert not ProcrastinateJob.objects.exists()
     return list(StripeEvent.objects.filter(stripe_id__startswith=prefix).order_by("pk").values_list("pk", flat=True))
 
 

@@ -1,0 +1,47 @@
+"""The queue behind django.tasks (core.queue): jobs of locked tasks carry their lock, and /healthz reports the
+oldest waiting job and each worker's heartbeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from invoicedesk.core.tasks import enqueue_with_work
+from invoicedesk.refunds.tasks import execute_refund, reconcile_stripe_nightly
+
+QUEUE = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reconciliation_job_carries_its_lock_and_a_refund_none(settings: Any) -> None:
+    settings.TASKS = QUEUE
+    with transaction.atomic():
+        enqueue_with_work(reconcile_stripe_nightly, 1)
+        enqueue_with_work(execute_refund, 2)
+    locks = dict(ProcrastinateJob.objects.values_list("args__task", "lock"))
+    assert locks == {
+        "invoicedesk.refunds.tasks.reconcile_stripe_nightly": "reconcile_stripe",
+        "invoicedesk.refunds.tasks.execute_refund": None,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_reports_the_oldest_waiting_job_and_each_workers_heartbeat(settings: Any) -> None:
+    settings.TASKS = QUEUE
+    idle = Client().get("/healthz").json()
+    assert idle == {"status": "ok", "oldest_waiting_job_seconds": None, "workers": []}
+
+    with transaction.atomic():
+        enqueue_with_work(execute_refund, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_events SET at = NOW() - INTERVAL '90 seconds' WHERE type = 'deferred'")
+        cursor.execute("SELECT procrastinate_register_worker_v1()")
+        worker_id = cursor.fetchone()[0]
+        cursor.execute("UPDATE procrastinate_workers SET last_heartbeat = NOW() - INTERVAL '12 seconds'")
+    busy = Client().get("/healthz").json()
+    assert 90 <= busy["oldest_waiting_job_seconds"] < 100
+    assert [(w["id"], 12 <= w["heartbeat_seconds_ago"] < 20) for w in busy["workers"]] == [(worker_id, True)]
