@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     NOT_PAID = "not_paid"
     ADDON_NOT_VALID = "addon_not_valid"
     STRIPE_ACCOUNT_NOT_READY = "stripe_account_not_ready"
+    STRIPE_ACCOUNT_DISCONNECTED = "stripe_account_disconnected"
     SELF_APPROVAL_FORBIDDEN = "self_approval_forbidden"
     SECOND_FACTOR_REQUIRED = "second_factor_required"
     ALREADY_DECIDED = "already_decided"
@@ -57,6 +58,7 @@ SERVICE_CODES: dict[str, tuple[ErrorCode, int]] = {
     "not_paid": (ErrorCode.NOT_PAID, 409),
     "no_addon": (ErrorCode.ADDON_NOT_VALID, 409),
     "stripe_account_cannot_charge": (ErrorCode.STRIPE_ACCOUNT_NOT_READY, 409),
+    "stripe_account_disconnected": (ErrorCode.STRIPE_ACCOUNT_DISCONNECTED, 409),
     "nothing_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 409),
     "above_refundable": (ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE, 409),
     "zero": (ErrorCode.INVALID_REQUEST, 422),

@@ -24,6 +24,7 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.tasks import enqueue_with_work
+from invoicedesk.payments.connect import disconnected_account, disconnected_reason
 from invoicedesk.payments.history import HistoryMessage, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 
@@ -137,6 +138,10 @@ def _authorize(*, actor: Membership, link: PaymentLink) -> None:
         raise Forbidden(_("Your role cannot refund payments."))
     if link.addon_contract_id is None:
         raise ServiceError(str(OUTSIDE_CONTRACT), code="no_addon")
+    gone = disconnected_account(link.stripe_account)
+    if gone is not None:
+        # Stripe would refuse any refund on an account that left us: say so, not "nothing to refund".
+        raise ServiceError(disconnected_reason(gone), code="stripe_account_disconnected")
 
 
 def _check_amount(

@@ -213,7 +213,8 @@ def test_a_disconnected_account_stops_links_and_refunds_with_the_reason(
     admin = Membership.objects.select_related("organization", "user").get(user__email="admin@example.test")
     with pytest.raises(ServiceError) as refused:
         refund_request(actor=admin, request=ask(paid, 1000))
-    assert refused.value.code == "nothing_refundable"
+    assert refused.value.code == "stripe_account_disconnected"
+    assert "disconnected on" in refused.value.message and "refund in the Stripe Dashboard" in refused.value.message
     unpaid = factories.invoice(org, amount=5000, link_status=None)
     with pytest.raises(ServiceError, match="disconnected on"):
         payment_link_issue(actor=admin, invoice_id=unpaid.pk)
