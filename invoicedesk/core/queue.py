@@ -11,7 +11,7 @@ What procrastinate gives that we used to write ourselves:
 - periodic jobs (core.schedule) deferred once per period across all workers (a unique row per period), each with
   a queueing lock so that a slow run is not queued again behind itself; they run as jobs, in the pool;
 - locks: the jobs of a task registered with `register_job_lock` (the nightly reconciliation) run one at a time;
-- pruning of finished jobs (`procrastinate.builtin_tasks.remove_old_jobs`, hourly).
+- pruning of finished jobs (`prune_jobs`, hourly).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.backends.base import BaseTaskBackend
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from procrastinate import JobContext, builtin_tasks
+from procrastinate import JobContext
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.manager import JobManager
@@ -97,6 +97,14 @@ async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
             logger.info("job %s was retried by another sweep", job.id)
 
 
+@app.task(name="invoicedesk.prune_jobs", queue=QUEUE, queueing_lock="prune_jobs", pass_context=True)
+async def prune_jobs(context: JobContext, timestamp: int) -> None:
+    """Finished jobs older than JOB_RETENTION_HOURS are deleted. Our own periodic task rather than procrastinate's
+    builtin `remove_old_jobs`: a periodic job is given the period's `timestamp`, which the builtin does not take
+    (it failed every hour)."""
+    await context.app.job_manager.delete_old_jobs(nb_hours=settings.JOB_RETENTION_HOURS)
+
+
 def _cron(every: datetime.timedelta) -> str:
     """A period as procrastinate's cron (croniter; a sixth field counts seconds)."""
     seconds = int(every.total_seconds())
@@ -117,10 +125,7 @@ def register_periodic(jobs: list[PeriodicJob] | None = None) -> None:
         task=app.tasks["invoicedesk.retry_stalled_jobs"], cron=sweep, periodic_id="", configure_kwargs={}
     )
     registry.register_task(
-        task=app.tasks[builtin_tasks.remove_old_jobs.name],
-        cron="17 * * * *",
-        periodic_id="prune",
-        configure_kwargs={"task_kwargs": {"max_hours": settings.JOB_RETENTION_HOURS}},
+        task=app.tasks["invoicedesk.prune_jobs"], cron="17 * * * *", periodic_id="", configure_kwargs={}
     )
     for job in periodic_jobs() if jobs is None else jobs:
         registry.register_task(

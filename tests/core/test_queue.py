@@ -45,3 +45,20 @@ def test_healthz_reports_the_oldest_waiting_job_and_each_workers_heartbeat(setti
     busy = Client().get("/healthz").json()
     assert 90 <= busy["oldest_waiting_job_seconds"] < 100
     assert [(w["id"], 12 <= w["heartbeat_seconds_ago"] < 20) for w in busy["workers"]] == [(worker_id, True)]
+
+
+def test_every_periodic_job_takes_the_periods_timestamp() -> None:
+    """procrastinate calls a periodic task with `timestamp=`; one that does not take it fails every period
+    (the builtin job pruning did, registered as it was)."""
+    import inspect
+
+    from procrastinate.contrib.django import app
+
+    from invoicedesk.core.queue import register_periodic
+
+    register_periodic()
+    periodic = list(app.periodic_registry.periodic_tasks.values())
+    assert {item.task.name for item in periodic} >= {"invoicedesk.prune_jobs", "invoicedesk.retry_stalled_jobs"}
+    for item in periodic:
+        parameters = inspect.signature(item.task.func).parameters
+        assert "timestamp" in parameters, item.task.name
