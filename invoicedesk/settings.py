@@ -332,6 +332,14 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
 PROCRASTINATE_IMPORT_PATHS = ["invoicedesk.core.queue"]
 # An instance of stripe.HTTPClient to use instead of the default requests client (None: the default).
 STRIPE_HTTP_CLIENT = None
+# Stripe's rate limit (requests per second: 25 in test mode, 100 live). The reconciliation's calls are paced to it
+# across every worker process (core.pacing); lower it to leave room for refunds and pages while one runs.
+STRIPE_RATE_LIMIT_PER_SECOND = float(
+    os.environ.get("STRIPE_RATE_LIMIT_PER_SECOND")
+    or (25 if STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_")) else 100)
+)
+# Payment links per reconciliation job (each job compares, and fixes, its links, then the run may finish).
+RECONCILE_LINKS_PER_JOB = int(os.environ.get("RECONCILE_LINKS_PER_JOB", "1"))
 # Webhook signatures older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 

@@ -30,3 +30,13 @@ class ChoiceLabels(models.Model):
     def _get_FIELD_display(self, field: models.Field[Any, Any]) -> Any:  # noqa: N802 - Django's hook name
         value = getattr(self, field.attname)
         return force_str(_labels_of(field).get(make_hashable(value), value), strings_only=True)
+
+
+class RateSlot(models.Model):
+    """The next free moment of a rate limit shared by every process (core.pacing): one row per limit."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} free at {self.next_at:%H:%M:%S.%f}"

@@ -10,7 +10,10 @@ What procrastinate gives that we used to write ourselves:
   so a job is never started twice while its worker lives, however long it runs;
 - periodic jobs (core.schedule) deferred once per period across all workers (a unique row per period), each with
   a queueing lock so that a slow run is not queued again behind itself; they run as jobs, in the pool;
-- locks: the jobs of a task registered with `register_job_lock` (the nightly reconciliation) run one at a time;
+- locks: the jobs of a task registered with `register_job_lock` run one at a time;
+- retries: a task registered with `register_job_retry` runs as a procrastinate task of its own with a retry
+  strategy (the reconciliation's link jobs, on Stripe's unknown outcomes); `is_last_attempt()` tells it when
+  no retry follows;
 - pruning of finished jobs (`prune_jobs`, hourly).
 """
 
@@ -29,7 +32,7 @@ from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.backends.base import BaseTaskBackend
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from procrastinate import JobContext
+from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.manager import JobManager
@@ -55,14 +58,24 @@ def current_job_id() -> int | None:
     return _current_job_id.get()
 
 
+# Whether the current job is its last attempt (no retry follows a failure); True outside a worker.
+_last_attempt: contextvars.ContextVar[bool] = contextvars.ContextVar("last_attempt", default=True)
+
+
+def is_last_attempt() -> bool:
+    return _last_attempt.get()
+
+
 @contextmanager
-def _running(job_id: int | None) -> Iterator[None]:
+def _running(job_id: int | None, *, last_attempt: bool = True) -> Iterator[None]:
     token = _current_job_id.set(job_id)
+    last = _last_attempt.set(last_attempt)
     close_old_connections()  # as around a request: drop broken or expired connections of this thread
     try:
         yield
     finally:
         close_old_connections()
+        _last_attempt.reset(last)
         _current_job_id.reset(token)
 
 
@@ -72,6 +85,30 @@ def run_task(context: JobContext, task: str, args: list[Any], kwargs: dict[str, 
     django_task: Task[..., Any] = import_string(task)
     with _running(context.job.id):
         django_task.call(*args, **kwargs)
+
+
+# django.tasks task → the procrastinate task (with its retry strategy) that runs its jobs.
+_retrying: dict[str, str] = {}
+
+
+def register_job_retry(
+    task: Task[..., Any], *, max_attempts: int, exponential_wait: int, retry_on: tuple[type[Exception], ...]
+) -> None:
+    """The jobs of `task` that raise one of `retry_on` are run again by procrastinate, after exponential_wait ** n
+    seconds, up to max_attempts retries; on the last attempt `is_last_attempt()` is True."""
+    name = f"{RUN_TASK}.retrying.{task.module_path}"
+    if name in app.tasks:
+        return
+    strategy = RetryStrategy(max_attempts=max_attempts, exponential_wait=exponential_wait, retry_exceptions=retry_on)
+
+    def run_retrying(context: JobContext, task: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+        django_task: Task[..., Any] = import_string(task)
+        # procrastinate's `attempts` counts the attempts before this one; at max_attempts it retries no more.
+        with _running(context.job.id, last_attempt=context.job.attempts >= max_attempts):
+            django_task.call(*args, **kwargs)
+
+    app.task(name=name, queue=QUEUE, pass_context=True, retry=strategy)(run_retrying)
+    _retrying[task.module_path] = name
 
 
 @app.task(name=PERIODIC_TASK, queue=QUEUE, pass_context=True)
@@ -142,7 +179,7 @@ def register_periodic(jobs: list[PeriodicJob] | None = None) -> None:
 _job_manager = JobManager(DjangoConnector())
 
 
-# Tasks whose jobs must never run two at a time (a reconciliation): their jobs carry a procrastinate lock, and a
+# Tasks whose jobs must never run two at a time: their jobs carry a procrastinate lock, and a
 # worker starts one only when no other job of that lock is running.
 _locks: dict[str, str] = {}
 
@@ -161,7 +198,7 @@ class ProcrastinateBackend(BaseTaskBackend):
         self.validate_task(task)
         run_after = task.run_after
         job_id = configure_task(
-            name=RUN_TASK,
+            name=_retrying.get(task.module_path, RUN_TASK),
             job_manager=_job_manager,
             queue=task.queue_name or QUEUE,
             schedule_at=run_after if isinstance(run_after, datetime.datetime) else None,

@@ -9,6 +9,7 @@ organization with a Stripe Connect account carry that account.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from invoicedesk.core.pacing import wait_for_slot
 from invoicedesk.core.webhooks import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -143,13 +145,56 @@ def _client() -> stripe.StripeClient:
     base_addresses: dict[str, str] = {}
     if settings.STRIPE_API_BASE:
         base_addresses = {"api": settings.STRIPE_API_BASE, "files": settings.STRIPE_API_BASE}
+    # settings.STRIPE_HTTP_CLIENT: another transport (a proxy; the tests' fault injection).
+    http_client: stripe.HTTPClient = settings.STRIPE_HTTP_CLIENT or _shared_http_client()
+    if _paced.get():
+        http_client = _PacedHTTPClient(http_client)
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses=base_addresses,  # type: ignore[arg-type]
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
-        # settings.STRIPE_HTTP_CLIENT: another transport (a proxy; the tests' fault injection).
-        http_client=settings.STRIPE_HTTP_CLIENT or _shared_http_client(),
+        http_client=http_client,
     )
+
+
+# Calls made inside `paced()` (the reconciliation's) wait for their turn under STRIPE_RATE_LIMIT_PER_SECOND, shared
+# by every worker process through PostgreSQL (core.pacing).
+_paced: contextvars.ContextVar[bool] = contextvars.ContextVar("stripe_paced", default=False)
+RATE_LIMIT = "stripe"
+
+
+@contextmanager
+def paced() -> Iterator[None]:
+    token = _paced.set(True)
+    try:
+        yield
+    finally:
+        _paced.reset(token)
+
+
+class _PacedHTTPClient(stripe.HTTPClient):
+    """Each HTTP request (every page of a list, every network retry of the SDK) waits for a slot first."""
+
+    name = "paced"
+
+    def __init__(self, inner: stripe.HTTPClient) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **kwargs: Any
+    ) -> tuple[str, int, Mapping[str, str]]:
+        wait_for_slot(RATE_LIMIT, per_second=settings.STRIPE_RATE_LIMIT_PER_SECOND)
+        return self.inner.request(method, url, headers, post_data)
+
+    def request_stream(
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None, **kwargs: Any
+    ) -> tuple[Any, int, Mapping[str, str]]:
+        wait_for_slot(RATE_LIMIT, per_second=settings.STRIPE_RATE_LIMIT_PER_SECOND)
+        return self.inner.request_stream(method, url, headers, post_data)
+
+    def close(self) -> None:
+        """The inner client is shared (one connection pool per process): it stays open."""
 
 
 _shared: dict[str, stripe.HTTPClient] = {}

@@ -9,7 +9,8 @@ class RefundsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
-        from invoicedesk.core.queue import register_job_lock
+        from invoicedesk.core.queue import register_job_retry
+        from invoicedesk.payments.stripe_gateway import StripeUnavailable
         from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
@@ -19,7 +20,7 @@ class RefundsConfig(AppConfig):
         from .disputes import disputes_alert_due_soon
         from .models import DisputeReason, DisputeStatus, RefundClassification, RefundPendingReason, RefundStatus
         from .recovery import refunds_recover
-        from .tasks import reconcile_nightly_if_due, reconcile_stripe_nightly
+        from .tasks import reconcile_nightly_if_due, reconcile_stripe_links
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
@@ -33,5 +34,6 @@ class RefundsConfig(AppConfig):
         register_periodic_job("expire_approvals", every=timedelta(minutes=5), run=refunds_expire_approvals)
         register_periodic_job("alert_disputes_due", every=timedelta(hours=1), run=disputes_alert_due_soon)
         register_periodic_job("reconcile_stripe", every=timedelta(hours=1), run=reconcile_nightly_if_due)
-        # A reconciliation can outlast any fixed lease: never two at once, whatever the workers.
-        register_job_lock(reconcile_stripe_nightly, "reconcile_stripe")
+        # A link whose Stripe calls end in an unknown outcome (timeout, 5xx, 429) is asked again later: after 2, 4,
+        # 8, 16, 32 s; the last attempt records it as a difference, so the run ends.
+        register_job_retry(reconcile_stripe_links, max_attempts=5, exponential_wait=2, retry_on=(StripeUnavailable,))

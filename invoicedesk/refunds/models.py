@@ -95,17 +95,46 @@ class RefundSource(models.TextChoices):
 
 
 class ReconciliationRun(models.Model):
-    """One run of the nightly `reconcile_stripe --fix` in the worker: when, and what was left for a person."""
+    """One run of the nightly `reconcile_stripe --fix` in the worker: when, how many links, and what was left for a
+    person. Open (no `finished_at`) until every link of it is done; at most one is open at a time."""
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     differences_left = models.PositiveIntegerField(null=True, blank=True)
+    links_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            # Never two runs at once, whatever the workers: a second INSERT of an open run waits for the first's
+            # commit and fails (an index on a constant, over the open rows only; it holds on an empty table too).
+            models.UniqueConstraint(
+                models.Value(True), condition=Q(finished_at__isnull=True), name="reconciliation_one_open_run"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"reconciliation {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReconciliationItem(models.Model):
+    """One payment link of a run: done once its job has compared (and fixed) it, with what remained. A job run again
+    (its worker died) skips the links done, so none is compared twice after it was recorded."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="items")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    # The differences left for this link: [{invoice_number, kind, reference, ours, stripe, fixable}].
+    differences = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "payment_link"], name="reconciliation_item_once_per_run"),
+        ]
+        indexes = [models.Index(fields=["run"], condition=Q(done_at__isnull=True), name="reconciliation_item_undone")]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.run_id} link {self.payment_link_id}"
 
 
 class Refund(ChoiceLabels):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import payment_record_intent
 
-from .models import ReconciliationRun, Refund, RefundStatus
+from .models import ReconciliationItem, ReconciliationRun, Refund, RefundStatus
 from .outcomes import (
     STRIPE_REFUND_STATUS,
     alert_duplicate_refund,
@@ -195,6 +195,37 @@ def _alert_for_a_person(link: PaymentLink, differences: Iterable[Difference]) ->
             )
 
 
+def reconcile_link(link: PaymentLink, *, fix: bool) -> list[Difference]:
+    """One link: its differences (after fixing, with `fix`), alerts raised. Raises gateway.StripeGatewayError when
+    Stripe cannot be asked (StripeUnavailable: the outcome is unknown, ask again later)."""
+    differences = compare_link(link)
+    _alert_for_a_person(link, differences)
+    if fix and any(d.fixable for d in differences):
+        fix_link(link)
+        link.refresh_from_db()
+        differences = compare_link(link)
+        _alert_for_a_person(link, differences)
+    return differences
+
+
+def reconcile_link_reported(link: PaymentLink, *, fix: bool, raise_unknown: bool = False) -> list[Difference]:
+    """`reconcile_link`, with Stripe's trouble reported as a difference rather than raised: a link Stripe cannot
+    be asked about is never taken as one that agrees. With `raise_unknown`, an unknown outcome (timeout, 5xx, 429)
+    is raised instead, for the caller's retry."""
+    reference = link.stripe_payment_intent_id
+    try:
+        return reconcile_link(link, fix=fix)
+    except gateway.StripeUnavailable as error:
+        if raise_unknown:
+            raise
+        return [Difference(link.invoice.number, "stripe_unreachable", reference, "", error.message, False)]
+    except gateway.StripeGatewayError as error:  # Stripe's clear answer (no such payment, no access)
+        return [Difference(link.invoice.number, "stripe_refused", reference, "", error.message, False)]
+    except Exception as error:  # one link's trouble must not stop the run for every link after it
+        logger.exception("reconciling link %s failed", link.pk)
+        return [Difference(link.invoice.number, "error", reference, "", str(error), False)]
+
+
 def reconcile(
     *,
     fix: bool,
@@ -202,36 +233,85 @@ def reconcile(
     since: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Difference]:
-    """Differences that remain (after fixing, with `fix`). A link Stripe cannot be asked about is reported too."""
+    """Differences that remain (after fixing, with `fix`), link after link in this process (`manage.py
+    reconcile_stripe`); Stripe calls paced as the nightly run's are. A link Stripe cannot be asked about is
+    reported too."""
     links = links_to_check(organization_id=organization_id, since=since)
     total = links.count()
     remaining: list[Difference] = []
-    for done, link in enumerate(links.iterator(chunk_size=500), start=1):
-        try:
-            differences = compare_link(link)
-            _alert_for_a_person(link, differences)
-            if fix and any(d.fixable for d in differences):
-                fix_link(link)
-                link.refresh_from_db()
-                differences = compare_link(link)
-                _alert_for_a_person(link, differences)
-        except gateway.StripeGatewayError as error:
-            reference = link.stripe_payment_intent_id
-            differences = [Difference(link.invoice.number, "stripe_unreachable", reference, "", error.message, False)]
-        except Exception as error:  # one link's trouble must not stop the run for every link after it
-            logger.exception("reconciling link %s failed", link.pk)
-            reference = link.stripe_payment_intent_id
-            differences = [Difference(link.invoice.number, "error", reference, "", str(error), False)]
-        remaining.extend(differences)
-        if progress is not None:
-            progress(done, total)
+    with gateway.paced():
+        for done, link in enumerate(links.iterator(chunk_size=500), start=1):
+            remaining.extend(reconcile_link_reported(link, fix=fix))
+            if progress is not None:
+                progress(done, total)
     return remaining
 
 
-def reconcile_nightly(*, run_id: int) -> int:
-    """Fix what recent payments differ in from Stripe (a task, see refunds.tasks). Returns how many remain."""
-    remaining = reconcile(fix=True, since=timezone.now() - NIGHTLY_WINDOW)
-    for difference in remaining:
-        logger.warning("reconcile_stripe: %s", difference)
-    ReconciliationRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), differences_left=len(remaining))
-    return len(remaining)
+# ---------------------------------------------------------------- the nightly run, one job per link
+
+
+def reconciliation_open(*, since: datetime) -> ReconciliationRun | None:
+    """A new run over the links to check since `since`, with one undone item per link (no Stripe call here), or
+    None while another run is open. Call inside a transaction; the caller queues the links' jobs in it."""
+    try:
+        with transaction.atomic():
+            run = ReconciliationRun.objects.create()
+    except IntegrityError:  # the one open run's constraint: another is running
+        return None
+    link_ids = list(links_to_check(since=since).values_list("pk", flat=True))
+    ReconciliationItem.objects.bulk_create(
+        [ReconciliationItem(run=run, payment_link_id=link_id) for link_id in link_ids], batch_size=1000
+    )
+    run.links_total = len(link_ids)
+    run.save(update_fields=["links_total"])
+    return run
+
+
+def reconcile_run_links(*, run_id: int, link_ids: list[int], last_attempt: bool) -> None:
+    """A link job: compare and fix the run's links not done yet, each recorded done with what remained; then close
+    the run if it was the last. A link done before (this job run again after its worker died) is not asked again.
+
+    Stripe's unknown outcome is raised for procrastinate's retry, except on the `last_attempt`, where it is
+    recorded as a difference (`stripe_unreachable`), so the run still ends and a person sees it.
+    """
+    with gateway.paced():
+        for link_id in link_ids:
+            if not ReconciliationItem.objects.filter(run_id=run_id, payment_link_id=link_id, done_at=None).exists():
+                continue
+            link = PaymentLink.objects.select_related("invoice__organization").get(pk=link_id)
+            differences = reconcile_link_reported(link, fix=True, raise_unknown=not last_attempt)
+            ReconciliationItem.objects.filter(run_id=run_id, payment_link_id=link_id, done_at=None).update(
+                done_at=timezone.now(), differences=[_stored(difference) for difference in differences]
+            )
+    reconciliation_finish_if_done(run_id=run_id)
+
+
+def reconciliation_finish_if_done(*, run_id: int) -> bool:
+    """Close the run once every link of it is done, with the count of differences left. The run's row is locked,
+    so of two jobs ending together the later one sees both done and closes it, once."""
+    with transaction.atomic():
+        run = ReconciliationRun.objects.select_for_update().get(pk=run_id)
+        if run.finished_at is not None:
+            return False
+        if run.items.filter(done_at=None).exists():
+            return False
+        remaining = [
+            difference for differences in run.items.values_list("differences", flat=True) for difference in differences
+        ]
+        for difference in remaining:
+            logger.warning("reconcile_stripe: %s", difference)
+        run.finished_at = timezone.now()
+        run.differences_left = len(remaining)
+        run.save(update_fields=["finished_at", "differences_left"])
+    return True
+
+
+def _stored(difference: Difference) -> dict[str, object]:
+    return {
+        "invoice_number": difference.invoice_number,
+        "kind": difference.kind,
+        "reference": difference.reference,
+        "ours": difference.ours,
+        "stripe": difference.stripe,
+        "fixable": difference.fixable,
+    }

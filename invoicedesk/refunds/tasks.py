@@ -1,17 +1,21 @@
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from invoicedesk.core.queue import is_last_attempt
 from invoicedesk.core.tasks import enqueue_with_work
 
 from .models import ReconciliationRun
 from .outcomes import refund_execute
-from .reconcile import reconcile_nightly
+from .reconcile import NIGHTLY_WINDOW, reconcile_run_links, reconciliation_finish_if_done, reconciliation_open
 
 # The nightly reconciliation starts when none started within this long.
 NIGHTLY_EVERY = timedelta(hours=23)
+# Starting a run: one at a time across processes, even before the first run's row exists.
+_START_LOCK = "invoicedesk.reconcile_stripe.start"
 
 
 @task()
@@ -21,20 +25,35 @@ def execute_refund(refund_id: int) -> None:
 
 
 @task()
-def reconcile_stripe_nightly(run_id: int) -> None:
-    reconcile_nightly(run_id=run_id)
+def reconcile_stripe_links(run_id: int, link_ids: list[int]) -> None:
+    """One job per link (or RECONCILE_LINKS_PER_JOB links) of a nightly run; retried by procrastinate on Stripe's
+    unknown outcomes (refunds.apps registers its retry strategy)."""
+    reconcile_run_links(run_id=run_id, link_ids=link_ids, last_attempt=is_last_attempt())
 
 
 def reconcile_nightly_if_due() -> int | None:
-    """Periodic job (hourly): start the nightly reconciliation when none started in the last 23 hours.
+    """Periodic job (hourly): start the nightly reconciliation when none started in the last 23 hours and none is
+    still open. It only queues: a run row, an item per link, a job per link; it never calls Stripe itself.
 
-    Kept in the database, so worker restarts neither skip it nor repeat it, and several workers start it once;
-    it runs as a task of its own, not in the job loop that recovery needs every minute.
+    Kept in the database, so worker restarts neither skip it nor repeat it, and several workers start it once:
+    starts take a transaction-scoped advisory lock (it locks on an empty table, where SELECT … FOR UPDATE locks
+    nothing), and at most one run is open (a unique index over open runs).
     """
     with transaction.atomic():
-        last = ReconciliationRun.objects.select_for_update().order_by("-started_at").first()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_START_LOCK])
+        if ReconciliationRun.objects.filter(finished_at=None).exists():
+            return None
+        last = ReconciliationRun.objects.order_by("-started_at").first()
         if last is not None and last.started_at > timezone.now() - NIGHTLY_EVERY:
             return None
-        run = ReconciliationRun.objects.create()
-        enqueue_with_work(reconcile_stripe_nightly, run.pk)
+        run = reconciliation_open(since=timezone.now() - NIGHTLY_WINDOW)
+        if run is None:
+            return None
+        link_ids = list(run.items.order_by("payment_link_id").values_list("payment_link_id", flat=True))
+        per_job = max(settings.RECONCILE_LINKS_PER_JOB, 1)
+        for start in range(0, len(link_ids), per_job):
+            enqueue_with_work(reconcile_stripe_links, run.pk, link_ids[start : start + per_job])
+    if not link_ids:
+        reconciliation_finish_if_done(run_id=run.pk)
     return run.pk
