@@ -10,10 +10,10 @@ class RefundsConfig(AppConfig):
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
         from invoicedesk.core.queue import register_job_retry
-        from invoicedesk.payments.stripe_gateway import StripeUnavailable
         from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
+        from invoicedesk.payments.stripe_gateway import StripeUnavailable
 
         from . import webhooks
         from .approvals import refunds_expire_approvals

@@ -1,5 +1,5 @@
-"""The queue behind django.tasks (core.queue): jobs of locked tasks carry their lock, and /healthz reports the
-oldest waiting job and each worker's heartbeat."""
+"""The queue behind django.tasks (core.queue): jobs of locked tasks carry their lock, tasks with a retry strategy run
+as a procrastinate task of their own, and /healthz reports the oldest waiting job and each worker's heartbeat."""
 
 from __future__ import annotations
 
@@ -8,25 +8,35 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from invoicedesk.backoffice.tasks import verify_audit_nightly
 from invoicedesk.core.tasks import enqueue_with_work
-from invoicedesk.refunds.tasks import execute_refund, reconcile_stripe_nightly
+from invoicedesk.payments.stripe_gateway import StripeUnavailable
+from invoicedesk.refunds.tasks import execute_refund, reconcile_stripe_links
 
 QUEUE = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reconciliation_job_carries_its_lock_and_a_refund_none(settings: Any) -> None:
+def test_locked_jobs_carry_their_lock_and_retried_ones_their_own_task(settings: Any) -> None:
     settings.TASKS = QUEUE
     with transaction.atomic():
-        enqueue_with_work(reconcile_stripe_nightly, 1)
+        enqueue_with_work(verify_audit_nightly, 1)
+        enqueue_with_work(reconcile_stripe_links, 1, [2])
         enqueue_with_work(execute_refund, 2)
-    locks = dict(ProcrastinateJob.objects.values_list("args__task", "lock"))
-    assert locks == {
-        "invoicedesk.refunds.tasks.reconcile_stripe_nightly": "reconcile_stripe",
-        "invoicedesk.refunds.tasks.execute_refund": None,
+    jobs = {job.args["task"]: (job.task_name, job.lock) for job in ProcrastinateJob.objects.all()}
+    links = "invoicedesk.refunds.tasks.reconcile_stripe_links"
+    assert jobs == {
+        "invoicedesk.backoffice.tasks.verify_audit_nightly": ("invoicedesk.run", "verify_audit"),
+        links: (f"invoicedesk.run.retrying.{links}", None),
+        "invoicedesk.refunds.tasks.execute_refund": ("invoicedesk.run", None),
     }
+    strategy = app.tasks[f"invoicedesk.run.retrying.{links}"].retry_strategy
+    assert isinstance(strategy, RetryStrategy)
+    assert strategy.max_attempts == 5 and tuple(strategy.retry_exceptions or ()) == (StripeUnavailable,)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +62,8 @@ def test_every_periodic_job_takes_the_periods_timestamp() -> None:
     (the builtin job pruning did, registered as it was)."""
     import inspect
 
-    from procrastinate.contrib.django import app
+    from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
 
     from invoicedesk.core.queue import register_periodic
 

@@ -5,6 +5,8 @@
   on its way to localstripe gets Stripe's 409 `idempotency_key_in_use`.
 - Slow answer: POST /v1/refunds is forwarded at once, but its answer is held for `hold_refund_seconds`
   (or until `release` is set): Stripe has refunded, the caller has not heard.
+- Slow Stripe: with `delay_seconds`, every request is answered that much later (a Stripe that takes its time).
+- `timed`: each request as (time.monotonic() at its arrival, method, path), to count and pace them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,7 +35,7 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 class StripeProxy:
-    def __init__(self, upstream: str, *, hold_refund_seconds: float = 0) -> None:
+    def __init__(self, upstream: str, *, hold_refund_seconds: float = 0, delay_seconds: float = 0) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host = parsed.hostname or "127.0.0.1"
         self.upstream_port = parsed.port or 80
@@ -41,6 +44,8 @@ class StripeProxy:
         self.replayed: dict[str, Answer] = {}
         self.in_flight: set[str] = set()
         self.requests: list[tuple[str, str]] = []
+        self.delay_seconds = delay_seconds
+        self.timed: list[tuple[float, str, str]] = []
         self.refund_posts = 0
         self.replays = 0
         self.undelivered = 0  # answers whose caller had gone when we sent them
@@ -100,6 +105,7 @@ def _handler_for(proxy: StripeProxy) -> type[BaseHTTPRequestHandler]:
             is_refund = self.command == "POST" and urllib.parse.urlsplit(self.path).path == "/v1/refunds"
             with proxy.lock:
                 proxy.requests.append((self.command, self.path))
+                proxy.timed.append((time.monotonic(), self.command, self.path))
                 if is_refund:
                     proxy.refund_posts += 1
                 replay = proxy.replayed.get(key) if key else None
@@ -131,6 +137,8 @@ def _handler_for(proxy: StripeProxy) -> type[BaseHTTPRequestHandler]:
             if key and status < 500:
                 with proxy.lock:
                     proxy.replayed.setdefault(key, (status, response_headers, data))
+            if proxy.delay_seconds:
+                time.sleep(proxy.delay_seconds)
             if is_refund and proxy.hold_refund_seconds:
                 proxy.refund_forwarded.set()
                 proxy.release.wait(proxy.hold_refund_seconds)
