@@ -62,9 +62,6 @@ def test_every_periodic_job_takes_the_periods_timestamp() -> None:
     (the builtin job pruning did, registered as it was)."""
     import inspect
 
-    from procrastinate import RetryStrategy
-from procrastinate.contrib.django import app
-
     from invoicedesk.core.queue import register_periodic
 
     register_periodic()
