@@ -57,3 +57,12 @@ def test_a_heartbeat_too_slow_for_the_stalled_timeout_is_an_error(settings: Any)
     assert heartbeats_outpace_the_stalled_timeout(None) == []
     settings.WORKER_HEARTBEAT_SECONDS = 15  # one late beat and a live worker's jobs would run twice
     assert [m.id for m in heartbeats_outpace_the_stalled_timeout(None)] == ["invoicedesk.E004"]
+
+
+def test_a_stripe_rate_limit_of_zero_is_an_error(settings: Any) -> None:
+    from invoicedesk.core.checks import stripe_rate_limit_is_positive
+
+    settings.STRIPE_RATE_LIMIT_PER_SECOND = 25
+    assert stripe_rate_limit_is_positive(None) == []
+    settings.STRIPE_RATE_LIMIT_PER_SECOND = 0
+    assert [m.id for m in stripe_rate_limit_is_positive(None)] == ["invoicedesk.E005"]

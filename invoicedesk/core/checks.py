@@ -92,3 +92,18 @@ def heartbeats_outpace_the_stalled_timeout(app_configs: Any, **kwargs: Any) -> l
             id="invoicedesk.E004",
         )
     ]
+
+
+@register()
+def stripe_rate_limit_is_positive(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The reconciliation spaces its Stripe requests 1/STRIPE_RATE_LIMIT_PER_SECOND apart (core.pacing)."""
+    if settings.STRIPE_RATE_LIMIT_PER_SECOND > 0:
+        return []
+    return [
+        Error(
+            f"STRIPE_RATE_LIMIT_PER_SECOND={settings.STRIPE_RATE_LIMIT_PER_SECOND:g}: the reconciliation could make "
+            "no Stripe request.",
+            hint="Set it to Stripe's limit (25 in test mode, 100 live) or below.",
+            id="invoicedesk.E005",
+        )
+    ]

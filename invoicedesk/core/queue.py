@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -219,6 +220,17 @@ class ProcrastinateBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
+
+
+def has_pending_jobs(task: Task[..., Any], *, first_arg: Any) -> bool:
+    """Whether a job of `task` whose first argument is `first_arg` waits or runs (procrastinate's table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+            "AND args->>'task' = %s AND args->'args'->0 = %s::jsonb)",
+            [task.module_path, json.dumps(first_arg)],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def queue_health() -> dict[str, Any]:

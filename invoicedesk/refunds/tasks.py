@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -5,15 +6,19 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 
-from invoicedesk.core.queue import is_last_attempt
-from invoicedesk.core.tasks import enqueue_with_work
+from invoicedesk.core.queue import has_pending_jobs, is_last_attempt
+from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 
-from .models import ReconciliationRun
+from .models import ReconciliationItem, ReconciliationRun
 from .outcomes import refund_execute
 from .reconcile import NIGHTLY_WINDOW, reconcile_run_links, reconciliation_finish_if_done, reconciliation_open
 
+logger = logging.getLogger(__name__)
+
 # The nightly reconciliation starts when none started within this long.
 NIGHTLY_EVERY = timedelta(hours=23)
+# How long the links of a finished run that agreed with Stripe are kept.
+ITEMS_KEPT = timedelta(days=35)
 # Starting a run: one at a time across processes, even before the first run's row exists.
 _START_LOCK = "invoicedesk.reconcile_stripe.start"
 
@@ -42,7 +47,9 @@ def reconcile_nightly_if_due() -> int | None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_START_LOCK])
-        if ReconciliationRun.objects.filter(finished_at=None).exists():
+        running = ReconciliationRun.objects.filter(finished_at=None).first()
+        if running is not None:
+            _resume_if_stranded(running)
             return None
         last = ReconciliationRun.objects.order_by("-started_at").first()
         if last is not None and last.started_at > timezone.now() - NIGHTLY_EVERY:
@@ -50,10 +57,32 @@ def reconcile_nightly_if_due() -> int | None:
         run = reconciliation_open(since=timezone.now() - NIGHTLY_WINDOW)
         if run is None:
             return None
-        link_ids = list(run.items.order_by("payment_link_id").values_list("payment_link_id", flat=True))
-        per_job = max(settings.RECONCILE_LINKS_PER_JOB, 1)
-        for start in range(0, len(link_ids), per_job):
-            enqueue_with_work(reconcile_stripe_links, run.pk, link_ids[start : start + per_job])
+        # Links of old runs that agreed with Stripe are not kept (a row per link per night adds up).
+        ReconciliationItem.objects.filter(run__finished_at__lt=timezone.now() - ITEMS_KEPT, differences=[]).delete()
+        link_ids = _queue_undone_links(run)
     if not link_ids:
         reconciliation_finish_if_done(run_id=run.pk)
     return run.pk
+
+
+def _queue_undone_links(run: ReconciliationRun) -> list[int]:
+    """A job for each RECONCILE_LINKS_PER_JOB links of the run not done yet, in the current transaction."""
+    link_ids = list(
+        run.items.filter(done_at=None).order_by("payment_link_id").values_list("payment_link_id", flat=True)
+    )
+    per_job = max(settings.RECONCILE_LINKS_PER_JOB, 1)
+    for start in range(0, len(link_ids), per_job):
+        enqueue_with_work(reconcile_stripe_links, run.pk, link_ids[start : start + per_job])
+    return link_ids
+
+
+def _resume_if_stranded(run: ReconciliationRun) -> None:
+    """An open run none of whose jobs waits or runs (one failed on something other than Stripe, say) would block
+    every run after it: its links not done are queued again (at the next hourly tick)."""
+    if not queued_in_this_database(reconcile_stripe_links):
+        return
+    if has_pending_jobs(reconcile_stripe_links, first_arg=run.pk):
+        return
+    logger.warning("reconciliation run %s had links left and no job: queued again", run.pk)
+    if not _queue_undone_links(run):
+        transaction.on_commit(lambda: reconciliation_finish_if_done(run_id=run.pk))

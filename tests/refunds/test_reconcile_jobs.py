@@ -8,11 +8,13 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.billing.models import BillingInvoice
@@ -219,3 +221,41 @@ def test_slots_are_spaced_by_the_rate_across_connections() -> None:
             other.close()
     assert inside > spaced[-1]
     assert connection.in_atomic_block is False
+
+
+def test_an_open_run_left_without_jobs_is_resumed_by_the_next_tick(
+    settings: Any, make_paid_invoice: Callable[..., BillingInvoice]
+) -> None:
+    settings.TASKS = QUEUE
+    links = [PaymentLink.objects.get(invoice=make_paid_invoice(number=f"INV-{n}")) for n in (1, 2)]
+    run_id = reconcile_nightly_if_due()
+    assert run_id is not None
+    # One link done; the other's job failed on something procrastinate does not retry.
+    ReconciliationItem.objects.filter(payment_link=links[0]).update(done_at=ReconciliationRun.objects.get().started_at)
+    ProcrastinateJob.objects.filter(args__task=LINK_TASK).update(status="failed")
+    assert reconcile_nightly_if_due() is None  # no second run: this one resumes
+    waiting = [job.args["args"] for job in link_jobs() if job.status == "todo"]
+    assert waiting == [[run_id, [links[1].pk]]]
+    assert reconcile_nightly_if_due() is None and len(link_jobs()) == 3  # its job waits: nothing more queued
+    run_queued_jobs()
+    run = ReconciliationRun.objects.get()
+    assert run.pk == run_id and run.finished_at is not None and run.differences_left == 0
+
+
+def test_links_that_agreed_are_not_kept_past_35_days(
+    settings: Any, make_paid_invoice: Callable[..., BillingInvoice]
+) -> None:
+    settings.TASKS = QUEUE
+    for n in (1, 2):
+        make_paid_invoice(number=f"INV-{n}")
+    old = reconcile_nightly_if_due()
+    assert old is not None
+    long_ago = timezone.now() - timedelta(days=40)
+    ReconciliationRun.objects.filter(pk=old).update(started_at=long_ago, finished_at=long_ago, differences_left=1)
+    agreed, differed = ReconciliationItem.objects.filter(run_id=old).order_by("pk")
+    ReconciliationItem.objects.filter(pk=agreed.pk).update(done_at=long_ago)
+    ReconciliationItem.objects.filter(pk=differed.pk).update(done_at=long_ago, differences=[{"kind": "amount_differs"}])
+    new = reconcile_nightly_if_due()
+    assert new not in (None, old)
+    assert list(ReconciliationItem.objects.filter(run_id=old).values_list("pk", flat=True)) == [differed.pk]
+    assert ReconciliationItem.objects.filter(run_id=new).count() == 2
