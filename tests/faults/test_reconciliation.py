@@ -62,9 +62,9 @@ def test_a_run_outliving_the_lease_compares_each_link_once(
     settings: Any, tmp_path: Path, stripe_server: LocalStripe, make_paid_invoice: Callable[..., BillingInvoice]
 ) -> None:
     settings.TASKS = QUEUE
-    links = paid_links(make_paid_invoice, 8)
-    # Each request takes 1.2 s: a link (two requests) takes longer than a silent worker is given, the run (eight
-    # links on four threads) several times the lease.
+    links = paid_links(make_paid_invoice, 12)
+    # Each request takes 1.2 s: a link (two requests) takes longer than a silent worker is given, the run (twelve
+    # links on four threads, 7.2 s at least) more than twice the lease.
     proxy = StripeProxy(stripe_server.url, delay_seconds=1.2).start()
     try:
         run_id = reconcile_nightly_if_due()
@@ -88,11 +88,11 @@ def test_a_run_outliving_the_lease_compares_each_link_once(
     assert [asked_about(proxy, link) for link in links] == [2] * len(links), proxy.timed
     assert ReconciliationRun.objects.count() == 1  # the workers' own hourly tick, if any, started none
     run = ReconciliationRun.objects.get()
-    assert (run.links_total, run.differences_left) == (8, 0)
+    assert (run.links_total, run.differences_left) == (12, 0)
     jobs = ProcrastinateJob.objects.filter(args__task=LINK_TASK)
-    assert sorted((job.status, job.attempts) for job in jobs) == [("succeeded", 1)] * 8
+    assert sorted((job.status, job.attempts) for job in jobs) == [("succeeded", 1)] * 12
     print(
-        f"\n[faults] reconciliation of 8 links, Stripe 1.2 s a request, 2 workers × 2 threads: asking Stripe "
+        f"\n[faults] reconciliation of 12 links, Stripe 1.2 s a request, 2 workers × 2 threads: asking Stripe "
         f"{asking:.1f} s, run {lasted:.1f} s with the workers' start (lease {LEASE_SECONDS} s, stalled "
         f"{STALLED_SECONDS} s)"
     )
