@@ -38,6 +38,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ os.environ.setdefault("INVOICEDESK_ENV", "development")  # this driver runs on a
 
 from aiosmtpd.controller import Controller  # noqa: E402 - after sys.path
 
-from invoicedesk.devtools.localstripe import LocalStripe, free_port  # noqa: E402
+from bench.support import free_port  # noqa: E402
+from invoicedesk.devtools.localstripe import LocalStripe  # noqa: E402
 from tests.faults.stripe_proxy import StripeProxy  # noqa: E402
 
 INVOICES = int(os.environ.get("SOAK_INVOICES", "12"))
@@ -436,6 +438,15 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
 # ---------------------------------------------------------------- the run
 
 
+def on_port(proxy: StripeProxy, port: int) -> StripeProxy:
+    """The fault tests' proxy binds any port; here it takes ours (BENCH_PORTS), before it starts serving."""
+    handler = proxy.server.RequestHandlerClass
+    proxy.server.server_close()
+    proxy.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    proxy.server.daemon_threads = True
+    return proxy
+
+
 def main() -> int:
     rng = random.Random(SEED)
     tmp = Path(tempfile.mkdtemp(prefix="kill_soak-"))
@@ -448,7 +459,7 @@ def main() -> int:
     try:
         recreate_database(os.environ["DATABASE_URL"])
         localstripe.start()
-        proxy = StripeProxy(localstripe.url, hold_refund_seconds=HOLD_REFUND_SECONDS).start()
+        proxy = on_port(StripeProxy(localstripe.url, hold_refund_seconds=HOLD_REFUND_SECONDS), free_port()).start()
         mailbox = Mailbox(SMTP_HOLD_SECONDS)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
         smtp_port = free_port()
