@@ -9,11 +9,12 @@ Drops and recreates its own PostgreSQL database (`invoicedesk_soak` unless DATAB
 worker waits for Stripe) and an SMTP server in this process that records every message with its Message-ID
 (each DATA answered after SMTP_HOLD_SECONDS, so kills land mid-email). Pays SOAK_INVOICES invoices through
 localstripe and requests one partial refund of each (the tasks go to the database). Then runs two
-`manage.py run_worker` processes and, every 1–2 s, kill -9s one at random and starts a replacement, SOAK_KILLS
-times or until everything is settled; the two workers left then run, unkilled, until every refund is final and
-every buyer email SENT (at most SOAK_SETTLE_SECONDS). Prints what Stripe, the SMTP server and our records say
-beside what they must say, and exits 1 if a refund is doubled or lost, an email is lost, or our records disagree
-with Stripe. Takes about half a minute with the defaults.
+`manage.py run_worker` processes and, every 1–2 s, kill -9s one at random of those past their start (in their
+job loop; none yet, no kill that time) and starts a replacement, SOAK_KILLS times or until everything is
+settled; the two workers left then run, unkilled, until every refund is final and every buyer email SENT (at
+most SOAK_SETTLE_SECONDS). Prints what Stripe, the SMTP server and our records say beside what they must say,
+and exits 1 if a refund is doubled or lost, an email is lost, or our records disagree with Stripe. Takes about
+half a minute with the defaults (longer on a crowded machine, where workers start slowly).
 
 The database is given a recent nightly ReconciliationRun, as a running system has: otherwise the first worker
 would start a full reconciliation, which settles every refund from Stripe's list and hides what the lease and
@@ -131,6 +132,11 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    @property
+    def in_job_loop(self) -> bool:
+        """procrastinate's worker has started (its log says so): past Django's start and the connections."""
+        return "Starting worker" in self.log_path.read_text(errors="replace")
+
     def kill(self) -> None:
         """kill -9: no signal handler, no cleanup."""
         if self.alive:
@@ -165,14 +171,21 @@ class Soak:
                 self.exited_on_their_own += 1
                 self.start_worker()
 
-    def kill_one(self) -> None:
-        victim = self.rng.choice(self.alive())
+    def kill_one(self) -> bool:
+        """kill -9 one worker past its start (in its job loop) and start a replacement; False if none is there
+        yet. A worker killed while Django starts tries only the restart: on a crowded machine, where a start takes
+        longer than the pause between kills, every kill would land there and none while money moves."""
+        running = [worker for worker in self.alive() if worker.in_job_loop]
+        if not running:
+            return False
+        victim = self.rng.choice(running)
         victim.killed = True
         victim.kill()
         self.last_kill_at = time.monotonic()
         self.kills[what_it_was_doing(victim)] += 1
         self.open_at_last_kill = "{} / {}".format(*open_work())
         self.start_worker()
+        return True
 
     def stop_all(self) -> None:
         for worker in self.workers:
