@@ -9,11 +9,12 @@ Drops and recreates its own PostgreSQL database (`invoicedesk_soak` unless DATAB
 worker waits for Stripe) and an SMTP server in this process that records every message with its Message-ID
 (each DATA answered after SMTP_HOLD_SECONDS, so kills land mid-email). Pays SOAK_INVOICES invoices through
 localstripe and requests one partial refund of each (the tasks go to the database). Then runs two
-`manage.py run_worker` processes and, every 1–2 s, kill -9s one at random and starts a replacement, SOAK_KILLS
-times or until everything is settled; the two workers left then run, unkilled, until every refund is final and
-every buyer email SENT (at most SOAK_SETTLE_SECONDS). Prints what Stripe, the SMTP server and our records say
-beside what they must say, and exits 1 if a refund is doubled or lost, an email is lost, or our records disagree
-with Stripe. Takes about half a minute with the defaults.
+`manage.py run_worker` processes and, every 1–2 s, kill -9s one at random of those past their start (in their
+job loop; none yet, no kill that time) and starts a replacement, SOAK_KILLS times or until everything is
+settled; the two workers left then run, unkilled, until every refund is final and every buyer email SENT (at
+most SOAK_SETTLE_SECONDS). Prints what Stripe, the SMTP server and our records say beside what they must say,
+and exits 1 if a refund is doubled or lost, an email is lost, or our records disagree with Stripe. Takes about
+half a minute with the defaults (longer on a crowded machine, where workers start slowly).
 
 The database is given a recent nightly ReconciliationRun, as a running system has: otherwise the first worker
 would start a full reconciliation, which settles every refund from Stripe's list and hides what the lease and
@@ -38,6 +39,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,8 @@ os.environ.setdefault("INVOICEDESK_ENV", "development")  # this driver runs on a
 
 from aiosmtpd.controller import Controller  # noqa: E402 - after sys.path
 
-from invoicedesk.devtools.localstripe import LocalStripe, free_port  # noqa: E402
+from bench.support import free_port  # noqa: E402
+from invoicedesk.devtools.localstripe import LocalStripe  # noqa: E402
 from tests.faults.stripe_proxy import StripeProxy  # noqa: E402
 
 INVOICES = int(os.environ.get("SOAK_INVOICES", "12"))
@@ -129,6 +132,11 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    @property
+    def in_job_loop(self) -> bool:
+        """procrastinate's worker has started (its log says so): past Django's start and the connections."""
+        return "Starting worker" in self.log_path.read_text(errors="replace")
+
     def kill(self) -> None:
         """kill -9: no signal handler, no cleanup."""
         if self.alive:
@@ -163,14 +171,21 @@ class Soak:
                 self.exited_on_their_own += 1
                 self.start_worker()
 
-    def kill_one(self) -> None:
-        victim = self.rng.choice(self.alive())
+    def kill_one(self) -> bool:
+        """kill -9 one worker past its start (in its job loop) and start a replacement; False if none is there
+        yet. A worker killed while Django starts tries only the restart: on a crowded machine, where a start takes
+        longer than the pause between kills, every kill would land there and none while money moves."""
+        running = [worker for worker in self.alive() if worker.in_job_loop]
+        if not running:
+            return False
+        victim = self.rng.choice(running)
         victim.killed = True
         victim.kill()
         self.last_kill_at = time.monotonic()
         self.kills[what_it_was_doing(victim)] += 1
         self.open_at_last_kill = "{} / {}".format(*open_work())
         self.start_worker()
+        return True
 
     def stop_all(self) -> None:
         for worker in self.workers:
@@ -436,6 +451,15 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
 # ---------------------------------------------------------------- the run
 
 
+def on_port(proxy: StripeProxy, port: int) -> StripeProxy:
+    """The fault tests' proxy binds any port; here it takes ours (BENCH_PORTS), before it starts serving."""
+    handler = proxy.server.RequestHandlerClass
+    proxy.server.server_close()
+    proxy.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    proxy.server.daemon_threads = True
+    return proxy
+
+
 def main() -> int:
     rng = random.Random(SEED)
     tmp = Path(tempfile.mkdtemp(prefix="kill_soak-"))
@@ -448,7 +472,7 @@ def main() -> int:
     try:
         recreate_database(os.environ["DATABASE_URL"])
         localstripe.start()
-        proxy = StripeProxy(localstripe.url, hold_refund_seconds=HOLD_REFUND_SECONDS).start()
+        proxy = on_port(StripeProxy(localstripe.url, hold_refund_seconds=HOLD_REFUND_SECONDS), free_port()).start()
         mailbox = Mailbox(SMTP_HOLD_SECONDS)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
         smtp_port = free_port()

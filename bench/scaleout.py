@@ -33,11 +33,12 @@ from bench.support import (  # noqa: E402
     WEBHOOK_SECRET,
     CpuSampler,
     Span,
+    free_port,
     print_table,
     recreate_database,
     run_workers_until,
 )
-from invoicedesk.devtools.localstripe import LocalStripe, free_port  # noqa: E402
+from invoicedesk.devtools.localstripe import LocalStripe  # noqa: E402
 
 os.environ["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
 EVENTS = int(os.environ.get("SCALEOUT_EVENTS", "1500"))

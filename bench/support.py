@@ -47,6 +47,7 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-secret-key-0123456789-bench-secret-key-0123456789",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
+        SITE_URL="http://127.0.0.1",  # production refuses to start without the public address its emails link to
         DATABASE_URL=database_url,
         STRIPE_SECRET_KEY="sk_test_bench",
         STRIPE_PUBLISHABLE_KEY="pk_test_bench",
@@ -59,10 +60,32 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+_ports_given: set[int] = set()
+_ports_lock = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free local port for a server the bench starts: the first free one of BENCH_PORTS (e.g. "18700-18799";
+    on a machine shared by several runs each keeps to its own range), else any the OS picks. A port given once is
+    not given again by this process (the server it was for may not have bound it yet)."""
+    span = os.environ.get("BENCH_PORTS", "")
+    if not span:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    low, _, high = span.partition("-")
+    with _ports_lock:
+        for port in range(int(low), int(high or low) + 1):
+            if port in _ports_given:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _ports_given.add(port)
+            return port
+    raise SystemExit(f"no free port left in BENCH_PORTS={span}")
 
 
 def procfile_command(process: str) -> str:
@@ -226,3 +249,78 @@ class CpuSampler:
             return 0.0
         (_, busy0, all0), (_, busy1, all1) = inside[0], inside[-1]
         return (busy1 - busy0) / max(all1 - all0, 1) * (os.cpu_count() or 1)
+
+
+class CpuMeter:
+    """CPU seconds spent by given processes over a span: a server's process tree and the PostgreSQL backends
+    connected to the bench's database, from /proc/<pid>/stat (Linux; the benches run on the database's machine),
+    plus this process (the load generator). On a shared machine a rate moves with what other processes do; the
+    CPU a request costs moves far less (cache misses and context switches still add some)."""
+
+    def __init__(self, database_url: str, server_pid: int | None = None) -> None:
+        self.database_url = database_url
+        self.server_pid = server_pid
+        self._start: dict[int, int] = {}
+        self._client = 0.0
+        self.server_seconds = 0.0
+        self.database_seconds = 0.0
+        self.client_seconds = 0.0
+
+    @staticmethod
+    def _ticks(pid: int) -> int | None:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def _tree(self) -> list[int]:
+        if self.server_pid is None:
+            return []
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    continue
+                children.setdefault(parent, []).append(int(entry))
+        pids, todo = [], [self.server_pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo.extend(children.get(pid, []))
+        return pids
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def _snapshot(self) -> tuple[dict[int, int], dict[int, int]]:
+        def ticks(pids: list[int]) -> dict[int, int]:
+            return {pid: t for pid in pids if (t := self._ticks(pid)) is not None}
+
+        return ticks(self._tree()), ticks(self._backends())
+
+    def start(self) -> CpuMeter:
+        server, database = self._snapshot()
+        self._start = {**server, **database}
+        self._client = time.process_time()
+        return self
+
+    def stop(self) -> CpuMeter:
+        """Call before the server stops (its backends close with it); a backend opened during the span counts
+        whole."""
+        self.client_seconds = time.process_time() - self._client
+        server, database = self._snapshot()
+        hz = os.sysconf("SC_CLK_TCK")
+        self.server_seconds = sum(t - self._start.get(pid, 0) for pid, t in server.items()) / hz
+        self.database_seconds = sum(t - self._start.get(pid, 0) for pid, t in database.items()) / hz
+        return self

@@ -41,6 +41,7 @@ os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
 
 from bench.support import (  # noqa: E402 - after sys.path
     WEBHOOK_SECRET,
+    CpuMeter,
     CpuSampler,
     Server,
     Span,
@@ -61,6 +62,7 @@ DUPLICATES = 0.20
 WORKER_COUNTS = (1, 4)
 AMOUNT = 110_000
 BARE_STORING = "bare WSGI app + signature check + INSERT via psycopg"
+APP = "invoicedesk /stripe/webhook/ (verify + store once)"
 
 
 @dataclass
@@ -189,8 +191,9 @@ def post_events(
     return time.perf_counter() - start, latencies, answers
 
 
-def psycopg_inserts(url: str, events: Sequence[tuple[str, bytes]]) -> tuple[float, list[float]]:
-    """The floor of durable storage: one INSERT … ON CONFLICT DO NOTHING per event, autocommit, 16 threads."""
+def psycopg_inserts(url: str, events: Sequence[tuple[str, bytes]], meter: CpuMeter) -> tuple[float, list[float]]:
+    """The floor of durable storage: one INSERT … ON CONFLICT DO NOTHING per event, autocommit, 16 threads;
+    `meter` is stopped when the last is done, while the threads' connections are open."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -209,6 +212,9 @@ def psycopg_inserts(url: str, events: Sequence[tuple[str, bytes]]) -> tuple[floa
                 with lock:
                     item = next(cursor, None)
                 if item is None:
+                    # Connections stay open until the meter has read their backends' CPU.
+                    finished.wait()
+                    release.wait()
                     return
                 event_id, body = item
                 start = time.perf_counter()
@@ -221,13 +227,18 @@ def psycopg_inserts(url: str, events: Sequence[tuple[str, bytes]]) -> tuple[floa
                 with lock:
                     latencies.append(elapsed)
 
+    finished, release = threading.Barrier(THREADS + 1), threading.Event()
     threads = [threading.Thread(target=client) for _ in range(THREADS)]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
+    finished.wait()
+    seconds = time.perf_counter() - start
+    meter.stop()
+    release.set()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - start, latencies
+    return seconds, latencies
 
 
 # ---------------------------------------------------------------- processing
@@ -351,47 +362,62 @@ def main() -> None:
     problems: list[str] = []
 
     # 1. Intake
+    load_before = os.getloadavg()
     unique = int(REQUESTS * (1 - DUPLICATES))
     intake = seed_batch("intake", unique)
     env = production_env(database_url)
     rows: list[list[object]] = []
     results: dict[str, float] = {}
 
-    def intake_row(name: str, seconds: float, latencies: list[float], accepted: int) -> None:
+    cpu_ms: dict[str, float] = {}
+
+    def intake_row(name: str, seconds: float, latencies: list[float], accepted: int, meter: CpuMeter) -> None:
         p50, p95, p99 = percentiles(latencies)
         rate = accepted / seconds
         results[name] = rate
-        rows.append([name, len(latencies), rate, p50, p95, p99])
+        per = [1000 * s / len(latencies) for s in (meter.server_seconds, meter.database_seconds, meter.client_seconds)]
+        cpu_ms[name] = sum(per)
+        cpu_ms[f"{name}, client"] = per[2]
+        rows.append([name, len(latencies), rate, p50, p95, p99, *(f"{ms:.2f}" for ms in per)])
 
     bare = Server(env, app="bench.bare_wsgi:application").wait_ready()
     try:
+        meter = CpuMeter(database_url, bare.process.pid).start()
         seconds, latencies, answers = post_events(bare.port, intake.events)
+        meter.stop()
     finally:
         bare.stop()
-    intake_row("bare WSGI app, same gunicorn (floor)", seconds, latencies, answers["200 ok"])
+    intake_row("bare WSGI app, same gunicorn (floor)", seconds, latencies, answers["200 ok"], meter)
 
-    seconds, latencies = psycopg_inserts(database_url, intake.events)
-    intake_row("INSERT … ON CONFLICT via psycopg, 16 conns (floor)", seconds, latencies, len(latencies))
+    meter = CpuMeter(database_url).start()
+    seconds, latencies = psycopg_inserts(database_url, intake.events, meter)
+    intake_row("INSERT … ON CONFLICT via psycopg, 16 conns (floor)", seconds, latencies, len(latencies), meter)
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE bench_floor_event")
     storing = Server(env, app="bench.bare_wsgi:storing_application").wait_ready()
     try:
+        meter = CpuMeter(database_url, storing.process.pid).start()
         seconds, latencies, answers = post_events(storing.port, intake.events)
+        meter.stop()
     finally:
         storing.stop()
-    intake_row(BARE_STORING, seconds, latencies, answers["200 ok"] + answers["200 duplicate"])
+    intake_row(BARE_STORING, seconds, latencies, answers["200 ok"] + answers["200 duplicate"], meter)
 
     server = Server(env).wait_ready("/accounts/login/")
     web_command = server.command
     try:
+        meter = CpuMeter(database_url, server.process.pid).start()
         seconds, latencies, refused = post_events(server.port, intake.events, method="GET")
+        meter.stop()
+        meter_app = CpuMeter(database_url, server.process.pid).start()
         seconds_app, latencies_app, answers = post_events(server.port, intake.events)
+        meter_app.stop()
     finally:
         server.stop()
-    intake_row("Django's request cycle alone (GET → 405; no DB)", seconds, latencies, refused["405 "])
+    intake_row("Django's request cycle alone (GET → 405; no DB)", seconds, latencies, refused["405 "], meter)
     seconds, latencies = seconds_app, latencies_app
-    intake_row("invoicedesk /stripe/webhook/ (verify + store once)", seconds, latencies, sum(answers.values()))
+    intake_row(APP, seconds, latencies, sum(answers.values()), meter_app)
     stored = StripeEvent.objects.filter(stripe_id__startswith="evt_intake_").count()
     if answers["200 ok"] != intake.unique or answers["200 duplicate"] != len(intake.events) - intake.unique:
         problems.append(f"intake answers {dict(answers)}; expected {intake.unique} ok")
@@ -403,10 +429,20 @@ def main() -> None:
         f"Webhook intake: {len(intake.events):,} signed events ({intake.unique:,} distinct, "
         f"{len(intake.events) - intake.unique:,} repeats), {THREADS} client threads, PostgreSQL {pg_version}, "
         f"`{web_command}` (the Procfile's web line)",
-        ["path", "requests", "events/s", "p50 ms", "p95 ms", "p99 ms"],
+        ["path", "requests", "events/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms/req: server", "PostgreSQL", "client"],
         rows,
     )
-    app_rate = results["invoicedesk /stripe/webhook/ (verify + store once)"]
+    app_rate = results[APP]
+    load = os.getloadavg()
+    print(
+        f"\nLoad average before/after: {load_before[0]:.2f} / {load[0]:.2f} (1 min) on {os.cpu_count()} CPUs: "
+        "a rate is this run's, on the machine as busy as that. CPU per request (server's processes, the "
+        "PostgreSQL backends of this database, this load generator) moves far less with them (caches and "
+        "switches still add some): "
+        f"at {cpu_ms[APP]:.2f} ms of CPU in all per event, {os.cpu_count()} idle CPUs can take at most "
+        f"{1000 * (os.cpu_count() or 1) / cpu_ms[APP]:,.0f} events/s (server and PostgreSQL alone: "
+        f"{1000 * (os.cpu_count() or 1) / (cpu_ms[APP] - cpu_ms[f'{APP}, client']):,.0f}/s)."
+    )
     print(
         f"\ninvoicedesk = {app_rate / results['bare WSGI app, same gunicorn (floor)']:.0%} of the bare WSGI app "
         f"(target ≥ 70 %), {app_rate / results[BARE_STORING]:.0%} of the bare app that verifies and stores as it "
