@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker, demo_refusal
-from invoicedesk.devtools.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, LocalStripe
 
 
 def _spawn(*args: str, banner: bool = True) -> subprocess.Popen[bytes]:
@@ -71,6 +71,8 @@ class Command(BaseCommand):
                 localstripe = LocalStripe(
                     port=int(settings.STRIPE_API_BASE.rsplit(":", 1)[1]),
                     store=settings.VAR_DIR / "localstripe.pickle",
+                    # Stripe's fee as it would report it, so the demo's books have fee lines.
+                    fee_percent=JAPAN_CARD_FEE_PERCENT,
                 )
                 try:
                     localstripe.start()
