@@ -28,6 +28,7 @@ from invoicedesk.core.tax import registration_check_digit
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
+from tests.http import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +415,20 @@ def test_the_return_invoices_record_carries_the_flag(
     page = operator_client.get(_detail(invoice) + "?tab=transactions").content.decode()
     assert 'data-testid="refund-document"' in page
     assert 'data-testid="document-registry-flag"' in page
+
+
+def test_a_number_entered_in_the_admin_is_looked_up(
+    org: Organization, registry: RegistryDouble, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The Buyer and Organization admins are writes below the accounting app: they queue the lookup by name.
+    client.force_login(User.objects.create_superuser("support@invoicedesk.example", "x"))
+    buyer = factories.buyer(org, "Admin K.K.")
+    for url, form_id, number in [
+        (f"/admin/billing/buyer/{buyer.pk}/change/", "buyer_form", CANCELLED),
+        (f"/admin/accounts/organization/{org.pk}/change/", "organization_form", VALID),
+    ]:
+        data = form_values(client.get(url).content.decode(), form_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {**data, "invoice_registration_number": number}).status_code == 302
+        assert RegistryRecord.objects.get(number=number).status == RegistryStatus.FOUND
+    assert [query["number"] for path, query in registry.requests] == [CANCELLED, VALID]
