@@ -1,11 +1,14 @@
 """Run localstripe (a stateful fake Stripe server) on 127.0.0.1 only.
 
-    python scripts/run_localstripe.py --port 8420 [--store var/localstripe.pickle]
+    python scripts/run_localstripe.py --port 8420 [--store var/localstripe.pickle] [--fee-percent 3.6]
 
 Its own CLI binds every interface and pickles its whole store to /tmp on each
 write. This launcher binds loopback and keeps the store in memory; with
 --store it loads that file at start and saves it every few seconds and at
-shutdown, so the demo's payments survive a restart. localstripe is GPL-3.0:
+shutdown, so the demo's payments survive a restart. localstripe charges no fee (every balance
+transaction says `fee: 0`); with --fee-percent each charge's balance transaction carries Stripe's fee at that
+rate, as Stripe reports it (`fee`, `fee_details` of type `stripe_fee`, `net`), so the demo's books have fee
+lines that come through the same path as Stripe's (docs/accounting.md). localstripe is GPL-3.0:
 it runs as its own process for tests and the demo, never imported by the app.
 """
 
@@ -16,6 +19,7 @@ import asyncio
 import logging
 import pickle
 from collections.abc import AsyncIterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from aiohttp import web
@@ -38,11 +42,37 @@ def _save(path: Path) -> None:
     temporary.replace(path)
 
 
+def _charge_fees(percent: Decimal) -> None:
+    """Each charge's balance transaction carries Stripe's processing fee at `percent` of its amount (refunds none:
+    Stripe keeps its fee when a payment is refunded)."""
+    create = resources.BalanceTransaction.__init__
+
+    def with_fee(self: resources.BalanceTransaction, *args: object, **kwargs: object) -> None:
+        create(self, *args, **kwargs)
+        if self.type == "charge":
+            fee = int((Decimal(self.amount) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            self.fee = fee
+            self.fee_details = [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": self.currency,
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+
+    resources.BalanceTransaction.__init__ = with_fee
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--store", type=Path, help="file to keep the store in between runs")
+    parser.add_argument("--fee-percent", type=Decimal, help="Stripe's fee on each charge, in percent (3.6 in Japan)")
     args = parser.parse_args()
+    if args.fee_percent is not None:
+        _charge_fees(args.fee_percent)
     resources.Store.dump_to_disk = lambda self: None
     logging.basicConfig(level=logging.WARNING)
 

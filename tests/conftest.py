@@ -14,7 +14,7 @@ from django.test import Client
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.db_roles import grant_app_role
-from invoicedesk.devtools.localstripe import LocalStripe, free_port
+from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, LocalStripe, free_port
 from invoicedesk.refunds.live import stop_listening
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
@@ -153,15 +153,32 @@ def localstripe_server() -> Iterator[LocalStripe]:
     server.stop()
 
 
-@pytest.fixture
-def stripe_server(localstripe_server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
-    """A clean localstripe that the app's Stripe gateway talks to."""
-    localstripe_server.reset()
-    settings.STRIPE_API_BASE = localstripe_server.url  # type: ignore[attr-defined]
+def _talk_to(server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
+    server.reset()
+    settings.STRIPE_API_BASE = server.url  # type: ignore[attr-defined]
     settings.STRIPE_SECRET_KEY = "sk_test_invoicedesk"  # type: ignore[attr-defined]
     settings.STRIPE_TEST_CARD_FORM = True  # type: ignore[attr-defined]
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_invoicedesk"  # type: ignore[attr-defined]
-    return localstripe_server
+    return server
+
+
+@pytest.fixture
+def stripe_server(localstripe_server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
+    """A clean localstripe that the app's Stripe gateway talks to."""
+    return _talk_to(localstripe_server, settings)
+
+
+@pytest.fixture(scope="session")
+def localstripe_with_fees_server() -> Iterator[LocalStripe]:
+    server = LocalStripe(port=free_port(), fee_percent=JAPAN_CARD_FEE_PERCENT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_server_with_fees(localstripe_with_fees_server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
+    """As stripe_server, but each charge's balance transaction carries Stripe's 3.6 % fee (as `make run`'s)."""
+    return _talk_to(localstripe_with_fees_server, settings)
 
 
 @pytest.fixture

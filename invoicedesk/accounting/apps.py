@@ -12,19 +12,16 @@ class AccountingConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
-        from django.db.models.signals import post_save
-
-        from invoicedesk.accounts.models import Organization
-        from invoicedesk.billing.models import Buyer
+        from invoicedesk.core.named_tasks import register_named_task
         from invoicedesk.core.notices import register_invoice_notice
         from invoicedesk.core.schedule import register_periodic_job
 
-        from .registry import buyer_number_notice
-        from .signals import buyer_saved, organization_saved
-        from .tasks import registry_refresh_enqueue
+        from .registry import REGISTRY_LOOKUP, buyer_number_notice
+        from .tasks import registry_lookup, registry_refresh_enqueue
 
-        post_save.connect(organization_saved, sender=Organization, dispatch_uid="accounting.registry.organization")
-        post_save.connect(buyer_saved, sender=Buyer, dispatch_uid="accounting.registry.buyer")
+        # A number entered below us (a buyer's, in billing) is looked up through this name, queued explicitly by
+        # the write that saves it (billing.services.buyer_registration_number_entered).
+        register_named_task(REGISTRY_LOOKUP, registry_lookup)
         # Nightly: the registry's changes (`diff`) applied to the numbers we watch. The job only queues the task.
         register_periodic_job("registry_refresh", every=timedelta(hours=24), run=registry_refresh_enqueue)
         # The refund modal (refunds, below us) shows the buyer's number flag through core.notices.

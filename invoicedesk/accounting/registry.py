@@ -30,6 +30,8 @@ from invoicedesk.billing.models import BillingInvoice, Buyer
 from .models import RegistryRecord, RegistryStatus
 
 NUM_BATCH = 10  # `num` takes at most ten numbers a request.
+# The lookup task's name (core.named_tasks): apps below us queue it where they save a number.
+REGISTRY_LOOKUP = "accounting.registry_lookup"
 JSON_TYPE = "21"
 
 
@@ -58,6 +60,14 @@ class DiffPage:
 
 def check_enabled() -> bool:
     return bool(settings.NTA_APP_ID)
+
+
+def own_number_invalid(organization: Organization, *, today: date) -> RegistryRecord | None:
+    """The registry's answer about the organization's own number when it says the number is not valid today."""
+    if not check_enabled():
+        return None
+    record = record_for(organization.invoice_registration_number)
+    return record if record is not None and record.valid_on(today) is False else None
 
 
 def _date(value: object) -> date | None:
@@ -277,6 +287,27 @@ def _alert_invalid_buyers(record: RegistryRecord) -> None:
         )
 
 
+def _alert_own_number(record: RegistryRecord, *, today: date) -> None:
+    """The organization's own number not valid today (not in the registry, cancelled or expired): its return
+    invoices would name a number its buyers cannot rely on. One alert per organization, number and answer."""
+    if record.valid_on(today) is not False:
+        return
+    for organization in Organization.objects.filter(invoice_registration_number=record.number).only("id"):
+        ended = record.ended_on.isoformat() if record.ended_on else ""
+        alert_raise(
+            organization_id=organization.pk,
+            kind=AlertKind.OWN_REGISTRATION_INVALID,
+            subject=f"own:{record.number}:{record.status}:{ended}",
+            detail=f"{record.number}: {record.get_status_display()}" + (f" ({ended})" if ended else ""),
+        )
+
+
+def _apply(record: RegistryRecord) -> None:
+    """What an answer means for the invoices of the buyers with that number, and for the sellers with it."""
+    _alert_invalid_buyers(record)
+    _alert_own_number(record, today=timezone.localdate())
+
+
 def lookup_numbers(numbers: list[str], *, client: RegistryClient | None = None) -> None:
     """Ask `num` about the numbers (ten a request) and store each answer; a failure is stored, never raised."""
     if not numbers or not check_enabled():
@@ -292,8 +323,7 @@ def lookup_numbers(numbers: list[str], *, client: RegistryClient | None = None) 
         now = timezone.now()
         for number in batch:
             with transaction.atomic():
-                record = _store(number, answers.get(number), now=now)
-                _alert_invalid_buyers(record)
+                _apply(_store(number, answers.get(number), now=now))
 
 
 def refresh_from_diff(*, today: date | None = None, client: RegistryClient | None = None) -> None:
@@ -314,7 +344,7 @@ def refresh_from_diff(*, today: date | None = None, client: RegistryClient | Non
     for row in changes:
         if row.latest:
             with transaction.atomic():
-                _alert_invalid_buyers(_store(row.number, row, now=now))
+                _apply(_store(row.number, row, now=now))
     answered = set(
         RegistryRecord.objects.filter(
             number__in=watched, status__in=[RegistryStatus.FOUND, RegistryStatus.UNKNOWN]

@@ -38,6 +38,12 @@ class AlertKind(models.TextChoices):
         "buyer_registration_invalid",
         _("A buyer's registration number was not valid on the sale's date"),
     )
+    # The registry says the organization's own number is not (or no longer) valid: its return invoices would
+    # carry a number buyers cannot use.
+    OWN_REGISTRATION_INVALID = (
+        "own_registration_invalid",
+        _("The organization's own registration number is not valid in the National Tax Agency's registry"),
+    )
 
 
 class Alert(ChoiceLabels):

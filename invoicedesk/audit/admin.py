@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from invoicedesk.accounts.models import AddonContract, Membership, Organization, User
 from invoicedesk.core.admin import ReadOnlyAdminMixin
 from invoicedesk.core.http import client_ip
+from invoicedesk.core.named_tasks import enqueue_named_with_work
 
 from .models import AuditAction, AuditEntry
 from .services import audit_record
@@ -169,6 +170,12 @@ class OrganizationAdmin(AuditedModelAdmin):
     list_display = ["name", "currency", "contact_email", "created_at"]
     search_fields = ["name"]
     inlines = [AddonContractInline]
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "invoice_registration_number" in form.changed_data and obj.invoice_registration_number:
+            # The registry's lookup (the accounting app's task, by name), queued with this save.
+            enqueue_named_with_work("accounting.registry_lookup", [obj.invoice_registration_number])
 
 
 @admin.register(AddonContract)

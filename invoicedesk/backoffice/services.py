@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from invoicedesk.accounting.services import registry_lookup_enqueue
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
 from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
@@ -79,6 +80,8 @@ def organization_settings_update(
         return organization
     organization.save(update_fields=list(SETTINGS_FIELDS))
     changed = [name for name in SETTINGS_FIELDS if before[name] != after[name]]
+    if "invoice_registration_number" in changed:
+        registry_lookup_enqueue(organization.invoice_registration_number)
     audit_record(
         action=AuditAction.ORGANIZATION_SETTINGS,
         target=organization,

@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from invoicedesk.accounting.registry import buyer_number_flag, check_enabled, record_for
+from invoicedesk.accounting.registry import buyer_number_flag, check_enabled, own_number_invalid, record_for
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
@@ -424,6 +424,7 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "roles": Role.choices,
             "registry_check_on": check_enabled(),
             "own_registry": record_for(organization.invoice_registration_number) if check_enabled() else None,
+            "own_registry_invalid": own_number_invalid(organization, today=timezone.localdate()),
             "connected_account": connected_account_of(organization),
         },
     )

@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from invoicedesk.audit.admin import AuditedModelAdmin
 
 from .models import BillingInvoice, Buyer, InvoiceLine
+from .services import buyer_registration_number_entered
 
 
 @admin.register(Buyer)
@@ -11,6 +14,11 @@ class BuyerAdmin(AuditedModelAdmin):
     list_display = ["company_name", "contact_name", "email", "language", "organization"]
     list_filter = ["organization", "language"]
     search_fields = ["company_name", "email"]
+
+    def save_model(self, request: HttpRequest, obj: Buyer, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "invoice_registration_number" in form.changed_data:
+            buyer_registration_number_entered(obj)
 
 
 def _has_payment_link(obj: BillingInvoice | None) -> bool:

@@ -26,6 +26,7 @@ from invoicedesk.payments.services import (
 from invoicedesk.refunds.models import RefundClassification, RefundReason
 from invoicedesk.refunds.services import RefundInput, refund_request
 
+from .registry_double import demo_registration_numbers
 from .test_cards import pay_with_test_card
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -300,6 +301,7 @@ def seed_demo() -> DemoSummary:
             rng=rng,
         )
         mixed_created, mixed_plan = _qualified_invoice_data(demo, buyers)
+        demo_registration_numbers(demo, buyers)  # looked up in the registry (its double in `make run`)
         created += mixed_created
         plan += mixed_plan
     admin = Membership.objects.select_related("organization", "user").get(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "scripts" / "run_localstripe.py"
+# Stripe's standard fee for domestic cards in Japan (stripe.com/jp/pricing): what the demo's charges carry.
+JAPAN_CARD_FEE_PERCENT = "3.6"
 
 
 def free_port() -> int:
@@ -25,6 +27,7 @@ def free_port() -> int:
 class LocalStripe:
     port: int
     store: Path | None = None  # keep objects in this file between runs (the demo)
+    fee_percent: str | None = None  # Stripe's fee on each charge (localstripe's own is 0)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -35,6 +38,8 @@ class LocalStripe:
         if self.is_up():
             raise RuntimeError(f"something already answers on {self.url}; stop it or choose another port")
         store = ["--store", str(self.store)] if self.store else []
+        if self.fee_percent is not None:
+            store += ["--fee-percent", self.fee_percent]
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, str(LAUNCHER), "--port", str(self.port), *store],
             stdout=subprocess.DEVNULL,

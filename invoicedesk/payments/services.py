@@ -21,9 +21,12 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.core.tasks import enqueue_with_work
 
 from . import stripe_gateway as gateway
 from .connect import account_refusal
+from .fees import FEE_FIELDS
+from .fees import take_fee as _take_fee
 from .history import (
     STRIPE_ACTOR,
     SYSTEM_ACTOR,
@@ -36,6 +39,7 @@ from .history import (
     render_parts,
 )
 from .models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind, new_link_token
+from .tasks import fetch_payment_fee
 
 logger = logging.getLogger(__name__)
 
@@ -312,19 +316,6 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo, *, paid_at: datetime | N
     return link or qs.filter(stripe_payment_intent_id=intent.id).first()
 
 
-FEE_FIELDS = ["stripe_fee", "stripe_fee_tax", "stripe_fee_currency", "stripe_balance_transaction_id"]
-
-
-def _take_fee(link: PaymentLink, intent: gateway.PaymentIntentInfo) -> bool:
-    """Copy Stripe's processing fee onto the link when the answer carries it and the link has none yet."""
-    if intent.fee is None or link.stripe_fee is not None or link.stripe_payment_intent_id != intent.id:
-        return False
-    link.stripe_fee, link.stripe_fee_tax = intent.fee, intent.fee_tax
-    link.stripe_fee_currency = intent.fee_currency or intent.currency
-    link.stripe_balance_transaction_id = intent.balance_transaction_id
-    return True
-
-
 # What recording a payment changes on its link.
 PAYMENT_FIELDS = [
     "status",
@@ -406,7 +397,9 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.stripe_charge_id = intent.latest_charge_id or ""
     link.card_brand, link.card_last4 = intent.card_brand, intent.card_last4
     link.addon_contract_id = getattr(link, "addon_contract_at_payment")  # noqa: B009 - _link_for_intent's annotation
-    _take_fee(link, intent)
+    if not _take_fee(link, intent) and link.stripe_fee is None:
+        # A webhook's charge is not expanded: the fee is fetched from Stripe after this commits.
+        enqueue_with_work(fetch_payment_fee, link.pk)
     if link.addon_contract_id is None:
         notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))
     link.review_note = render_parts(notes)

@@ -21,6 +21,7 @@ from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.core.money import Money
 from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.payments.fees import fee_differs, payment_fee_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import payment_record_intent
 
@@ -40,13 +41,15 @@ logger = logging.getLogger(__name__)
 NIGHTLY_WINDOW = timedelta(days=35)
 # A Stripe refund naming a refund of ours that cannot take it (it has its own, or none was asked for).
 DUPLICATE_REFUND = "duplicate_refund_at_stripe"
+FEE_DIFFERENCES = ("fee_missing_here", "fee_differs")
 
 
 @dataclass(frozen=True)
 class Difference:
     invoice_number: str
     kind: str  # paid_at_stripe_only, amount_differs, currency_differs, refund_missing_here, refund_missing_at_stripe,
-    # duplicate_refund_at_stripe, refund_status_differs, refund_amount_differs, refunded_total_differs
+    # duplicate_refund_at_stripe, refund_status_differs, refund_amount_differs, refunded_total_differs,
+    # fee_missing_here, fee_differs
     reference: str
     ours: str
     stripe: str
@@ -92,6 +95,17 @@ def compare_link(link: PaymentLink) -> list[Difference]:
     if intent.amount_received != link.amount_paid:
         differences.append(
             Difference(number, "amount_differs", intent.id, str(link.amount_paid), str(intent.amount_received), False)
+        )
+    if fee_differs(link, intent):
+        # Stripe's processing fee (the charge's balance transaction) against ours: recorded, or corrected, by --fix.
+        stripe_fee = f"{intent.fee} {intent.fee_currency or intent.currency}"
+        kind, our_fee = (
+            ("fee_missing_here", "—")
+            if link.stripe_fee is None
+            else ("fee_differs", f"{link.stripe_fee} {link.stripe_fee_currency or link.currency}")
+        )
+        differences.append(
+            Difference(number, kind, intent.balance_transaction_id or intent.id, our_fee, stripe_fee, True)
         )
     at_stripe = gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account)  # oldest first
     ours = list(Refund.objects.filter(payment_link=link))
@@ -152,7 +166,9 @@ def compare_link(link: PaymentLink) -> list[Difference]:
                 )
             )
     refunded_at_stripe = sum(info.amount for info in at_stripe if info.status == "succeeded")
-    if refunded_at_stripe != link.amount_refunded and not any(d.fixable for d in differences):
+    if refunded_at_stripe != link.amount_refunded and not any(
+        d.fixable for d in differences if d.kind not in FEE_DIFFERENCES
+    ):
         differences.append(
             Difference(
                 number, "refunded_total_differs", intent.id, str(link.amount_refunded), str(refunded_at_stripe), False
@@ -170,6 +186,8 @@ def fix_link(link: PaymentLink) -> None:
     link.refresh_from_db()
     if not link.is_settled:
         return
+    if fee_differs(link, intent):
+        payment_fee_record(link_id=link.pk, intent=intent, correct=True)
     for info in gateway.list_refunds(payment_intent_id=intent.id, stripe_account=account):
         refund_record_stripe_refund(info=info, link_id=link.pk)
 

@@ -18,14 +18,17 @@ from django.test import Client
 from django.urls import reverse
 
 from invoicedesk.accounting.models import RegistryRecord, RegistryStatus
-from invoicedesk.accounting.registry import RegistryClient, RegistryUnavailable, refresh_from_diff
+from invoicedesk.accounting.registry import RegistryClient, RegistryUnavailable, lookup_numbers, refresh_from_diff
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
+from invoicedesk.backoffice.services import SETTINGS_FIELDS, OrganizationSettings, organization_settings_update
 from invoicedesk.billing.models import BillingInvoice, Buyer
+from invoicedesk.billing.services import buyer_registration_number_entered
 from invoicedesk.core.tax import registration_check_digit
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
+from tests.http import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -147,10 +150,23 @@ def _detail(invoice: BillingInvoice) -> str:
 
 
 def _enter(buyer: Buyer, number: str, capture: Any) -> None:
-    """Enter a buyer's number as any write would; the lookup task runs on commit (the tests' immediate queue)."""
+    """Enter a buyer's number as its writes do (the admin, the demo): saved, then its lookup queued explicitly; the
+    task runs on commit (the tests' immediate queue)."""
     with capture(execute=True):
         buyer.invoice_registration_number = number
         buyer.save()
+        buyer_registration_number_entered(buyer)
+
+
+def test_a_number_saved_without_its_explicit_call_is_not_looked_up_until_the_nightly_check(
+    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any
+) -> None:
+    # No receiver hangs off the save: the write that enters a number queues its lookup, by name.
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.buyer(org, "Quiet K.K.", invoice_registration_number=VALID)
+    assert registry.requests == []
+    refresh_from_diff(today=date(2026, 4, 30))  # the nightly check asks about watched numbers never answered
+    assert RegistryRecord.objects.get(number=VALID).status == RegistryStatus.FOUND
 
 
 def test_numbers_entered_are_looked_up_with_num_and_stored(
@@ -199,21 +215,51 @@ def test_without_an_application_id_nothing_is_asked_and_nothing_flagged(
     assert 'data-testid="registry-flag"' not in admin.get(_detail(invoice)).content.decode()
 
 
+def _set_own_number(org: Organization, number: str, capture: Any) -> Membership:
+    """The organization's number entered through its settings (the service the Settings page calls)."""
+    Organization.objects.filter(pk=org.pk).update(require_two_factor=False)
+    org.refresh_from_db()
+    admin = Membership.objects.select_related("organization", "user").get(user=factories.member(org, Role.ADMIN))
+    values = {name: getattr(org, name) for name in SETTINGS_FIELDS}
+    with capture(execute=True):
+        organization_settings_update(
+            actor=admin, settings=OrganizationSettings(**{**values, "invoice_registration_number": number})
+        )
+    return admin
+
+
 def test_settings_shows_the_organizations_own_number_as_registered(
     org: Organization,
     registry: RegistryDouble,
     django_capture_on_commit_callbacks: Any,
     login: Callable[[User], Client],
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        org.invoice_registration_number = VALID
-        org.save()
-    admin = login(factories.member(org, Role.ADMIN))
-    page = admin.get("/billing/settings/").content.decode()
+    admin = _set_own_number(org, VALID, django_capture_on_commit_callbacks)
+    assert registry.requests[0][1]["number"] == VALID  # the settings service queued the lookup
+    page = login(admin.user).get("/billing/settings/").content.decode()
     assert 'data-testid="registry-check-off"' not in page
     assert 'data-testid="own-registry"' in page
     assert "株式会社さくら商事" in page
     assert "2023-10-01" in page
+    assert 'data-testid="own-registry-invalid"' not in page
+    assert not Alert.objects.filter(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID).exists()
+
+
+@pytest.mark.parametrize("number", [CANCELLED, UNKNOWN], ids=["cancelled", "unknown"])
+def test_the_organizations_own_number_cancelled_or_unknown_alerts_its_admins_and_settings_says_so(
+    org: Organization,
+    registry: RegistryDouble,
+    django_capture_on_commit_callbacks: Any,
+    login: Callable[[User], Client],
+    number: str,
+) -> None:
+    admin = _set_own_number(org, number, django_capture_on_commit_callbacks)
+    page = login(admin.user).get("/billing/settings/").content.decode()
+    assert 'data-testid="own-registry-invalid"' in page
+    alert = Alert.objects.get(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID)
+    assert number in alert.detail
+    lookup_numbers([number])  # asked again: the same answer raises no second alert
+    assert Alert.objects.filter(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID).count() == 1
 
 
 def test_a_buyer_with_a_cancelled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
@@ -369,3 +415,20 @@ def test_the_return_invoices_record_carries_the_flag(
     page = operator_client.get(_detail(invoice) + "?tab=transactions").content.decode()
     assert 'data-testid="refund-document"' in page
     assert 'data-testid="document-registry-flag"' in page
+
+
+def test_a_number_entered_in_the_admin_is_looked_up(
+    org: Organization, registry: RegistryDouble, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The Buyer and Organization admins are writes below the accounting app: they queue the lookup by name.
+    client.force_login(User.objects.create_superuser("support@invoicedesk.example", "x"))
+    buyer = factories.buyer(org, "Admin K.K.")
+    for url, form_id, number in [
+        (f"/admin/billing/buyer/{buyer.pk}/change/", "buyer_form", CANCELLED),
+        (f"/admin/accounts/organization/{org.pk}/change/", "organization_form", VALID),
+    ]:
+        data = form_values(client.get(url).content.decode(), form_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {**data, "invoice_registration_number": number}).status_code == 302
+        assert RegistryRecord.objects.get(number=number).status == RegistryStatus.FOUND
+    assert [query["number"] for path, query in registry.requests] == [CANCELLED, VALID]

@@ -11,7 +11,9 @@ from django.core.management import call_command
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.alerts.models import Alert
+from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.billing.models import BillingInvoice
+from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services as payment_services
 from invoicedesk.payments import stripe_gateway as gateway
@@ -106,3 +108,32 @@ def test_bad_arguments_are_refused_with_a_message() -> None:
         call_command("reconcile_stripe", "--since", "yesterday")
     with pytest.raises(CommandError, match="No organization"):
         call_command("reconcile_stripe", "--organization", "Nobody K.K.")
+
+
+def test_reconcile_compares_stripes_fee_records_a_missing_one_and_corrects_another(
+    org: Any, stripe_server_with_fees: LocalStripe
+) -> None:
+    missing = factories.pay_through_stripe(factories.invoice(org, number="INV-FEE-1", amount=110_000))
+    differs = factories.pay_through_stripe(factories.invoice(org, number="INV-FEE-2", amount=55_000))
+    assert PaymentLink.objects.get(invoice=missing).stripe_fee == 3_960  # recorded from Stripe's answer
+    PaymentLink.objects.filter(invoice=missing).update(stripe_fee=None, stripe_balance_transaction_id="")
+    PaymentLink.objects.filter(invoice=differs).update(stripe_fee=1_000)
+
+    status, report = run()
+    assert status == 1
+    assert re.search(r"INV-FEE-1 +fee_missing_here +txn_\w+ +— +3960 JPY +True", report), report
+    assert re.search(r"INV-FEE-2 +fee_differs +txn_\w+ +1000 JPY +1980 JPY +True", report), report
+    assert PaymentLink.objects.get(invoice=missing).stripe_fee is None  # a report changes nothing
+
+    status, report = run("--fix")
+    assert (status, report.strip()) == (0, "No differences: our records agree with Stripe."), report
+    fixed = PaymentLink.objects.get(invoice=missing)
+    assert (fixed.stripe_fee, fixed.stripe_fee_currency) == (3_960, "JPY")
+    assert fixed.stripe_balance_transaction_id.startswith("txn_")
+    corrected = PaymentLink.objects.get(invoice=differs)
+    assert corrected.stripe_fee == 1_980
+    # Correcting a fee we had recorded is audited, with what it was.
+    entry = AuditEntry.objects.get(
+        action=AuditAction.PAYMENT_RECORD, object_id=str(corrected.pk), before__stripe_fee=1_000
+    )
+    assert entry.after["stripe_fee"] == 1_980

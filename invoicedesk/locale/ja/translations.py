@@ -902,6 +902,8 @@ JA = {
     "expiry date": "失効年月日",
     "checked at": "確認日時",
     "A buyer's registration number was not valid on the sale's date": "請求先の登録番号が取引日に有効ではありませんでした",
+    "The organization's own registration number is not valid in the National Tax Agency's registry": "自社の登録番号が国税庁の公表サイトで有効ではありません",
+    "The National Tax Agency's registry does not list this number as valid today. Return invoices issued with it cannot be used by buyers for input tax credit: check the number, or your registration.": "国税庁の公表サイトでは、この登録番号は本日時点で有効ではありません。この番号で発行した返還インボイスは、請求先が仕入税額控除に使えません。番号または登録状況を確認してください。",
     "The buyer's registration number %(number)s is not in the National Tax Agency's registry. The buyer cannot use this invoice or its return invoice for input tax credit.": "請求先の登録番号 %(number)s は国税庁の適格請求書発行事業者公表サイトに登録されていません。請求先はこの請求書と返還インボイスで仕入税額控除を受けられません。",
     "The buyer's registration number %(number)s was cancelled on %(ended)s, before the sale of %(sale)s. The buyer cannot use this invoice or its return invoice for input tax credit.": "請求先の登録番号 %(number)s は、取引日 %(sale)s より前の %(ended)s に取消または失効しています。請求先はこの請求書と返還インボイスで仕入税額控除を受けられません。",
     "The buyer's registration number %(number)s was not yet registered on the sale's date %(sale)s.": "請求先の登録番号 %(number)s は、取引日 %(sale)s にはまだ登録されていませんでした。",

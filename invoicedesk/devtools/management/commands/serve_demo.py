@@ -20,7 +20,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker, demo_refusal
-from invoicedesk.devtools.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, LocalStripe
+from invoicedesk.devtools.registry_double import DEMO_APP_ID, RegistryDouble
 
 
 def _spawn(*args: str, banner: bool = True) -> subprocess.Popen[bytes]:
@@ -65,12 +66,15 @@ class Command(BaseCommand):
         port: int = options["port"]
         app_url = f"http://127.0.0.1:{port}"
         localstripe: LocalStripe | None = None
+        registry: RegistryDouble | None = None
         processes: list[subprocess.Popen[bytes]] = []
         try:
             if settings.STRIPE_TEST_CARD_FORM:
                 localstripe = LocalStripe(
                     port=int(settings.STRIPE_API_BASE.rsplit(":", 1)[1]),
                     store=settings.VAR_DIR / "localstripe.pickle",
+                    # Stripe's fee as it would report it, so the demo's books have fee lines.
+                    fee_percent=JAPAN_CARD_FEE_PERCENT,
                 )
                 try:
                     localstripe.start()
@@ -82,6 +86,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"· localstripe (test-mode Stripe) at {localstripe.url}")
             else:
                 self.stdout.write("Talking to Stripe itself (STRIPE_SECRET_KEY is set); no localstripe started.")
+            if not settings.NTA_APP_ID:
+                # The registry's double (PORT+1), so registration numbers are checked as with an application ID:
+                # the worker and the web server inherit these variables, seed_demo (here) the settings.
+                registry = RegistryDouble(port=port + 1).start()
+                os.environ["NTA_APP_ID"] = settings.NTA_APP_ID = DEMO_APP_ID
+                os.environ["NTA_API_URL"] = settings.NTA_API_URL = registry.url
+                self.stdout.write(f"· the National Tax Agency registry's double at {registry.url}")
             self.stdout.write("· starting the web server and the task worker")
             loading = demo_loading_marker()
             loading.touch()  # until the data is in, pages say so instead of showing half of it
@@ -117,4 +128,6 @@ class Command(BaseCommand):
                     process.kill()
             if localstripe is not None:
                 localstripe.stop()
+            if registry is not None:
+                registry.stop()
             demo_loading_marker().unlink(missing_ok=True)
