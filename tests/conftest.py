@@ -14,7 +14,7 @@ from django.test import Client
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.db_roles import grant_app_role
-from invoicedesk.devtools.localstripe import LocalStripe, free_port
+from invoicedesk.devtools.localstripe import ConnectDouble, LocalStripe, free_port
 from invoicedesk.refunds.live import stop_listening
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
@@ -162,6 +162,21 @@ def stripe_server(localstripe_server: LocalStripe, settings: pytest.FixtureReque
     settings.STRIPE_TEST_CARD_FORM = True  # type: ignore[attr-defined]
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_invoicedesk"  # type: ignore[attr-defined]
     return localstripe_server
+
+
+@pytest.fixture(scope="session")
+def connect_double_server(localstripe_server: LocalStripe) -> Iterator[ConnectDouble]:
+    server = ConnectDouble(port=free_port(), platform=localstripe_server).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connect_double(stripe_server: LocalStripe, connect_double_server: ConnectDouble, settings: Any) -> ConnectDouble:
+    """The Connect double in front of a clean localstripe, no accounts yet: what the app's Stripe gateway talks to."""
+    connect_double_server.reset()  # the platform's localstripe too; the accounts' go back to its pool
+    settings.STRIPE_API_BASE = connect_double_server.url
+    return connect_double_server
 
 
 @pytest.fixture
