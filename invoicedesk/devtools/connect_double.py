@@ -567,9 +567,12 @@ def make_app(double: Double) -> web.Application:
         return web.json_response({"accounts": sorted(double.state.accounts), "servers": len(double.servers)})
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        # Known accounts' servers start together, so the first page after a restart does not wait for them.
-        await asyncio.gather(*(double.server_of(account) for account in double.state.accounts))
+        # Known accounts' servers start in the background, together: the double answers at once, and a request
+        # for an account still starting waits for that one alone.
+        warming = [asyncio.ensure_future(double.server_of(account)) for account in double.state.accounts]
         yield
+        for task in warming:
+            task.cancel()
         if double.session is not None:
             await double.session.close()
         double.stop()
