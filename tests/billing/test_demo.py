@@ -87,7 +87,9 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
 def test_make_runs_demo_puts_each_seller_on_its_own_connected_account(connect_double: ConnectDouble) -> None:
     """`make run` seeds through the Connect double: both sellers connect through the hosted onboarding, and each
     one's payments and refunds are on its own account, invisible to the other's."""
+    started = time.monotonic()
     summary = seed_demo(connect_accounts=True)
+    print(f"seed_demo(connect_accounts=True) took {time.monotonic() - started:.1f} s")
     demo, other = summary.organization, summary.other_organization
     demo.refresh_from_db()
     other.refresh_from_db()
