@@ -30,6 +30,7 @@ from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.stripe_events.models import StripeEvent
 from tests import factories
+from tests.stripe_support import event_payload, signature_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -273,3 +274,34 @@ def test_a_pending_reason_injected_on_the_account_is_said_and_its_later_success_
     assert StripeEvent.objects.filter(type="charge.refund.updated", account=account_b).exists()
     refund.refresh_from_db()
     assert (refund.status, refund.pending_reason) == (RefundStatus.SUCCEEDED, "")
+
+
+@pytest.mark.parametrize(
+    ("secret_setting", "stored"),
+    [("STRIPE_WEBHOOK_SECRET", True), ("STRIPE_CONNECT_WEBHOOK_SECRET", True), (None, False)],
+)
+def test_the_webhook_takes_events_signed_by_the_platform_or_the_connect_endpoint_and_no_other(
+    secret_setting: str | None, stored: bool, settings: Any
+) -> None:
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"
+    secret = getattr(settings, secret_setting) if secret_setting else "whsec_someone_else"
+    payload = event_payload("account.updated", {"id": "acct_x", "object": "account"}, event_id="evt_either")
+    response = Client().post(
+        "/stripe/webhook/",
+        payload,
+        content_type="application/json",
+        headers={"stripe-signature": signature_header(payload, secret)},
+    )
+    assert (response.status_code, StripeEvent.objects.filter(stripe_id="evt_either").exists()) == (
+        (200, True) if stored else (400, False)
+    )
+
+
+def test_the_connect_form_may_send_the_admin_to_stripes_onboarding(
+    org: Organization, login: Callable[[User], Client]
+) -> None:
+    """Chromium holds a form's redirect to CSP form-action: Stripe's onboarding host must be allowed there."""
+    admin = login(factories.member(org, Role.ADMIN, email="csp-admin@example.test"))
+    policy = admin.get(SETTINGS)["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+    assert "'self'" in form_action and "https://connect.stripe.com" in form_action
