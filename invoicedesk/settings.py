@@ -10,6 +10,7 @@ never one that shows tracebacks to strangers.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
@@ -299,6 +300,9 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# The signing secret of the Connect endpoint (events of connected accounts, `account` set), when one is registered
+# at the same URL: Stripe gives each endpoint its own secret. Empty: only STRIPE_WEBHOOK_SECRET's events are taken.
+STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", "")
 if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(
         f"STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set in production{_LOCAL_HINT}"
@@ -308,7 +312,17 @@ if not STRIPE_SECRET_KEY:
     STRIPE_SECRET_KEY = "sk_test_localstripe"
     STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
     STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe_development"
+    STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_CONNECT_WEBHOOK_SECRET or "whsec_localstripe_connect_development"
 STRIPE_TEST_CARD_FORM = bool(STRIPE_API_BASE)
+# "Connect a Stripe account" posts a form that redirects to Stripe's hosted onboarding (an Account Link), and
+# Chromium holds a form's redirects to form-action too. Against a Stripe-compatible server (the Connect double
+# of `make run` and the tests), its onboarding page is on that server's host, on whatever port it was given.
+_STRIPE_API_HOST = urllib.parse.urlsplit(STRIPE_API_BASE)
+SECURE_CSP["form-action"] = [
+    CSP.SELF,
+    "https://connect.stripe.com",
+    *([f"{_STRIPE_API_HOST.scheme}://{_STRIPE_API_HOST.hostname}:*"] if STRIPE_API_BASE else []),
+]
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
 STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
 # How long a worker task may run before it is taken for dead (its lease). A Stripe call's worst case,

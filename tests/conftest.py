@@ -14,7 +14,7 @@ from django.test import Client
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.db_roles import grant_app_role
-from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, LocalStripe, free_port
+from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, ConnectDouble, LocalStripe, free_port
 from invoicedesk.refunds.live import stop_listening
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
@@ -179,6 +179,21 @@ def localstripe_with_fees_server() -> Iterator[LocalStripe]:
 def stripe_server_with_fees(localstripe_with_fees_server: LocalStripe, settings: pytest.FixtureRequest) -> LocalStripe:
     """As stripe_server, but each charge's balance transaction carries Stripe's 3.6 % fee (as `make run`'s)."""
     return _talk_to(localstripe_with_fees_server, settings)
+
+
+@pytest.fixture(scope="session")
+def connect_double_server(localstripe_server: LocalStripe) -> Iterator[ConnectDouble]:
+    server = ConnectDouble(port=free_port(), platform=localstripe_server).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connect_double(stripe_server: LocalStripe, connect_double_server: ConnectDouble, settings: Any) -> ConnectDouble:
+    """The Connect double in front of a clean localstripe, no accounts yet: what the app's Stripe gateway talks to."""
+    connect_double_server.reset()  # the platform's localstripe too; the accounts' go back to its pool
+    settings.STRIPE_API_BASE = connect_double_server.url
+    return connect_double_server
 
 
 @pytest.fixture

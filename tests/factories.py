@@ -78,8 +78,14 @@ def pay_through_stripe(invoice: BillingInvoice) -> BillingInvoice:
     """Pay the invoice's link for real against localstripe, as the buyer's browser would."""
     link = invoice.payment_link
     intent = payment_services.payment_intent_for_link(link=link)
+    link.refresh_from_db()  # the account its PaymentIntent was made on
     intent = pay_with_test_card(
-        payment_intent_id=intent.id, number="4242424242424242", exp_month=12, exp_year=2030, cvc="123"
+        payment_intent_id=intent.id,
+        number="4242424242424242",
+        exp_month=12,
+        exp_year=2030,
+        cvc="123",
+        stripe_account=link.stripe_account,
     )
     payment_services.payment_record_intent(intent=intent)
     invoice.payment_link.refresh_from_db()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
 import time
@@ -18,25 +16,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
+from invoicedesk.devtools.stripe_objects import dispute_object, event_payload, signature_header
 
-def signature_header(payload: bytes, secret: str, *, timestamp: int | None = None) -> str:
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    signed = f"{timestamp}.".encode() + payload
-    return f"t={timestamp},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
-
-
-def event_payload(event_type: str, obj: dict[str, Any], *, event_id: str, created: int | None = None) -> bytes:
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "created": created or int(time.time()),
-            "api_version": "2025-01-27.acacia",
-            "data": {"object": obj},
-            "livemode": False,
-        }
-    ).encode()
+__all__ = ["dispute_object", "event_payload", "signature_header"]
 
 
 @dataclass(frozen=True)
@@ -113,43 +95,6 @@ def payment_intent_object(
         "latest_charge": charge,
         "metadata": metadata or {},
         "last_payment_error": {"message": error, "code": "card_declined"} if error else None,
-    }
-
-
-def dispute_object(
-    *,
-    dispute_id: str,
-    payment_intent: str,
-    charge: str,
-    amount: int,
-    status: str = "needs_response",
-    is_charge_refundable: bool = False,
-    reason: str = "fraudulent",
-    due_by: int | None = None,
-    currency: str = "jpy",
-) -> dict[str, Any]:
-    """A dispute as Stripe's API documents it (the fields we read, and the others a dispute always carries)."""
-    return {
-        "id": dispute_id,
-        "object": "dispute",
-        "amount": amount,
-        "balance_transactions": [],
-        "charge": charge,
-        "created": int(time.time()),
-        "currency": currency,
-        "evidence": {},
-        "evidence_details": {
-            "due_by": due_by,
-            "has_evidence": False,
-            "past_due": False,
-            "submission_count": 0,
-        },
-        "is_charge_refundable": is_charge_refundable,
-        "livemode": False,
-        "metadata": {},
-        "payment_intent": payment_intent,
-        "reason": reason,
-        "status": status,
     }
 
 

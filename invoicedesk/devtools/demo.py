@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +18,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import AddonContract, Language, Membership, Organization, Role, User
 from invoicedesk.accounts.selectors import addon_contract_valid_at
 from invoicedesk.billing.models import BillingInvoice, Buyer, InvoiceLine, PaymentMethod, TaxRate
+from invoicedesk.payments.connect import connect_account_refresh, connect_onboarding_url, connected_account_of
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import (
     payment_intent_for_link,
@@ -273,11 +277,44 @@ def _refund_to(invoice: BillingInvoice, target: PaymentLinkStatus, operator: Mem
     )
 
 
-def seed_demo() -> DemoSummary:
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # the return URL is the app's own, asked below through the service
+
+
+def connect_demo_account(admin: Membership) -> None:
+    """The organization's own Stripe account, through Connect's real flow: the account made on the platform's key,
+    its hosted onboarding completed (the Connect double's page in `make run`), the state asked from Stripe."""
+    organization = admin.organization
+    existing = connected_account_of(organization)
+    if existing is not None and existing.ready:
+        return
+    site = settings.SITE_URL.rstrip("/")
+    onboarding = connect_onboarding_url(
+        actor=admin,
+        refresh_url=f"{site}/billing/settings/#stripe-account",
+        return_url=f"{site}/billing/settings/stripe/return/",
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(onboarding, timeout=30):
+        pass
+    form = urllib.parse.urlencode({"action": "complete"}).encode()
+    try:
+        opener.open(urllib.request.Request(onboarding, data=form, method="POST"), timeout=30)  # noqa: S310
+    except urllib.error.HTTPError as redirect:  # 303 to the return URL: onboarding done
+        if redirect.code != 303:
+            raise
+    organization.refresh_from_db()
+    connect_account_refresh(organization=organization)
+
+
+def seed_demo(*, connect_accounts: bool = False) -> DemoSummary:
     """Organizations, users, buyers and invoices; links issued, paid, cancelled or expired through the services.
 
     Payments go through Stripe (localstripe in development), so Stripe must be reachable.
     Each step checks what exists, so a rerun, or a rerun after a failure, finishes the job.
+    With `connect_accounts` (`make run`: the Connect double in front of localstripe) each organization first
+    connects its own Stripe account and takes its payments there.
     """
     if (refusal := demo_refusal()) is not None:
         raise DemoRefused(refusal)
@@ -310,6 +347,8 @@ def seed_demo() -> DemoSummary:
     operator = Membership.objects.select_related("organization", "user").get(
         organization=demo, user__email="operator@demo.test"
     )
+    if connect_accounts:
+        connect_demo_account(admin)
     for invoice, target in plan:
         _bring_link_to(invoice, target, admin, operator)
 
@@ -333,6 +372,8 @@ def seed_demo() -> DemoSummary:
         )
         other_created, other_plan = _invoices(other, other_buyers, prefix="KITA-2026", count=20, first=None, rng=rng)
     other_admin = Membership.objects.select_related("organization", "user").get(organization=other)
+    if connect_accounts:
+        connect_demo_account(other_admin)
     for invoice, target in other_plan:
         _bring_link_to(invoice, target, other_admin, None)
     other.addon_contracts.filter(ends_at__isnull=True).update(ends_at=timezone.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "scripts" / "run_localstripe.py"
 # Stripe's standard fee for domestic cards in Japan (stripe.com/jp/pricing): what the demo's charges carry.
@@ -34,21 +36,25 @@ class LocalStripe:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, timeout: float = 20) -> LocalStripe:
+    def command(self) -> list[str]:
+        store = ["--store", str(self.store)] if self.store else []
+        fee = ["--fee-percent", self.fee_percent] if self.fee_percent is not None else []
+        return [sys.executable, str(LAUNCHER), "--port", str(self.port), *store, *fee]
+
+    def start(self, *, timeout: float = 20) -> Self:
         if self.is_up():
             raise RuntimeError(f"something already answers on {self.url}; stop it or choose another port")
-        store = ["--store", str(self.store)] if self.store else []
-        if self.fee_percent is not None:
-            store += ["--fee-percent", self.fee_percent]
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, str(LAUNCHER), "--port", str(self.port), *store],
+            self.command(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"localstripe exited with {self.process.returncode} (port {self.port} taken?)")
+                raise RuntimeError(
+                    f"{type(self).__name__} exited with {self.process.returncode} (port {self.port} taken?)"
+                )
             if self.is_up():
                 return self
             time.sleep(0.1)
@@ -79,3 +85,45 @@ class LocalStripe:
 
     def register_webhook(self, *, name: str, url: str, secret: str) -> None:
         self._call("POST", f"/_config/webhooks/{name}", {"url": url, "secret": secret})
+
+
+@dataclass
+class ConnectDouble(LocalStripe):
+    """The Stripe Connect test double (`connect_double.py`) in front of the platform's localstripe `platform`: the
+    app's STRIPE_API_BASE when accounts are wanted. Drives like a localstripe (reset, register_webhook pass on)."""
+
+    platform: LocalStripe | None = None
+    state: Path | None = None  # keep accounts and their localstripe stores in this folder between runs (the demo)
+
+    def command(self) -> list[str]:
+        if self.platform is None:
+            raise RuntimeError("the Connect double fronts a localstripe: give it `platform`")
+        state = ["--state", str(self.state)] if self.state else []
+        # The connected accounts' localstripes charge the platform's fee too (the demo's books have fee lines).
+        fee = ["--fee-percent", self.platform.fee_percent] if self.platform.fee_percent is not None else []
+        module = "invoicedesk.devtools.connect_double"
+        command = [sys.executable, "-m", module, "--port", str(self.port), "--platform", self.platform.url]
+        return [*command, *state, *fee]
+
+    def is_up(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_double/health", timeout=1):  # noqa: S310
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def register_connect_webhook(self, *, url: str, secret: str) -> None:
+        """Where events of connected accounts go (Stripe's Connect endpoint), signed with its secret."""
+        self._call("POST", "/_double/config/connect_webhook", {"url": url, "secret": secret})
+
+    def inject(self, path: str, data: dict[str, object] | None = None) -> dict[str, object]:
+        """POST JSON to one of the double's own routes (`/_double/accounts/{id}/disputes`, …); its JSON answer."""
+        request = urllib.request.Request(  # noqa: S310
+            f"{self.url}{path}",
+            data=json.dumps(data or {}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            result: dict[str, object] = json.loads(answer.read())
+            return result

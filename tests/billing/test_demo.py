@@ -9,9 +9,9 @@ from invoicedesk.billing.models import BillingInvoice, PaymentMethod
 from invoicedesk.billing.taxes import invoice_totals_by_rate
 from invoicedesk.core.tax import registration_number_problem
 from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
-from invoicedesk.devtools.localstripe import LocalStripe
+from invoicedesk.devtools.localstripe import ConnectDouble, LocalStripe
 from invoicedesk.payments import stripe_gateway as gateway
-from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.payments.models import ConnectedAccount, PaymentLink, PaymentLinkStatus, TransactionKind
 
 # Committed for real: refunds call Stripe when their transaction commits.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,3 +82,43 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
     for other_link in paid:
         assert other_link.addon_contract == contract
         assert other_link.paid_at is not None and contract.is_valid_at(other_link.paid_at)
+
+
+def test_make_runs_demo_puts_each_seller_on_its_own_connected_account(connect_double: ConnectDouble) -> None:
+    """`make run` seeds through the Connect double: both sellers connect through the hosted onboarding, and each
+    one's payments and refunds are on its own account, invisible to the other's."""
+    started = time.monotonic()
+    summary = seed_demo(connect_accounts=True)
+    print(f"seed_demo(connect_accounts=True) took {time.monotonic() - started:.1f} s")
+    demo, other = summary.organization, summary.other_organization
+    demo.refresh_from_db()
+    other.refresh_from_db()
+    assert demo.stripe_account_id.startswith("acct_") and other.stripe_account_id.startswith("acct_")
+    assert demo.stripe_account_id != other.stripe_account_id
+    assert all(account.ready for account in ConnectedAccount.objects.all())
+    assert ConnectedAccount.objects.count() == 2
+    for organization in (demo, other):
+        settled = PaymentLink.objects.filter(invoice__organization=organization, status__in=PaymentLinkStatus.settled())
+        assert settled.exists()
+        assert set(settled.values_list("stripe_account_id", flat=True)) == {organization.stripe_account_id}
+    first = PaymentLink.objects.get(invoice__organization=demo, invoice__number="INV-2026-0001")
+    intent = gateway.retrieve_payment_intent(
+        payment_intent_id=first.stripe_payment_intent_id, stripe_account=demo.stripe_account_id
+    )
+    assert intent.succeeded and intent.amount_received == 110_000
+    for elsewhere in (other.stripe_account_id, None):
+        with pytest.raises(gateway.StripeGatewayError) as missing:
+            gateway.retrieve_payment_intent(payment_intent_id=first.stripe_payment_intent_id, stripe_account=elsewhere)
+        assert missing.value.http_status == 404
+    refunded = PaymentLink.objects.filter(invoice__organization=demo, status=PaymentLinkStatus.REFUNDED).first()
+    assert refunded is not None
+    (refund,) = refunded.refunds.all()
+    assert (
+        gateway.list_refunds(
+            payment_intent_id=refunded.stripe_payment_intent_id, stripe_account=demo.stripe_account_id
+        )[0].id
+        == refund.stripe_refund_id
+    )
+    # Run again (`make run` after `make run`): nothing connected twice.
+    seed_demo(connect_accounts=True)
+    assert ConnectedAccount.objects.count() == 2

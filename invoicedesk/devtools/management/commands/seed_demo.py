@@ -10,11 +10,18 @@ from invoicedesk.payments.stripe_gateway import StripeUnavailable
 class Command(BaseCommand):
     help = "Load the demo organizations, users and invoices, paying some through Stripe (idempotent)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--connect-accounts",
+            action="store_true",
+            help="connect each organization's own Stripe account first (needs Connect: `make run`'s double)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if (refusal := demo_refusal()) is not None:
             raise CommandError(refusal)
         try:
-            summary = seed_demo()
+            summary = seed_demo(connect_accounts=options["connect_accounts"])
         except StripeUnavailable as error:
             where = settings.STRIPE_API_BASE or "Stripe"
             raise CommandError(

@@ -1,4 +1,5 @@
-"""`make run`: localstripe, the web server and the task worker side by side until Ctrl-C, with demo data.
+"""`make run`: localstripe behind the Connect double, the web server and the task worker side by side until Ctrl-C,
+with demo data: two sellers, each on its own connected Stripe account.
 
 Migrations are done by the Makefile before this starts. The demo data is
 loaded once the servers are up, so its payments go through Stripe
@@ -20,7 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_loading_marker, demo_refusal
-from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, LocalStripe
+from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, ConnectDouble, LocalStripe, free_port
 from invoicedesk.devtools.registry_double import DEMO_APP_ID, RegistryDouble
 
 
@@ -67,23 +68,36 @@ class Command(BaseCommand):
         app_url = f"http://127.0.0.1:{port}"
         localstripe: LocalStripe | None = None
         registry: RegistryDouble | None = None
+        double: ConnectDouble | None = None
         processes: list[subprocess.Popen[bytes]] = []
         try:
             if settings.STRIPE_TEST_CARD_FORM:
+                # The platform's account is a localstripe; the Connect double answers at STRIPE_API_BASE in front
+                # of it, with one localstripe more per connected account (kept in var/connect).
                 localstripe = LocalStripe(
-                    port=int(settings.STRIPE_API_BASE.rsplit(":", 1)[1]),
+                    port=free_port(),
                     store=settings.VAR_DIR / "localstripe.pickle",
                     # Stripe's fee as it would report it, so the demo's books have fee lines.
                     fee_percent=JAPAN_CARD_FEE_PERCENT,
                 )
+                double = ConnectDouble(
+                    port=int(settings.STRIPE_API_BASE.rsplit(":", 1)[1]),
+                    platform=localstripe,
+                    state=settings.VAR_DIR / "connect",
+                )
                 try:
                     localstripe.start()
+                    double.start()
                 except RuntimeError as error:
                     raise CommandError(f"localstripe: {error}") from error
-                localstripe.register_webhook(
-                    name="invoicedesk", url=f"{app_url}/stripe/webhook/", secret=settings.STRIPE_WEBHOOK_SECRET
+                webhook = f"{app_url}/stripe/webhook/"
+                localstripe.register_webhook(name="invoicedesk", url=webhook, secret=settings.STRIPE_WEBHOOK_SECRET)
+                # Stripe's Connect endpoint: events of the connected accounts, `account` set, its own secret.
+                double.register_connect_webhook(url=webhook, secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+                self.stdout.write(
+                    f"· test-mode Stripe at {double.url}: the Connect double (accounts, hosted onboarding) "
+                    f"in front of localstripe"
                 )
-                self.stdout.write(f"· localstripe (test-mode Stripe) at {localstripe.url}")
             else:
                 self.stdout.write("Talking to Stripe itself (STRIPE_SECRET_KEY is set); no localstripe started.")
             if not settings.NTA_APP_ID:
@@ -103,7 +117,7 @@ class Command(BaseCommand):
             _wait_for_http(f"{app_url}/healthz")
             self.stdout.write("· loading demo data (its payments go through Stripe)")
             started = time.monotonic()
-            call_command("seed_demo", verbosity=0)
+            call_command("seed_demo", verbosity=0, connect_accounts=double is not None)
             loading.unlink(missing_ok=True)
             self.stdout.write(f"· demo data ready in {time.monotonic() - started:.0f} s")
             self.stdout.write(self.style.SUCCESS(f"\ninvoicedesk is running at {app_url}/"))
@@ -111,6 +125,11 @@ class Command(BaseCommand):
             for email, role in DEMO_USERS.items():
                 self.stdout.write(f"  {email:<22} {role.label}")
             self.stdout.write(f"  {OTHER_USER:<22} Admin of the second organization")
+            if double is not None:
+                self.stdout.write(
+                    "Each organization takes payments on its own connected Stripe account (Settings › Stripe "
+                    f"account); a new one connects through the test double's onboarding page at {double.url}."
+                )
             self.stdout.write("Press Ctrl-C to stop.\n")
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
@@ -126,8 +145,7 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-            if localstripe is not None:
-                localstripe.stop()
-            if registry is not None:
-                registry.stop()
+            for server in (double, localstripe, registry):
+                if server is not None:
+                    server.stop()
             demo_loading_marker().unlink(missing_ok=True)
