@@ -216,7 +216,8 @@ def addon_cancel(*, actor: Membership, ip_address: str | None = None) -> AddonCo
     contract = addon_contract_valid_at(organization_id=organization.pk, moment=now)
     if contract is None:
         raise ServiceError(_("The Stripe Credit Card Payment Add-on is not active."), code="addon_not_active")
-    contract = AddonContract.objects.select_for_update().get(pk=contract.pk)
+    # Not its key: payment links referencing it (FOR KEY SHARE) go on meanwhile.
+    contract = AddonContract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     contract.ends_at = now
     contract.save(update_fields=["ends_at"])
     audit_record(
