@@ -1,7 +1,7 @@
 """Journal entries (仕訳) of one organization over a period: payments received through Stripe, Stripe's processing
 fee of each, refunds (ours and those made outside invoicedesk) per consumption tax rate, and refunds that failed
 after they had succeeded (reversed). Built lazily from database iterators: a year of refunds streams in constant
-memory. Lost disputes are not recorded by invoicedesk, so there is nothing to journal for them.
+memory. A dispute lost (the buyer's bank kept the money) is its own entry, dated when it was recorded as lost.
 
 Every entry balances: its lines each carry a debit and a credit of the same amount.
 """
@@ -21,7 +21,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Organization
 from invoicedesk.documents.models import DocumentKind, RefundDocument
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
-from invoicedesk.refunds.models import Refund, RefundStatus
+from invoicedesk.refunds.models import Dispute, DisputeStatus, Refund, RefundStatus
 from invoicedesk.refunds.tax_split import RatePart, split_of_refund
 
 from .models import AccountingSettings
@@ -34,6 +34,7 @@ class EntryKind(StrEnum):
     FEE = "fee"
     REFUND = "refund"
     REFUND_REVERSED = "refund_reversed"
+    DISPUTE_LOST = "dispute_lost"
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,27 @@ def _refund_entry(refund: Refund, books: AccountingSettings, zone: ZoneInfo, *, 
     )
 
 
+def _dispute_lost_entry(dispute: Dispute, books: AccountingSettings, zone: ZoneInfo) -> JournalEntry:
+    """The disputed amount Stripe took back for good: a loss (outside consumption tax) out of Stripe's funds."""
+    invoice = dispute.payment_link.invoice
+    buyer = invoice.buyer.company_name
+    moment = dispute.lost_at or dispute.updated_at  # lost disputes have lost_at (migration 0012 dated the old)
+    ids = tuple(i for i in (dispute.stripe_dispute_id, dispute.stripe_charge_id) if i)
+    loss = Side(books.dispute_loss_account, "", books.tax_category_outside, dispute.amount)
+    return JournalEntry(
+        kind=EntryKind.DISPUTE_LOST,
+        moment=moment,
+        day=timezone.localtime(moment, zone).date(),
+        currency=dispute.currency,
+        lines=(JournalLine(debit=loss, credit=_stripe(books, dispute.amount)),),
+        counterparty=buyer,
+        invoice_number=invoice.number,
+        document_number="",
+        stripe_ids=ids,
+        memo=_memo("チャージバック（異議申し立て敗訴）", invoice.number, buyer, *ids),
+    )
+
+
 def journal_entries(*, organization: Organization, period: Period) -> Iterator[JournalEntry]:
     """Every entry of the period, in time order."""
     zone = ZoneInfo(organization.time_zone)
@@ -236,7 +258,13 @@ def journal_entries(*, organization: Organization, period: Period) -> Iterator[J
         .order_by("updated_at", "id")
         .prefetch_related(documents)
     )
+    lost = (
+        Dispute.objects.filter(organization=organization, status=DisputeStatus.LOST, lost_at__gte=low, lost_at__lt=high)
+        .select_related("payment_link__invoice__buyer")
+        .order_by("lost_at", "id")
+    )
     payments = (entry for link in links.iterator(chunk_size=CHUNK) for entry in _payment_entries(link, books, zone))
     returns = (_refund_entry(r, books, zone, reverse=False) for r in succeeded.iterator(chunk_size=CHUNK))
     reversals = (_refund_entry(r, books, zone, reverse=True) for r in reversed_.iterator(chunk_size=CHUNK))
-    yield from heapq.merge(payments, returns, reversals, key=lambda entry: entry.moment)
+    losses = (_dispute_lost_entry(d, books, zone) for d in lost.iterator(chunk_size=CHUNK))
+    yield from heapq.merge(payments, returns, reversals, losses, key=lambda entry: entry.moment)

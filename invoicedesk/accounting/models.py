@@ -33,6 +33,9 @@ class AccountingSettings(models.Model):
     # A refund is a sales return or discount (売上高 works too, as a negative sale).
     returns_account = models.CharField(_("sales returns account"), max_length=40, default="売上値引・返品")
     fee_account = models.CharField(_("Stripe fee account"), max_length=40, default="支払手数料")
+    # A dispute (chargeback) lost: the buyer's bank kept the money. A loss outside consumption tax, not a sales
+    # return (no return invoice is issued for it); docs/accounting.md says why 雑損失 and not 貸倒損失.
+    dispute_loss_account = models.CharField(_("lost dispute account"), max_length=40, default="雑損失")
     # Tax-excluded accounting only: where the consumption tax of a return goes.
     tax_account = models.CharField(_("consumption tax account"), max_length=40, default="仮受消費税等")
     tax_category_returns_standard = models.CharField(
@@ -74,6 +77,7 @@ SETTINGS_FIELDS = [
     "receivable_account",
     "returns_account",
     "fee_account",
+    "dispute_loss_account",
     "tax_account",
     "tax_category_returns_standard",
     "tax_category_returns_reduced",

@@ -6,9 +6,11 @@ import zoneinfo
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -82,6 +84,18 @@ def validate_registration_number(value: str) -> None:
         raise ValidationError(REGISTRATION_PROBLEMS[problem] % {"value": value})
 
 
+def validate_commerce_disclosure_url(value: str) -> None:
+    """The published commerce disclosure page (特定商取引法に基づく表記): an https address. Plain http only in
+    development, where the page may be served from this machine."""
+    schemes = ["https", "http"] if settings.ENVIRONMENT == "development" else ["https"]
+    message = (
+        _("Enter the full address of the page, starting with https:// (http:// is accepted in development only).")
+        if settings.ENVIRONMENT == "development"
+        else _("Enter the full address of the page, starting with https://.")
+    )
+    URLValidator(schemes=schemes, message=message)(value)
+
+
 class TaxRounding(models.TextChoices):
     DOWN = Rounding.DOWN.value, _("Round down")
     HALF_UP = Rounding.HALF_UP.value, _("Round half up")
@@ -124,6 +138,14 @@ class Organization(models.Model):
     # Approvers and admins must pass a second factor (TOTP) before approving, changing settings or members, or
     # making API keys (accounts.twofactor). On for new organizations; the migration left existing ones as they were.
     require_two_factor = models.BooleanField(_("require two-factor sign-in for approvers and admins"), default=True)
+    # Where the seller publishes what the Act on Specified Commercial Transactions asks of online sellers: the
+    # Stripe Credit Card Payment Add-on needs it (payments.addon).
+    commerce_disclosure_url = models.URLField(
+        _("commerce disclosure page"),
+        max_length=500,
+        blank=True,
+        validators=[validate_commerce_disclosure_url],
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from invoicedesk.accounts.models import Membership, Organization
+from invoicedesk.accounts.models import AddonContract, Membership, Organization
 from invoicedesk.alerts.models import Alert
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.core.money import Money
@@ -31,7 +31,7 @@ from invoicedesk.core.text import moment_text
 from invoicedesk.documents.models import RefundDocument
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds.controls import hold_reasons_text
-from invoicedesk.refunds.models import Refund
+from invoicedesk.refunds.models import Dispute, DisputeReason, DisputeStatus, Refund
 
 # Keys the services write that are not a field of the object (or whose field label says less).
 _LABELS: dict[str, Any] = {
@@ -56,6 +56,16 @@ _LABELS: dict[str, Any] = {
     "sha256": "SHA-256",
     "prefix": gettext_lazy("Key prefix"),
     "name": gettext_lazy("Name"),
+    "stripe_account_id": gettext_lazy("Stripe account"),
+    "stripe_dispute_id": gettext_lazy("Stripe dispute ID"),
+    "charges_enabled": gettext_lazy("Charges enabled"),
+    "payouts_enabled": gettext_lazy("Payouts enabled"),
+    "commerce_disclosure_url": gettext_lazy("Commerce disclosure page"),
+}
+# Fields stored as Stripe's words, with no choices on the field: their labels, where we have one.
+_STRIPE_CHOICES: dict[tuple[type[models.Model], str], type[models.TextChoices]] = {
+    (Dispute, "status"): DisputeStatus,
+    (Dispute, "reason"): DisputeReason,
 }
 # Kinds of object with no page here, by the words the UI uses for them.
 _KINDS: dict[str, Any] = {"api.ApiKey": gettext_lazy("API key"), "accounts.User": gettext_lazy("User")}
@@ -186,6 +196,31 @@ def _alerts(ids: list[str], organization_id: int) -> dict[str, Described]:
     }
 
 
+def _disputes(ids: list[str], organization_id: int) -> dict[str, Described]:
+    found = Dispute.objects.filter(organization_id=organization_id, pk__in=ids).select_related("payment_link__invoice")
+    return {
+        str(dispute.pk): Described(
+            _link(
+                _("Dispute of %(amount)s on %(number)s")
+                % {"amount": dispute.money.format(), "number": dispute.payment_link.invoice.number},
+                _invoice_url(dispute.payment_link.invoice_id, "transactions"),
+            ),
+            dispute.currency,
+            Dispute,
+        )
+        for dispute in found
+    }
+
+
+def _addon_contracts(ids: list[str], organization_id: int) -> dict[str, Described]:
+    found = AddonContract.objects.filter(organization_id=organization_id, pk__in=ids)
+    addon_url = reverse("backoffice:organization_settings") + "#addon"
+    return {
+        str(contract.pk): Described(_link(str(_("Stripe Credit Card Payment Add-on")), addon_url), None, AddonContract)
+        for contract in found
+    }
+
+
 _LOADERS: dict[str, Callable[[list[str], int], dict[str, Described]]] = {
     Refund._meta.label: _refunds,
     PaymentLink._meta.label: _links,
@@ -193,6 +228,8 @@ _LOADERS: dict[str, Callable[[list[str], int], dict[str, Described]]] = {
     Organization._meta.label: _organizations,
     Membership._meta.label: _memberships,
     Alert._meta.label: _alerts,
+    Dispute._meta.label: _disputes,
+    AddonContract._meta.label: _addon_contracts,
 }
 
 
@@ -229,6 +266,10 @@ def _label(key: str, model: type[models.Model] | None) -> str:
 def _choice_label(key: str, value: object, model: type[models.Model] | None) -> str | None:
     if model is None:
         return None
+    stripe_choices = _STRIPE_CHOICES.get((model, key))
+    if stripe_choices is not None:
+        # A word of Stripe's newer than our labels shows as Stripe says it.
+        return str(stripe_choices(value).label) if value in stripe_choices.values else None
     try:
         field = model._meta.get_field(key)
     except FieldDoesNotExist:

@@ -11,6 +11,7 @@ from invoicedesk.accounts.models import (
     ApprovalPolicy,
     Role,
     TaxRounding,
+    validate_commerce_disclosure_url,
     validate_registration_number,
     validate_time_zone,
 )
@@ -149,6 +150,17 @@ class OrganizationSettingsForm(forms.Form):
         ),
         required=False,
     )
+    commerce_disclosure_url = forms.CharField(
+        label=_("Commerce disclosure page URL (特定商取引法に基づく表記)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "The page where you publish what the Act on Specified Commercial Transactions requires of online "
+            "sellers. The Stripe Credit Card Payment Add-on needs it."
+        ),
+        validators=[validate_commerce_disclosure_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
     time_zone = forms.TypedChoiceField(
         label=_("Time zone for pages and emails"),
         choices=lambda: [(name, name) for name in sorted(zoneinfo.available_timezones())],
@@ -183,6 +195,7 @@ class OrganizationSettingsForm(forms.Form):
             tax_rounding=data.get("tax_rounding") or "down",
             return_invoices_always=bool(data.get("return_invoices_always")),
             require_two_factor=bool(data.get("require_two_factor")),
+            commerce_disclosure_url=(data.get("commerce_disclosure_url") or "").strip(),
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +16,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounting.services import registry_lookup_enqueue
-from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
+from invoicedesk.accounts.models import (
+    ApprovalPolicy,
+    Membership,
+    Organization,
+    Role,
+    User,
+    validate_commerce_disclosure_url,
+)
 from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
@@ -35,6 +43,7 @@ SETTINGS_FIELDS = (
     "tax_rounding",
     "return_invoices_always",
     "require_two_factor",
+    "commerce_disclosure_url",
 )
 
 
@@ -53,6 +62,7 @@ class OrganizationSettings:
     return_invoices_always: bool = False
     refund_daily_limit_per_person: int | None = None
     require_two_factor: bool = True
+    commerce_disclosure_url: str = ""
 
 
 @transaction.atomic(durable=True)
@@ -71,6 +81,14 @@ def organization_settings_update(
             code="threshold",
             field="refund_approval_threshold_amount",
         )
+    if settings.commerce_disclosure_url:
+        # Checked here too: the API and scripts reach this service without the form.
+        try:
+            validate_commerce_disclosure_url(settings.commerce_disclosure_url)
+        except ValidationError as error:
+            raise ServiceError(
+                " ".join(error.messages), code="commerce_disclosure_url", field="commerce_disclosure_url"
+            ) from error
     organization = Organization.objects.select_for_update(no_key=True).get(pk=actor.organization_id)
     before = {name: getattr(organization, name) for name in SETTINGS_FIELDS}
     for name in SETTINGS_FIELDS:

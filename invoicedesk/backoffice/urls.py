@@ -21,5 +21,7 @@ urlpatterns = [
     path("settings/members/", views.member_invite_view, name="member_invite"),
     path("settings/stripe/connect/", views.stripe_connect, name="stripe_connect"),
     path("settings/stripe/return/", views.stripe_connect_return, name="stripe_connect_return"),
+    path("settings/addon/subscribe/", views.addon_subscribe_view, name="addon_subscribe"),
+    path("settings/addon/cancel/", views.addon_cancel_view, name="addon_cancel"),
     path("settings/members/<id:membership_id>/", views.member_update_view, name="member_update"),
 ]

@@ -47,6 +47,7 @@ from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
 from invoicedesk.notifications.selectors import buyer_email_get
+from invoicedesk.payments.addon import addon_cancel, addon_offer, addon_subscribe
 from invoicedesk.payments.connect import connect_account_refresh, connect_onboarding_url, connected_account_of
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_window
@@ -426,7 +427,46 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
             "own_registry": record_for(organization.invoice_registration_number) if check_enabled() else None,
             "own_registry_invalid": own_number_invalid(organization, today=timezone.localdate()),
             "connected_account": connected_account_of(organization),
+            "addon_offer": addon_offer(organization=organization),
         },
+    )
+
+
+def _addon_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
+    try:
+        run()
+    except (NotFound, Forbidden):
+        raise
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("backoffice:organization_settings") + "#addon")
+
+
+@require_POST
+@tenant_view
+def addon_subscribe_view(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The Subscribe button: the service decides (prerequisites, role); the page only shows what it said."""
+    ip_address = client_ip(request)
+    return _addon_action(
+        request,
+        lambda: addon_subscribe(actor=membership, ip_address=ip_address),
+        _("The Stripe Credit Card Payment Add-on is active: payment links can be issued."),
+    )
+
+
+@require_POST
+@tenant_view
+def addon_cancel_view(request: HttpRequest, membership: Membership) -> HttpResponse:
+    ip_address = client_ip(request)
+    return _addon_action(
+        request,
+        lambda: addon_cancel(actor=membership, ip_address=ip_address),
+        _(
+            "The Stripe Credit Card Payment Add-on is cancelled: no new payment links; payments settled before "
+            "remain refundable."
+        ),
     )
 
 

@@ -36,43 +36,46 @@ def connect_onboarding_url(
     """The address of Stripe's onboarding for the actor's organization, creating its account on first use."""
     if not actor.role_enum.can_administer:
         raise Forbidden(_("Only admins can connect a Stripe account."))
-    organization = actor.organization
+    organization = Organization.objects.get(pk=actor.organization_id)
     account_id = organization.stripe_account_id
-    if not account_id:
-        # One account per organization: the key makes a double click (or two admins at once) one account.
+    known = ConnectedAccount.objects.filter(stripe_account_id=account_id).first() if account_id else None
+    if not account_id or (known is not None and known.deauthorized_at is not None):
+        # A first account, or a new one after the seller disconnected the last (whose row and payments stay). One
+        # account per organization and predecessor: the key makes a double click (or two admins at once) one.
+        key = f"connect-account-{organization.pk}" + (f"-after-{account_id}" if account_id else "")
         info = gateway.create_account(
-            email=actor.user.email,
-            metadata={"organization_id": str(organization.pk)},
-            idempotency_key=f"connect-account-{organization.pk}",
+            email=actor.user.email, metadata={"organization_id": str(organization.pk)}, idempotency_key=key
         )
         account_id = _connect(
-            organization_id=organization.pk, info=info, actor=actor, ip_address=ip_address
+            organization_id=organization.pk, info=info, actor=actor, ip_address=ip_address, replacing=account_id
         ).stripe_account_id
-    elif not ConnectedAccount.objects.filter(organization=organization).exists():
+    elif known is None:
         connect_account_record(info=gateway.retrieve_account(account_id=account_id), organization_id=organization.pk)
     return gateway.create_account_link(account_id=account_id, refresh_url=refresh_url, return_url=return_url)
 
 
 @transaction.atomic(durable=True)
 def _connect(
-    *, organization_id: int, info: gateway.AccountInfo, actor: Membership, ip_address: str | None
+    *, organization_id: int, info: gateway.AccountInfo, actor: Membership, ip_address: str | None, replacing: str
 ) -> ConnectedAccount:
+    """Make `info`'s account the organization's, in place of `replacing` (the disconnected one, or "")."""
     organization = Organization.objects.select_for_update(no_key=True).get(pk=organization_id)
-    if organization.stripe_account_id and organization.stripe_account_id != info.id:
-        # Another request connected one meanwhile: that one stands.
+    if organization.stripe_account_id not in ("", replacing):
+        # Another request connected one meanwhile (this very one, replayed under its key, or another): it stands.
         return ConnectedAccount.objects.get_or_create(
-            organization=organization, defaults={"stripe_account_id": organization.stripe_account_id}
+            stripe_account_id=organization.stripe_account_id, defaults={"organization": organization}
         )[0]
     organization.stripe_account_id = info.id
     organization.save(update_fields=["stripe_account_id"])
     account, _created = ConnectedAccount.objects.update_or_create(
-        organization=organization, defaults=_fields(info) | {"stripe_account_id": info.id}
+        stripe_account_id=info.id, defaults=_fields(info) | {"organization": organization}
     )
     audit_record(
         action=AuditAction.STRIPE_ACCOUNT_CONNECT,
         target=account,
         organization_id=organization.pk,
         actor=actor.user,
+        before={"stripe_account_id": replacing} if replacing else None,
         after={"stripe_account_id": info.id},
         ip_address=ip_address,
     )
@@ -148,8 +151,8 @@ def disconnected_reason(account: ConnectedAccount) -> str:
 def account_refusal(organization: Organization) -> str | None:
     """Why no new payment link can be issued on the organization's connected account, or None. An account set by
     hand that Stripe has not described here is not second-guessed."""
-    account = ConnectedAccount.objects.filter(organization=organization).first()
-    if account is None or account.stripe_account_id != organization.stripe_account_id:
+    account = connected_account_of(organization)
+    if account is None:
         return None
     if account.deauthorized_at is not None:
         when = timezone.localtime(account.deauthorized_at).strftime("%Y-%m-%d")
@@ -180,4 +183,9 @@ def connect_account_refresh(*, organization: Organization) -> ConnectedAccount |
 
 
 def connected_account_of(organization: Organization) -> ConnectedAccount | None:
-    return ConnectedAccount.objects.filter(organization=organization).first()
+    """The account the organization takes payments on now (not one disconnected before it), as Stripe described it."""
+    if not organization.stripe_account_id:
+        return None
+    return ConnectedAccount.objects.filter(
+        organization=organization, stripe_account_id=organization.stripe_account_id
+    ).first()

@@ -162,9 +162,13 @@ class PaymentLink(ChoiceLabels):
 
 
 class ConnectedAccount(models.Model):
-    """The organization's own Stripe account (Stripe Connect, direct charges), as Stripe last described it."""
+    """An organization's own Stripe account (Stripe Connect, direct charges), as Stripe last described it.
 
-    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="connected_account")
+    One connected at a time per organization; after the seller disconnects it (`deauthorized_at`), an admin may
+    connect a new one and the old row stays: its payments keep its id (`PaymentLink.stripe_account_id`), and their
+    refunds are refused with the reason that account was disconnected."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connected_accounts")
     stripe_account_id = models.CharField(max_length=255, unique=True)
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
@@ -177,6 +181,15 @@ class ConnectedAccount(models.Model):
     deauthorized_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(deauthorized_at__isnull=True),
+                name="connected_account_one_per_organization",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_account_id} ({self.organization_id})"

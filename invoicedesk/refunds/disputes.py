@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
+from invoicedesk.audit.models import AuditAction
+from invoicedesk.audit.services import audit_record
 from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record, money
 from invoicedesk.payments.history import moment as moment_param
@@ -68,11 +70,16 @@ def dispute_record_stripe(*, info: gateway.DisputeInfo, link_id: int) -> Dispute
     dispute.status = info.status
     dispute.evidence_due_by = info.evidence_due_by
     dispute.is_charge_refundable = info.is_charge_refundable
+    if dispute.status == DisputeStatus.LOST and dispute.lost_at is None:
+        dispute.lost_at = timezone.now()  # the books date the loss when we learned of it (accounting.journal)
     dispute.save()
+    audits: list[tuple[AuditAction, str | None]] = []
     if old_status is None:
         _history(link, dispute, _opened(dispute))
+        audits.append((AuditAction.DISPUTE_OPEN, None))
         if dispute.status in (DisputeStatus.WON, DisputeStatus.LOST):
             _history(link, dispute, _changed(dispute))  # first heard of when it was already decided
+            audits.append((_audit_action(dispute), None))
         alert_raise(
             organization_id=dispute.organization_id,
             kind=AlertKind.DISPUTE_OPENED,
@@ -84,8 +91,37 @@ def dispute_record_stripe(*, info: gateway.DisputeInfo, link_id: int) -> Dispute
         )
     elif old_status != dispute.status:
         _history(link, dispute, _changed(dispute))
+        audits.append((_audit_action(dispute), old_status))
     alert_if_due_soon(dispute, invoice_id=link.invoice_id)
+    # Last: the audit chain's head stays locked until commit (audit.chain).
+    for action, before in audits:
+        _audit(dispute, action, before)
     return dispute
+
+
+def _audit_action(dispute: Dispute) -> AuditAction:
+    if dispute.status == DisputeStatus.WON:
+        return AuditAction.DISPUTE_WON
+    if dispute.status == DisputeStatus.LOST:
+        return AuditAction.DISPUTE_LOST
+    return AuditAction.DISPUTE_CHANGE
+
+
+def _audit(dispute: Dispute, action: AuditAction, before_status: str | None) -> None:
+    """Stripe's word on a dispute, in the audit trail beside the history row (no user of ours acted)."""
+    audit_record(
+        action=action,
+        target=dispute,
+        organization_id=dispute.organization_id,
+        before={"status": before_status} if before_status else None,
+        after={
+            "stripe_dispute_id": dispute.stripe_dispute_id,
+            "status": dispute.status,
+            "amount": dispute.amount,
+            "reason": dispute.reason,
+            "evidence_due_by": dispute.evidence_due_by.isoformat() if dispute.evidence_due_by else None,
+        },
+    )
 
 
 def alert_if_due_soon(dispute: Dispute, *, invoice_id: int) -> None:

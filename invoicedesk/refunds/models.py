@@ -283,6 +283,8 @@ class Dispute(models.Model):
     # (`charge_disputed`).
     is_charge_refundable = models.BooleanField(default=False)
     created_at_stripe = models.DateTimeField(null=True, blank=True)
+    # When we recorded that Stripe decided it lost: the date of its journal entry (accounting.journal).
+    lost_at = models.DateTimeField(_("lost at"), null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,7 +18,7 @@ from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.core.errors import ServiceError
-from invoicedesk.payments.models import ConnectedAccount
+from invoicedesk.payments.models import ConnectedAccount, PaymentLink
 from invoicedesk.payments.services import payment_link_issue
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
@@ -220,3 +220,69 @@ def test_a_disconnected_account_stops_links_and_refunds_with_the_reason(
         payment_link_issue(actor=admin, invoice_id=unpaid.pk)
     text = page(admin_client)
     assert "Disconnected from invoicedesk on" in text and 'data-testid="stripe-continue"' not in text
+
+
+def test_after_a_disconnection_an_admin_connects_a_new_account_and_old_refunds_still_say_where_to_go(
+    org: Organization, admin_client: Client, connect_like: ConnectLike, settings: Any
+) -> None:
+    old_id = connected(org, admin_client, connect_like, settings)
+    org.refresh_from_db()
+    old_paid = factories.pay_through_stripe(factories.invoice(org, amount=20_000))
+    assert PaymentLink.objects.get(invoice=old_paid).stripe_account_id == old_id
+    application = {"id": "ca_platform", "object": "application", "name": "invoicedesk"}
+    deliver_connect_event(settings, "account.application.deauthorized", application, account=old_id)
+    text = page(admin_client)
+    assert 'data-testid="stripe-reconnect"' in text and "Connect a new Stripe account" in text
+
+    response = admin_client.post("/billing/settings/stripe/connect/")
+    org.refresh_from_db()
+    new_id = org.stripe_account_id
+    assert new_id != old_id and new_id in connect_like.accounts
+    assert response["Location"] == ConnectLike.ONBOARDING + new_id
+    admin_client.post("/billing/settings/stripe/connect/")  # pressed again: continues the same new account
+    assert len(connect_like.accounts) == 2
+    old, new = (
+        ConnectedAccount.objects.get(stripe_account_id=old_id),
+        ConnectedAccount.objects.get(stripe_account_id=new_id),
+    )
+    assert old.organization_id == new.organization_id == org.pk
+    assert old.deauthorized_at is not None
+    assert (new.deauthorized_at, new.ready) == (None, False)  # onboarding to do
+    entry = AuditEntry.objects.filter(action=AuditAction.STRIPE_ACCOUNT_CONNECT).latest("id")
+    assert (entry.before, entry.after) == ({"stripe_account_id": old_id}, {"stripe_account_id": new_id})
+    assert AuditEntry.objects.filter(action=AuditAction.STRIPE_ACCOUNT_CONNECT).count() == 2
+
+    deliver_connect_event(settings, "account.updated", connect_like.complete(new_id), account=new_id)
+    new.refresh_from_db()
+    assert new.ready
+    text = page(admin_client)
+    assert "Charges and payouts are enabled." in text and new_id in text and "Disconnected" not in text
+
+    # The old account's payment stays on it: its refund is refused with the reason, pointing to its Dashboard.
+    admin = Membership.objects.select_related("organization", "user").get(user__email="admin@example.test")
+    with pytest.raises(ServiceError) as refused:
+        refund_request(actor=admin, request=ask(old_paid, 1000))
+    assert refused.value.code == "stripe_account_disconnected"
+    assert "refund in the Stripe Dashboard" in refused.value.message
+    detail = page(admin_client, f"/billing/invoices/{old_paid.pk}/")
+    assert "This organization's Stripe account was disconnected on" in detail
+
+    # New links and payments go to the new account, and their refunds are done here.
+    unpaid = factories.invoice(org, amount=5000, link_status=None)
+    link = payment_link_issue(actor=admin, invoice_id=unpaid.pk)
+    assert link.stripe_account == new_id
+    new_paid = factories.pay_through_stripe(factories.invoice(org, amount=30_000))
+    assert PaymentLink.objects.get(invoice=new_paid).stripe_account_id == new_id
+    refund = refund_request(actor=admin, request=ask(new_paid, 1000))
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+
+
+def test_a_connected_account_is_not_replaced_while_it_stays_connected(
+    org: Organization, admin_client: Client, connect_like: ConnectLike, settings: Any
+) -> None:
+    account_id = connected(org, admin_client, connect_like, settings)
+    admin_client.post("/billing/settings/stripe/connect/")
+    org.refresh_from_db()
+    assert org.stripe_account_id == account_id and len(connect_like.accounts) == 1
+    assert ConnectedAccount.objects.filter(organization=org).count() == 1

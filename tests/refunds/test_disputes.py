@@ -277,3 +277,47 @@ def test_every_dispute_event_for_no_payment_of_ours_is_acknowledged(
     obj["payment_intent"] = None
     deliver(settings, event_type, obj)
     assert not Dispute.objects.exists() and not Refund.objects.exists()
+
+
+def test_each_dispute_transition_is_in_the_audit_trail_in_words(
+    paid_invoice: BillingInvoice, stripe_like: StripeLike, settings: Any, login: Callable[[User], Client]
+) -> None:
+    from invoicedesk.audit.models import AuditAction, AuditEntry
+
+    link = link_of(paid_invoice)
+    opened = stripe_disputes(stripe_like, link, status="needs_response", due_by=in_days(10))
+    deliver(settings, "charge.dispute.created", opened)
+    deliver(settings, "charge.dispute.created", opened)  # repeated: no second entry
+    deliver(settings, "charge.dispute.funds_withdrawn", stripe_disputes(stripe_like, link, status="under_review"))
+    deliver(settings, "charge.dispute.closed", stripe_disputes(stripe_like, link, status="lost"))
+    dispute = Dispute.objects.get()
+    entries = list(AuditEntry.objects.filter(object_type="refunds.Dispute").order_by("id"))
+    assert [e.action for e in entries] == [
+        AuditAction.DISPUTE_OPEN,
+        AuditAction.DISPUTE_CHANGE,
+        AuditAction.DISPUTE_LOST,
+    ]
+    assert {e.object_id for e in entries} == {str(dispute.pk)}
+    assert all(e.organization_id == paid_invoice.organization_id and e.actor_id is None for e in entries)
+    assert entries[0].after["status"] == "needs_response" and entries[0].after["amount"] == 110_000
+    assert (entries[2].before, entries[2].after["status"]) == ({"status": "under_review"}, "lost")
+    assert dispute.lost_at is not None
+
+    admin = login(factories.member(paid_invoice.organization, Role.ADMIN, email="ja-admin@example.test", language="ja"))
+    log = admin.get("/billing/audit/").content.decode()
+    assert "異議申し立ての開始（Stripe）" in log and "異議申し立ての敗訴" in log
+    assert "INV-2026-0001 の ￥110,000 の異議申し立て" in log  # the dispute, linked to its payment
+    assert "敗訴（返還確定）" in log  # Stripe's status in our words
+
+
+def test_a_dispute_first_heard_of_when_won_is_opened_and_won_in_the_audit_trail(
+    paid_invoice: BillingInvoice, stripe_like: StripeLike, settings: Any
+) -> None:
+    from invoicedesk.audit.models import AuditAction, AuditEntry
+
+    deliver(settings, "charge.dispute.closed", stripe_disputes(stripe_like, link_of(paid_invoice), status="won"))
+    actions = list(
+        AuditEntry.objects.filter(object_type="refunds.Dispute").order_by("id").values_list("action", flat=True)
+    )
+    assert actions == [AuditAction.DISPUTE_OPEN, AuditAction.DISPUTE_WON]
+    assert Dispute.objects.get().lost_at is None

@@ -1081,4 +1081,81 @@ JA = {
         "%(date)s に invoicedesk との接続が解除されました：決済リンクは発行できず、その支払いの返金はStripeダッシュボードで行います。"
     ),
     "Enter the amount to <strong>return</strong> to the buyer, not the balance to keep. Example: of 110,000 JPY, to return 22,000 enter 22000, not 88000.": "購入者に<strong>返金する金額</strong>を入力してください（残す金額ではありません）。例：110,000円のうち22,000円を返金する場合は 88000 ではなく 22000 と入力します。",
+    # Issue 20, item 2: the add-on's prerequisites, subscribing and cancelling; reconnecting; disputes audited.
+    "commerce disclosure page": "特定商取引法に基づく表記",
+    "Commerce disclosure page": "特定商取引法に基づく表記",
+    "Commerce disclosure page URL (特定商取引法に基づく表記)": "特定商取引法に基づく表記のページURL",
+    "The page where you publish what the Act on Specified Commercial Transactions requires of online sellers. "
+    "The Stripe Credit Card Payment Add-on needs it.": (
+        "特定商取引法が通信販売事業者に求める表示を掲載しているページです。Stripeクレジットカード決済オプションの申し込みに必要です。"
+    ),
+    "Enter the full address of the page, starting with https:// (http:// is accepted in development only).": (
+        "https:// で始まるページのURLを入力してください（http:// は開発環境でのみ使えます）。"
+    ),
+    "Enter the full address of the page, starting with https://.": "https:// で始まるページのURLを入力してください。",
+    "Stripe has not described the connected Stripe account yet: continue onboarding at Stripe from this page.": (
+        "接続したStripeアカウントの状態をまだStripeから受け取っていません：この画面からStripeでオンボーディングを続けてください。"
+    ),
+    "The connected Stripe account was disconnected on %(date)s: connect a new one.": (
+        "接続していたStripeアカウントは %(date)s に接続が解除されました：新しいアカウントを接続してください。"
+    ),
+    "The Stripe application is not completed: Stripe still needs the account's details.": (
+        "Stripeの申請が完了していません：Stripeがアカウントの情報をまだ必要としています。"
+    ),
+    "The Charges feature of the connected Stripe account is not enabled.": (
+        "接続したStripeアカウントの決済（Charges）機能が有効になっていません。"
+    ),
+    "The Payouts feature of the connected Stripe account is not enabled.": (
+        "接続したStripeアカウントの入金（Payouts）機能が有効になっていません。"
+    ),
+    "The commerce disclosure page (特定商取引法に基づく表記) is not set: enter its URL in the settings above.": (
+        "特定商取引法に基づく表記が設定されていません：上の設定でそのページのURLを入力してください。"
+    ),
+    "Only admins can subscribe to or cancel the Stripe Credit Card Payment Add-on.": (
+        "Stripeクレジットカード決済オプションの申し込みと解約は管理者だけが行えます。"
+    ),
+    "The Stripe Credit Card Payment Add-on is not active.": "Stripeクレジットカード決済オプションは有効ではありません。",
+    "The Stripe Credit Card Payment Add-on is active: payment links can be issued.": (
+        "Stripeクレジットカード決済オプションが有効になりました：決済リンクを発行できます。"
+    ),
+    "The Stripe Credit Card Payment Add-on is cancelled: no new payment links; payments settled before remain "
+    "refundable.": (
+        "Stripeクレジットカード決済オプションを解約しました：新しい決済リンクは発行できません。解約前に決済された支払いは返金できます。"
+    ),
+    "Stripe Credit Card Payment Add-on subscribed": "Stripeクレジットカード決済オプションの申し込み",
+    "Stripe Credit Card Payment Add-on cancelled": "Stripeクレジットカード決済オプションの解約",
+    "Dispute opened at Stripe": "異議申し立ての開始（Stripe）",
+    "Dispute's status changed at Stripe": "異議申し立ての状況の変更（Stripe）",
+    "Dispute won": "異議申し立ての勝訴",
+    "Dispute lost": "異議申し立ての敗訴",
+    "Active since %(date)s: payment links can be issued.": "%(date)s から有効です：決済リンクを発行できます。",
+    "Cancelling ends it now: no new payment links, and links not yet paid can no longer be paid. Payments settled "
+    "while it was active remain refundable.": (
+        "解約するとただちに終了します：新しい決済リンクは発行できず、未払いのリンクでは支払えなくなります。"
+        "有効な間に決済された支払いは返金できます。"
+    ),
+    "Cancel the Stripe Credit Card Payment Add-on": "Stripeクレジットカード決済オプションを解約する",
+    "Subscribed: it starts on %(date)s.": "申し込み済みです：%(date)s に開始します。",
+    "Ended on %(date)s. Payments settled before then remain refundable.": (
+        "%(date)s に終了しました。それまでに決済された支払いは返金できます。"
+    ),
+    "Not subscribed: payment links cannot be issued.": "申し込んでいません：決済リンクは発行できません。",
+    "No Stripe account of this organization is connected: with the add-on, payments are taken on the platform's "
+    "own Stripe account.": (
+        "この組織のStripeアカウントは接続されていません：オプションに申し込むと、決済はプラットフォーム自身のStripeアカウントで受け付けます。"
+    ),
+    "Before it can be subscribed:": "申し込むには次が必要です：",
+    "Subscribe to the Stripe Credit Card Payment Add-on": "Stripeクレジットカード決済オプションに申し込む",
+    "Connecting a new account takes new payments on it; payments made on the disconnected account stay on it and "
+    "are refunded in its Stripe Dashboard.": (
+        "新しいアカウントを接続すると、新しい支払いはそのアカウントで受け付けます。接続が解除されたアカウントで受けた支払いはそのアカウントに残り、"
+        "返金はそのStripeダッシュボードで行います。"
+    ),
+    "Connect a new Stripe account": "新しいStripeアカウントを接続",
+    "Stripe dispute ID": "Stripe異議申し立てID",
+    "Charges enabled": "決済（Charges）有効",
+    "Payouts enabled": "入金（Payouts）有効",
+    "Dispute of %(amount)s on %(number)s": "%(number)s の %(amount)s の異議申し立て",
+    "lost at": "敗訴の記録日時",
+    "lost dispute account": "異議申し立て敗訴（チャージバック）の勘定科目",
 }
