@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "invoicedesk.refunds",
     "invoicedesk.documents",
     "invoicedesk.notifications",
-    "invoicedesk.stripe_events",
+    "invoicedesk.stripe_integration",
     "invoicedesk.accounting",
     "invoicedesk.backoffice",
     "invoicedesk.api",

@@ -21,8 +21,8 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
+from invoicedesk.stripe_integration import gateway
 
-from . import stripe_gateway as gateway
 from .connect import account_refusal
 from .history import (
     STRIPE_ACTOR,

@@ -22,7 +22,7 @@ from invoicedesk.payments.models import ConnectedAccount
 from invoicedesk.payments.services import payment_link_issue
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests import factories
 from tests.stripe_support import ConnectLike, signature_header, stripe_http_client
 

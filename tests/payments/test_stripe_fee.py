@@ -5,7 +5,7 @@ import pytest
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.payments import services
 from invoicedesk.payments.models import PaymentLink
-from invoicedesk.payments.stripe_gateway import payment_intent_from_dict
+from invoicedesk.stripe_integration.gateway import payment_intent_from_dict
 from tests import factories
 from tests.stripe_support import payment_intent_object
 

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.signals import got_request_exception, request_finished, request_started
 
-from invoicedesk.payments import stripe_gateway as gateway
-
+from . import gateway
 from .services import stripe_event_receive
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
-from invoicedesk.core.webhooks import WebhookEvent
+from .handlers import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -561,7 +561,7 @@ def _signed_at(signature_header: str) -> int | None:
     return None
 
 
-# The columns an event is stored in (stripe_events.models.StripeEvent).
+# The columns an event is stored in (models.StripeEvent).
 _EVENT_ID_MAX, _EVENT_TYPE_MAX, _ACCOUNT_MAX = 255, 100, 255
 # Seconds since 1970 that make a datetime (year 1 to 9999).
 _LATEST_TIMESTAMP = 253_402_300_799
