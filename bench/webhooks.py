@@ -239,7 +239,9 @@ def queue_events(batch: Batch) -> None:
     from invoicedesk.stripe_integration.services import stripe_event_receive
 
     for _, body in batch.events:
-        event = gateway.parse_webhook(payload=body, signature_header=signature_header(body, WEBHOOK_SECRET))
+        event = gateway.parse_webhook(
+            payload=body, signature_header=signature_header(body, WEBHOOK_SECRET), secret=WEBHOOK_SECRET
+        )
         stripe_event_receive(event=event)
 
 
@@ -277,7 +279,11 @@ def process_in_process(batch: Batch) -> tuple[float, list[float]]:
     for event_id, body in batch.events:
         if event_id not in seen:
             seen.add(event_id)
-            events.append(gateway.parse_webhook(payload=body, signature_header=signature_header(body, WEBHOOK_SECRET)))
+            events.append(
+                gateway.parse_webhook(
+                    payload=body, signature_header=signature_header(body, WEBHOOK_SECRET), secret=WEBHOOK_SECRET
+                )
+            )
     latencies = []
     start = time.perf_counter()
     for event in events:

@@ -518,8 +518,12 @@ def dashboard_payment_url(payment_intent_id: str) -> str:
     return f"https://dashboard.stripe.com/{'test/' if test_mode else ''}payments/{payment_intent_id}"
 
 
-def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
-    """Verify the Stripe-Signature header on the raw body and return the event."""
+def parse_webhook(*, payload: bytes, signature_header: str, secret: str) -> WebhookEvent:
+    """Verify the Stripe-Signature header on the raw body with `secret`, the signing secret of the endpoint it
+    came to (each endpoint has its own: the platform's, Connect's), and return the event."""
+    if not secret:
+        # An HMAC under an empty key is one anybody can make: an endpoint without its secret takes nothing.
+        raise WebhookSignatureError("this endpoint has no signing secret configured")
     if not signature_header:
         raise WebhookSignatureError("missing Stripe-Signature header")
     try:
@@ -527,7 +531,7 @@ def parse_webhook(*, payload: bytes, signature_header: str) -> WebhookEvent:
         # would build a StripeObject only for us to turn it back into a dict: a third of the intake's time).
         text = payload.decode("utf-8")
         stripe.WebhookSignature.verify_header(
-            text, signature_header, settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+            text, signature_header, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
         )
         data = json.loads(text)
     except stripe.SignatureVerificationError as error:

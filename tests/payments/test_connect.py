@@ -61,10 +61,10 @@ def deliver_connect_event(settings: Any, event_type: str, obj: dict[str, Any], a
         }
     ).encode()
     response = Client().post(
-        "/stripe/webhook/",
+        "/stripe/connect-webhook/",
         payload,
         content_type="application/json",
-        headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        headers={"stripe-signature": signature_header(payload, settings.STRIPE_CONNECT_WEBHOOK_SECRET)},
     )
     assert response.status_code == 200
 
