@@ -210,8 +210,8 @@ def what_it_was_doing(worker: Worker) -> str:
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     from invoicedesk.notifications.models import Notification, NotificationStatus
-    from invoicedesk.payments import stripe_gateway as gateway
     from invoicedesk.refunds.models import Refund, RefundStatus
+    from invoicedesk.stripe_integration import gateway
 
     log = worker.log_path.read_text(errors="replace")
     started = [int(job_id) for job_id in re.findall(r"Starting job [\w.]+\[(\d+)\]", log)]
@@ -341,10 +341,10 @@ def report(soak: Soak, mailbox: Mailbox, proxy: StripeProxy, localstripe_url: st
 
     from invoicedesk.alerts.models import Alert
     from invoicedesk.notifications.models import Notification, NotificationKind, NotificationStatus
-    from invoicedesk.payments import stripe_gateway as gateway
     from invoicedesk.payments.history import HistoryMessage
     from invoicedesk.payments.models import PaymentTransaction
     from invoicedesk.refunds.models import Refund, RefundStatus
+    from invoicedesk.stripe_integration import gateway
 
     refunds = list(Refund.objects.select_related("payment_link").order_by("pk"))
     expected_total = sum(refund.amount for refund in refunds if refund.source == "app")

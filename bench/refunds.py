@@ -199,9 +199,9 @@ def in_threads(count: int, work: Callable[[int], None]) -> float:
 
 def sdk_floor(invoice_ids: list[int]) -> list[float]:
     """The bare SDK call our worker makes, against the same localstripe (through the gateway's configured
-    client: only payments/stripe_gateway.py may import stripe)."""
-    from invoicedesk.payments import stripe_gateway as gateway
+    client: only stripe_integration/gateway.py may import stripe)."""
     from invoicedesk.payments.models import PaymentLink
+    from invoicedesk.stripe_integration import gateway
 
     client = gateway.stripe_client()
     samples = []
@@ -274,9 +274,9 @@ def psycopg_floor(url: str, runs: int) -> list[float]:
 def sums_agree(invoice_id: int) -> tuple[bool, str]:
     from django.db.models import Sum
 
-    from invoicedesk.payments import stripe_gateway as gateway
     from invoicedesk.payments.models import PaymentLink
     from invoicedesk.refunds.models import Refund, RefundStatus
+    from invoicedesk.stripe_integration import gateway
 
     link = PaymentLink.objects.get(invoice_id=invoice_id)
     at_stripe = sum(r.amount for r in gateway.list_refunds(payment_intent_id=link.stripe_payment_intent_id))

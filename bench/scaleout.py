@@ -111,8 +111,8 @@ def run_refund_workers(refund_ids: list[int], processes: int, env: dict[str, str
 
 
 def check_refunds(refund_ids: list[int]) -> list[str]:
-    from invoicedesk.payments import stripe_gateway as gateway
     from invoicedesk.refunds.models import Refund
+    from invoicedesk.stripe_integration import gateway
 
     problems = []
     for refund in Refund.objects.filter(pk__in=refund_ids).select_related("payment_link"):

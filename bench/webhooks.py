@@ -246,18 +246,20 @@ def psycopg_inserts(url: str, events: Sequence[tuple[str, bytes]], meter: CpuMet
 
 def queue_events(batch: Batch) -> None:
     """Stored and queued as the webhook view does, repeats included (they change nothing)."""
-    from invoicedesk.payments import stripe_gateway as gateway
-    from invoicedesk.stripe_events.services import stripe_event_receive
+    from invoicedesk.stripe_integration import gateway
+    from invoicedesk.stripe_integration.services import stripe_event_receive
 
     for _, body in batch.events:
-        event = gateway.parse_webhook(payload=body, signature_header=signature_header(body, WEBHOOK_SECRET))
+        event = gateway.parse_webhook(
+            payload=body, signature_header=signature_header(body, WEBHOOK_SECRET), secret=WEBHOOK_SECRET
+        )
         stripe_event_receive(event=event)
 
 
 def processed_span(batch: Batch) -> Span:
     from django.db.models import Count, Max, Min
 
-    from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+    from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 
     events = StripeEvent.objects.filter(stripe_id__startswith=f"evt_{batch.name}_", status=StripeEventStatus.PROCESSED)
     span = events.aggregate(count=Count("pk"), first=Min("processed_at"), last=Max("processed_at"))
@@ -279,16 +281,20 @@ def process_in_process(batch: Batch) -> tuple[float, list[float]]:
     (no claim, no lease, no event read or marked by the worker; the events are marked done afterwards, untimed)."""
     from django.utils import timezone
 
-    from invoicedesk.core.webhooks import webhook_handlers_for
-    from invoicedesk.payments import stripe_gateway as gateway
-    from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+    from invoicedesk.stripe_integration import gateway
+    from invoicedesk.stripe_integration.handlers import webhook_handlers_for
+    from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 
     seen: set[str] = set()
     events = []
     for event_id, body in batch.events:
         if event_id not in seen:
             seen.add(event_id)
-            events.append(gateway.parse_webhook(payload=body, signature_header=signature_header(body, WEBHOOK_SECRET)))
+            events.append(
+                gateway.parse_webhook(
+                    payload=body, signature_header=signature_header(body, WEBHOOK_SECRET), secret=WEBHOOK_SECRET
+                )
+            )
     latencies = []
     start = time.perf_counter()
     for event in events:
@@ -307,7 +313,7 @@ def discard_queued_work() -> None:
     """Events stored by a phase that only measures intake are not processed later by a worker run."""
     from django.utils import timezone
 
-    from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+    from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 
     discard_queued_work_of_tasks()
     StripeEvent.objects.filter(status=StripeEventStatus.RECEIVED).update(
@@ -317,7 +323,7 @@ def discard_queued_work() -> None:
 
 def check_exactly_once(batch: Batch) -> list[str]:
     from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
-    from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+    from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 
     problems = []
     stored = StripeEvent.objects.filter(stripe_id__startswith=f"evt_{batch.name}_")
@@ -348,7 +354,7 @@ def main() -> None:
 
     from invoicedesk.accounts.models import AddonContract, Organization
     from invoicedesk.billing.models import Buyer
-    from invoicedesk.stripe_events.models import StripeEvent
+    from invoicedesk.stripe_integration.models import StripeEvent
 
     call_command("migrate", verbosity=0)
     org = Organization.objects.create(name="Bench Seller K.K.", currency="JPY")

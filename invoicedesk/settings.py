@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "invoicedesk.refunds",
     "invoicedesk.documents",
     "invoicedesk.notifications",
-    "invoicedesk.stripe_events",
+    "invoicedesk.stripe_integration",
     "invoicedesk.accounting",
     "invoicedesk.backoffice",
     "invoicedesk.api",
@@ -299,10 +299,10 @@ if PRODUCTION:
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
-# The signing secret of the Connect endpoint (events of connected accounts, `account` set), when one is registered
-# at the same URL: Stripe gives each endpoint its own secret. Empty: only STRIPE_WEBHOOK_SECRET's events are taken.
+# The signing secret of the Connect endpoint (/stripe/connect-webhook/), which Stripe gives an endpoint registered
+# for connected accounts' events: another endpoint, another secret. Unset in production, that endpoint takes nothing.
 STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 if PRODUCTION and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(
         f"STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET must be set in production{_LOCAL_HINT}"

@@ -18,7 +18,7 @@ urlpatterns = [
     path("alerts/", include("invoicedesk.alerts.urls")),
     path("", include("invoicedesk.payments.urls")),
     path("", include("invoicedesk.refunds.urls")),
-    path("", include("invoicedesk.stripe_events.urls")),
+    path("", include("invoicedesk.stripe_integration.urls")),
     path("admin/", admin.site.urls),
 ]
 

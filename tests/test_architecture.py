@@ -4,7 +4,7 @@ from pathlib import Path
 
 import grimp
 
-GATEWAY = "invoicedesk.payments.stripe_gateway"
+GATEWAY = "invoicedesk.stripe_integration.gateway"
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[set[str]]:
@@ -57,7 +57,7 @@ def test_only_the_gateway_imports_stripe() -> None:
 
 
 def test_the_gateway_holds_no_test_mode_code() -> None:
-    source = Path("invoicedesk/payments/stripe_gateway.py").read_text()
+    source = Path("invoicedesk/stripe_integration/gateway.py").read_text()
     for test_only in ("test_card", "pm_card", "override", "STRIPE_TEST_CARD_FORM"):
         assert test_only not in source, test_only
 

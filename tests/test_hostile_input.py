@@ -356,7 +356,7 @@ def test_the_eight_causes_of_500s_answer_4xx_with_a_message(world: World) -> Non
     assert not Organization.objects.filter(refund_approval_threshold_amount__gt=999_999_999_999).exists()
 
     # The API: a memo with NUL (422 naming the field), a body over 2.5 MB (413). The webhook's three are in
-    # tests/stripe_events/test_intake.py.
+    # tests/stripe_integration/test_intake.py.
     api = Client(HTTP_AUTHORIZATION=f"Bearer {world.api_secret}")
     body = {"invoice_id": invoice_id, "amount": 1_000, "currency": "JPY", "classification": "PARTIAL"}
     nul = api.post(

@@ -51,7 +51,6 @@ from invoicedesk.payments.addon import addon_cancel, addon_offer, addon_subscrib
 from invoicedesk.payments.connect import connect_account_refresh, connect_onboarding_url, connected_account_of
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.selectors import public_pay_url, transactions_window
-from invoicedesk.payments.stripe_gateway import StripeGatewayError, dashboard_payment_url
 from invoicedesk.refunds.models import Dispute, Refund, RefundClassification, RefundReason, RefundStatus
 from invoicedesk.refunds.search import refund_page, refund_rows_for_export, refunds_search
 from invoicedesk.refunds.selectors import (
@@ -66,6 +65,7 @@ from invoicedesk.refunds.selectors import (
     refunds_for_link,
     refunds_in_flight,
 )
+from invoicedesk.stripe_integration.gateway import StripeGatewayError, dashboard_payment_url
 
 from .audit_text import audit_rows
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm

@@ -13,8 +13,8 @@ from contextlib import suppress
 from django.conf import settings
 
 from invoicedesk.payments import services as payment_services
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
+from invoicedesk.stripe_integration import gateway
 
 logger = logging.getLogger(__name__)
 

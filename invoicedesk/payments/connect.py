@@ -23,8 +23,8 @@ from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden
+from invoicedesk.stripe_integration import gateway
 
-from . import stripe_gateway as gateway
 from .models import ConnectedAccount
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
+from invoicedesk.stripe_integration import gateway
 
-from . import stripe_gateway as gateway
 from .models import PaymentLink
 
 FEE_FIELDS = ["stripe_fee", "stripe_fee_tax", "stripe_fee_currency", "stripe_balance_transaction_id"]

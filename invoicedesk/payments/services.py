@@ -22,8 +22,8 @@ from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CH
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.tasks import enqueue_with_work
+from invoicedesk.stripe_integration import gateway
 
-from . import stripe_gateway as gateway
 from .connect import account_refusal
 from .fees import FEE_FIELDS
 from .fees import take_fee as _take_fee

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.tasks import task
 from django.utils import timezone
 
-from . import stripe_gateway as gateway
+from invoicedesk.stripe_integration import gateway
+
 from .fees import payment_fee_fetch
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.stripe_integration import gateway
 
 from . import services
-from . import stripe_gateway as gateway
 from .models import PaymentLink
 from .selectors import payment_link_by_token
 

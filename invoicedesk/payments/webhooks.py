@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler
+from invoicedesk.stripe_integration import gateway
+from invoicedesk.stripe_integration.handlers import WebhookEvent, register_webhook_handler
 
-from . import stripe_gateway as gateway
 from .connect import connect_account_deauthorize, connect_account_record
 from .models import ConnectedAccount
 from .services import payment_record_failure, payment_record_intent

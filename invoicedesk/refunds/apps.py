@@ -13,7 +13,7 @@ class RefundsConfig(AppConfig):
         from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.payments.history import register_choices, register_statuses
         from invoicedesk.payments.models import TransactionKind
-        from invoicedesk.payments.stripe_gateway import StripeUnavailable
+        from invoicedesk.stripe_integration.gateway import StripeUnavailable
 
         from . import webhooks
         from .approvals import refunds_expire_approvals

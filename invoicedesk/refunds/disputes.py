@@ -19,10 +19,10 @@ from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record, money
 from invoicedesk.payments.history import moment as moment_param
 from invoicedesk.payments.models import PaymentLink, TransactionKind
+from invoicedesk.stripe_integration import gateway
 
 from .models import Dispute, DisputeStatus
 

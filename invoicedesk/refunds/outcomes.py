@@ -25,9 +25,9 @@ from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.money import Money
 from invoicedesk.core.named_tasks import enqueue_named_with_work
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import STRIPE_ACTOR, HistoryMessage, MessagePart, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.stripe_integration import gateway
 
 from .disputes import disputes_sync_payment
 from .models import (

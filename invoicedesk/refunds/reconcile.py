@@ -20,10 +20,10 @@ from django.utils import timezone
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
 from invoicedesk.core.money import Money
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.fees import fee_differs, payment_fee_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.payments.services import payment_record_intent
+from invoicedesk.stripe_integration import gateway
 
 from .models import ReconciliationItem, ReconciliationRun, Refund, RefundStatus
 from .outcomes import (

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from invoicedesk.alerts.models import AlertKind
 from invoicedesk.alerts.services import alert_raise
-from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.stripe_integration import gateway
 
 from .models import Refund, RefundSource, RefundStatus
 from .outcomes import refund_execute, refunds_sync_payment

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.payments.services import payment_record_intent
+from invoicedesk.stripe_integration import gateway
+from invoicedesk.stripe_integration.handlers import WebhookEvent, register_webhook_handler
 
 from .disputes import disputes_sync_payment
 from .outcomes import refunds_sync_payment

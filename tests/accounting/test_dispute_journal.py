@@ -13,8 +13,8 @@ from invoicedesk.accounting.journal import EntryKind, JournalEntry, Period, jour
 from invoicedesk.accounting.models import AccountingSettings
 from invoicedesk.accounts.models import Organization
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
-from invoicedesk.payments.stripe_gateway import DisputeInfo
 from invoicedesk.refunds.disputes import dispute_record_stripe
+from invoicedesk.stripe_integration.gateway import DisputeInfo
 from tests import factories
 
 pytestmark = pytest.mark.django_db

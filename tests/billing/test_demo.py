@@ -10,8 +10,8 @@ from invoicedesk.billing.taxes import invoice_totals_by_rate
 from invoicedesk.core.tax import registration_number_problem
 from invoicedesk.devtools.demo import DEMO_PASSWORD, seed_demo
 from invoicedesk.devtools.localstripe import ConnectDouble, LocalStripe
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import ConnectedAccount, PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.stripe_integration import gateway
 
 # Committed for real: refunds call Stripe when their transaction commits.
 pytestmark = pytest.mark.django_db(transaction=True)

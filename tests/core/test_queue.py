@@ -14,8 +14,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.backoffice.tasks import verify_audit_nightly
 from invoicedesk.core.tasks import enqueue_with_work
-from invoicedesk.payments.stripe_gateway import StripeUnavailable
 from invoicedesk.refunds.tasks import execute_refund, reconcile_stripe_links
+from invoicedesk.stripe_integration.gateway import StripeUnavailable
 
 QUEUE = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
 

@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 from invoicedesk.accounts.models import Role
 from invoicedesk.devtools.localstripe import ConnectDouble
 from invoicedesk.payments.models import ConnectedAccount
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests import factories
 
 
@@ -20,7 +20,7 @@ def test_an_admin_connects_a_stripe_account_through_the_hosted_onboarding(
     page: Page, live_server: LiveServer, connect_double: ConnectDouble, settings: Any
 ) -> None:
     connect_double.register_connect_webhook(
-        url=f"{live_server.url}/stripe/webhook/", secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET
+        url=f"{live_server.url}/stripe/connect-webhook/", secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET
     )
     org = factories.organization("Nagoya Parts K.K.")
     factories.member(org, Role.ADMIN, email="owner@nagoya.test")

@@ -9,9 +9,9 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds.models import Refund
+from invoicedesk.stripe_integration import gateway
 
 
 @dataclass(frozen=True)

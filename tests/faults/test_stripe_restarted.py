@@ -16,11 +16,11 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Membership, Organization
 from invoicedesk.devtools.localstripe import LocalStripe, free_port
 from invoicedesk.notifications.models import Notification, NotificationStatus
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 
 from .support import Inbox, WorkerProcess, running_workers, smtp_server, wait_until, worker_env

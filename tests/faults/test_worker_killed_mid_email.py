@@ -16,9 +16,9 @@ from invoicedesk.accounts.models import Membership
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.notifications.models import Notification, NotificationStatus
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 
 from .support import Inbox, WorkerProcess, running_workers, smtp_server, wait_until, worker_env
 

@@ -22,7 +22,7 @@ from invoicedesk.payments.models import ConnectedAccount, PaymentLink
 from invoicedesk.payments.services import payment_link_issue
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests import factories
 from tests.stripe_support import ConnectLike, signature_header, stripe_http_client
 
@@ -61,10 +61,10 @@ def deliver_connect_event(settings: Any, event_type: str, obj: dict[str, Any], a
         }
     ).encode()
     response = Client().post(
-        "/stripe/webhook/",
+        "/stripe/connect-webhook/",
         payload,
         content_type="application/json",
-        headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        headers={"stripe-signature": signature_header(payload, settings.STRIPE_CONNECT_WEBHOOK_SECRET)},
     )
     assert response.status_code == 200
 

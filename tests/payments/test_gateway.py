@@ -6,7 +6,7 @@ import pytest
 
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.test_cards import pay_with_test_card
-from invoicedesk.payments import stripe_gateway as gateway
+from invoicedesk.stripe_integration import gateway
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
 

@@ -6,8 +6,8 @@ from django.test import Client
 from django.utils import timezone
 
 from invoicedesk.devtools.localstripe import LocalStripe
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 

@@ -10,16 +10,16 @@ from django.utils import timezone
 
 from invoicedesk.accounts.models import Organization
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.webhooks import WebhookEvent
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.fees import payment_fee_fetch
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
-from invoicedesk.payments.stripe_gateway import payment_intent_from_dict
 from invoicedesk.payments.tasks import fetch_payment_fee
 from invoicedesk.payments.webhooks import on_payment_intent_succeeded
+from invoicedesk.stripe_integration import gateway
+from invoicedesk.stripe_integration.gateway import payment_intent_from_dict
+from invoicedesk.stripe_integration.handlers import WebhookEvent
 from tests import factories
 from tests.stripe_support import payment_intent_object, stripe_http_client
 

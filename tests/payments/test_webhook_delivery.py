@@ -14,7 +14,7 @@ from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests import factories
 from tests.stripe_support import event_payload, payment_intent_object, signature_header
 

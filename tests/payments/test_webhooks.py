@@ -10,7 +10,7 @@ from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests import factories
 from tests.stripe_support import event_payload, payment_intent_object, signature_header, through_wsgi
 
@@ -50,7 +50,7 @@ def deliver(
     request: pytest.FixtureRequest, client: Client, django_capture_on_commit_callbacks: Any
 ) -> Callable[..., Any]:
     """Each test runs twice: through the production WSGI application, which answers webhooks before Django's
-    request cycle (stripe_events.intake), and through Django's view (the test client, a development server)."""
+    request cycle (stripe_integration.intake), and through Django's view (the test client, a development server)."""
 
     def _deliver(
         event_type: str,

@@ -18,12 +18,12 @@ from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization
 from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import Forbidden, ServiceError
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject, refunds_expire_approvals
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.http import refund_form_fields
 

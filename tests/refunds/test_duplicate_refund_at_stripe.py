@@ -16,7 +16,6 @@ from invoicedesk.accounts.models import Membership, Organization, Role
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.notifications.models import Notification, NotificationKind
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import HistoryMessage, render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
 from invoicedesk.refunds.models import ReconciliationRun, Refund, RefundClassification, RefundSource, RefundStatus
@@ -24,6 +23,7 @@ from invoicedesk.refunds.outcomes import refunds_sync_payment
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.refunds.tasks import reconcile_nightly_if_due
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import StripeLike, stripe_http_client
 

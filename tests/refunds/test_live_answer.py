@@ -13,11 +13,11 @@ from django.db import connections
 from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds import live
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.outcomes import refund_apply_stripe_refund
+from invoicedesk.stripe_integration import gateway
 from tests.api.conftest import paid_invoice_without_stripe
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import ServiceError
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.refunds.approvals import refund_approve, refund_reject
 from invoicedesk.refunds.controls import payment_state
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.outcomes import refund_apply_stripe_refund, refund_record_stripe_refund
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.api.conftest import ApiClient, key_for, paid_invoice_without_stripe
 from tests.http import refund_form_fields

@@ -16,13 +16,13 @@ from django.test import Client
 from invoicedesk.accounts.models import Membership, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.outcomes import refunds_sync_payment
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import StripeLike, stripe_http_client
 

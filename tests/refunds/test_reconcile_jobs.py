@@ -19,7 +19,6 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.pacing import reserve_slot
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.refunds.models import (
     ReconciliationItem,
@@ -30,6 +29,7 @@ from invoicedesk.refunds.models import (
     RefundStatus,
 )
 from invoicedesk.refunds.tasks import reconcile_nightly_if_due
+from invoicedesk.stripe_integration import gateway
 from tests.stripe_support import FaultyHTTPClient, stripe_error, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

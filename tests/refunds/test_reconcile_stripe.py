@@ -16,10 +16,10 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.test_cards import pay_with_test_card
 from invoicedesk.payments import services as payment_services
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundSource, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import StripeLike, stripe_http_client
 

@@ -10,12 +10,12 @@ from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
 from invoicedesk.notifications.models import Notification, NotificationStatus
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_quote, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Membership
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.notifications.models import Notification, NotificationKind, NotificationStatus
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.models import ReconciliationRun, Refund, RefundClassification, RefundSource, RefundStatus
 from invoicedesk.refunds.outcomes import refund_apply_stripe_refund, refunds_sync_payment
@@ -21,7 +20,8 @@ from invoicedesk.refunds.recovery import refunds_recover
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.refunds.tasks import reconcile_nightly_if_due
-from invoicedesk.stripe_events.dispatch import retry_delay
+from invoicedesk.stripe_integration import gateway
+from invoicedesk.stripe_integration.dispatch import retry_delay
 from tests.stripe_support import StripeLike, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,13 +19,13 @@ from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import ServiceError
 from invoicedesk.notifications.models import Notification, NotificationKind, NotificationStatus
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundSource, RefundStatus
 from invoicedesk.refunds.recovery import refunds_recover
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
+from invoicedesk.stripe_integration import gateway
 from tests.stripe_support import StripeLike, event_payload, signature_header, stripe_error, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,9 +13,9 @@ from django.test import Client
 
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.devtools.localstripe import LocalStripe
-from invoicedesk.payments import stripe_gateway as gateway
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import Refund, RefundStatus
+from invoicedesk.stripe_integration import gateway
 from tests.http import refund_form_fields
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 

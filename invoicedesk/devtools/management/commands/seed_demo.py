@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD, DEMO_USERS, OTHER_USER, demo_refusal, seed_demo
-from invoicedesk.payments.stripe_gateway import StripeUnavailable
+from invoicedesk.stripe_integration.gateway import StripeUnavailable
 
 
 class Command(BaseCommand):

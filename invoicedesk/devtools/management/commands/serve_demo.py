@@ -90,10 +90,13 @@ class Command(BaseCommand):
                     double.start()
                 except RuntimeError as error:
                     raise CommandError(f"localstripe: {error}") from error
-                webhook = f"{app_url}/stripe/webhook/"
-                localstripe.register_webhook(name="invoicedesk", url=webhook, secret=settings.STRIPE_WEBHOOK_SECRET)
+                localstripe.register_webhook(
+                    name="invoicedesk", url=f"{app_url}/stripe/webhook/", secret=settings.STRIPE_WEBHOOK_SECRET
+                )
                 # Stripe's Connect endpoint: events of the connected accounts, `account` set, its own secret.
-                double.register_connect_webhook(url=webhook, secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+                double.register_connect_webhook(
+                    url=f"{app_url}/stripe/connect-webhook/", secret=settings.STRIPE_CONNECT_WEBHOOK_SECRET
+                )
                 self.stdout.write(
                     f"· test-mode Stripe at {double.url}: the Connect double (accounts, hosted onboarding) "
                     f"in front of localstripe"

@@ -32,7 +32,7 @@ class StripeEvent(models.Model):
     status = models.CharField(max_length=16, choices=StripeEventStatus.choices, default=StripeEventStatus.RECEIVED)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
-    # Failed runs so far, and when the retry job may queue it again (backing off; see stripe_events.services).
+    # Failed runs so far, and when the retry job may queue it again (backing off; see services).
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
@@ -40,7 +40,7 @@ class StripeEvent(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["processed_at"], name="stripe_event_processed"),
-            # The workers' queue (stripe_events.services._claim_due): only the events still waiting, in order.
+            # The workers' queue (services._claim_due): only the events still waiting, in order.
             models.Index(
                 fields=["id"],
                 condition=Q(status__in=["RECEIVED", "FAILED"]),

@@ -3,10 +3,13 @@ from datetime import timedelta
 from django.apps import AppConfig
 
 
-class StripeEventsConfig(AppConfig):
-    """Stripe's webhook: verified on the raw body, stored once by event id, dispatched to the owning app's handlers."""
+class StripeIntegrationConfig(AppConfig):
+    """Everything about Stripe in one room: the gateway (the one module that imports `stripe`), the webhook
+    endpoints, the event store and the registry of handlers that the apps above fill in their own ready()."""
 
-    name = "invoicedesk.stripe_events"
+    name = "invoicedesk.stripe_integration"
+    # The label of the app this grew from: its migrations, table (stripe_events_stripeevent), content type and
+    # admin URLs keep their names.
     label = "stripe_events"
 
     def ready(self) -> None:

@@ -5,10 +5,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from invoicedesk.core.webhooks import WebhookEvent, register_webhook_handler, webhook_handlers_for
 from invoicedesk.payments import webhooks as payment_webhooks
-from invoicedesk.stripe_events.dispatch import stripe_event_process
-from invoicedesk.stripe_events.models import StripeEvent, StripeEventStatus
+from invoicedesk.stripe_integration.dispatch import stripe_event_process
+from invoicedesk.stripe_integration.handlers import WebhookEvent, register_webhook_handler, webhook_handlers_for
+from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 from tests.stripe_support import event_payload, signature_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +66,7 @@ def test_lost_and_failed_events_are_queued_again_but_not_on_every_run(settings: 
 
     from django.utils import timezone
 
-    from invoicedesk.stripe_events.services import stripe_events_retry
+    from invoicedesk.stripe_integration.services import stripe_events_retry
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # queued, never run
     assert deliver(settings, "customer.created", {"id": "cus_2"}, "evt_lost") == 200
@@ -115,7 +115,7 @@ def test_workers_claim_waiting_events_in_batches_and_a_claim_is_a_lease(settings
 
     from django.utils import timezone
 
-    from invoicedesk.stripe_events.services import _claim_due, stripe_events_drain
+    from invoicedesk.stripe_integration.services import _claim_due, stripe_events_drain
 
     pks = _stored_for_the_worker(settings, "customer.created", 5, "evt_batch")
     first = _claim_due(2)
@@ -130,7 +130,7 @@ def test_workers_claim_waiting_events_in_batches_and_a_claim_is_a_lease(settings
 
 
 def test_a_failing_event_in_a_batch_backs_off_and_the_rest_are_processed(settings: Any) -> None:
-    from invoicedesk.stripe_events.services import stripe_events_drain
+    from invoicedesk.stripe_integration.services import stripe_events_drain
 
     def broken(event: WebhookEvent) -> None:
         if event.id.endswith("_1"):
@@ -145,7 +145,7 @@ def test_a_failing_event_in_a_batch_backs_off_and_the_rest_are_processed(setting
 
 
 def test_a_batch_interrupted_midway_keeps_what_it_did_marked_and_leaves_the_rest_waiting(settings: Any) -> None:
-    from invoicedesk.stripe_events.dispatch import stripe_events_process_batch
+    from invoicedesk.stripe_integration.dispatch import stripe_events_process_batch
 
     marked_by_the_13th: list[int] = []
 

@@ -15,13 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
-from invoicedesk.core.webhooks import WebhookEvent
 
 from .dispatch import stripe_events_process_batch
+from .handlers import WebhookEvent
 from .models import StripeEvent, StripeEventStatus
 from .tasks import process_stripe_event
 
-# The name of the work queue that takes stored events (core.work_queues; registered in StripeEventsConfig.ready).
+# The name of the work queue that takes stored events (core.work_queues; registered in StripeIntegrationConfig.ready).
 WORK_QUEUE = "stripe_events"
 
 

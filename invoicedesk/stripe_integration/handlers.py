@@ -1,10 +1,10 @@
 """Which code handles which Stripe event type.
 
 Apps register handlers for the event types they own in their `AppConfig.ready()`
-(payments: `payment_intent.*`; refunds: `refund.*`, `charge.refund*`); the
-stripe_events app stores each event once and dispatches it here. The registry
-sits in core, the ground floor, so an app can register without importing the
-app that dispatches, which sits above it.
+(payments: `payment_intent.*`, `account.*`; refunds: `refund.*`, `charge.refund*`,
+`charge.dispute.*`); this app stores each event once (`services`) and dispatches it
+through here (`dispatch`). The registry sits beside the store, below the apps that
+register, so they reach down to it and the store never imports them.
 """
 
 from __future__ import annotations

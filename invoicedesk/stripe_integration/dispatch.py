@@ -1,4 +1,4 @@
-"""Apply one stored event through the handlers its owning app registered (core.webhooks)."""
+"""Apply one stored event through the handlers its owning app registered (`handlers`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from invoicedesk.core.webhooks import WebhookEvent, webhook_handlers_for
-
+from .handlers import WebhookEvent, webhook_handlers_for
 from .models import StripeEvent, StripeEventStatus
 
 logger = logging.getLogger(__name__)

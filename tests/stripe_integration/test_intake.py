@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from invoicedesk.stripe_events.models import StripeEvent
+from invoicedesk.stripe_integration.models import StripeEvent
 from tests.stripe_support import event_payload, signature_header, through_wsgi
 
 pytestmark = pytest.mark.django_db
