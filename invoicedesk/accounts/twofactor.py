@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from invoicedesk.core.errors import Forbidden
+from invoicedesk.core.errors import ErrorCode, Forbidden
 
 from .models import Membership, Role
 
@@ -17,7 +17,7 @@ SECOND_FACTOR_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
 class SecondFactorRequired(Forbidden):
     """The organization asks this person for a second factor and this session has not passed it."""
 
-    code = "second_factor_required"
+    default_code = ErrorCode.SECOND_FACTOR_REQUIRED
 
 
 def second_factor_required(membership: Membership) -> bool:

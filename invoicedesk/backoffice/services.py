@@ -67,7 +67,6 @@ def organization_settings_update(
     ):
         raise ServiceError(
             _("Give an amount, a share of the payment, or both, for refunds that need approval."),
-            code="threshold",
             field="refund_approval_threshold_amount",
         )
     organization = Organization.objects.select_for_update(no_key=True).get(pk=actor.organization_id)
@@ -114,9 +113,7 @@ def _refuse_losing_the_last_admin(actor: Membership, member: Membership) -> None
     # Locks every admin row of the organization, so two admins demoting each other cannot both succeed.
     admins = list(Membership.objects.select_for_update().filter(organization_id=actor.organization_id, role=Role.ADMIN))
     if member.role == Role.ADMIN and len(admins) <= 1:
-        raise ServiceError(
-            _("An organization needs at least one admin: make someone else admin first."), code="last_admin"
-        )
+        raise ServiceError(_("An organization needs at least one admin: make someone else admin first."))
 
 
 @transaction.atomic(durable=True)
@@ -135,7 +132,7 @@ def member_invite(
         user=user, organization_id=actor.organization_id, defaults={"role": role}
     )
     if not added:
-        raise ServiceError(_("%(email)s is already a member.") % {"email": email}, code="already_member", field="email")
+        raise ServiceError(_("%(email)s is already a member.") % {"email": email}, field="email")
     audit_record(
         action=AuditAction.MEMBER_INVITE,
         target=membership,

@@ -28,7 +28,7 @@ from django_otp.qr import write_qrcode_image
 
 from invoicedesk.accounts.tenancy import AuthenticatedRequest
 from invoicedesk.accounts.twofactor import SecondFactorRequired, second_factor_required
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 from invoicedesk.core.http import client_ip, is_htmx, wants_json
 
 from .twofactor import (
@@ -158,9 +158,11 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
         )
     except SecondFactorRequired:
         raise
+    except Forbidden as error:
+        if error.code is not ErrorCode.SECOND_FACTOR_REQUIRED:
+            raise
+        return redirect(reverse("twofactor:verify") + "?" + urlencode({"next": reverse("twofactor:setup")}))
     except ServiceError as error:
-        if error.code == "second_factor_required":
-            return redirect(reverse("twofactor:verify") + "?" + urlencode({"next": reverse("twofactor:setup")}))
         messages.error(request, error.message)
         return redirect("twofactor:setup")
     request.session[CODES_SESSION_KEY] = codes

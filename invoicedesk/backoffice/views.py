@@ -42,7 +42,7 @@ from invoicedesk.billing.selectors import (
     parse_sort,
     search_hits,
 )
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import Forbidden, ServiceError
 from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
@@ -405,8 +405,6 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             organization_settings_update(actor=membership, settings=form.settings(), ip_address=client_ip(request))
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -464,8 +462,6 @@ def stripe_connect_return(request: HttpRequest, membership: Membership) -> HttpR
 def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
     try:
         run()
-    except (NotFound, Forbidden):
-        raise
     except ServiceError as error:
         messages.error(request, error.message)
     else:

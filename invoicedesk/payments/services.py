@@ -19,7 +19,7 @@ from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 
 from . import stripe_gateway as gateway
@@ -97,11 +97,11 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
         raise ServiceError(
             _("This invoice is paid by %(method)s, not through an online payment link.")
             % {"method": invoice.get_payment_method_display()},
-            code="out_of_scope",
+            code=ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD,
         )
     problem = _stripe_cannot_charge(invoice.billing_amount)
     if problem is not None:
-        raise ServiceError(problem, code="amount_stripe_cannot_charge")
+        raise ServiceError(problem, code=ErrorCode.AMOUNT_NOT_CHARGEABLE)
     now = timezone.now()
     if addon_contract_valid_at(organization_id=invoice.organization_id, moment=now) is None:
         raise ServiceError(
@@ -109,15 +109,17 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
                 "Your organization has no active Stripe Credit Card Payment Add-on contract, "
                 "so no payment link can be issued."
             ),
-            code="no_addon",
+            code=ErrorCode.ADDON_NOT_VALID,
         )
     refusal = account_refusal(invoice.organization)
     if refusal is not None:
-        raise ServiceError(refusal, code="stripe_account_cannot_charge")
+        raise ServiceError(refusal, code=ErrorCode.STRIPE_ACCOUNT_NOT_READY)
     link = _link_for_update(invoice)
     before = {"status": link.status, "expires_at": link.expires_at.isoformat()} if link else {}
     if link is not None and link.is_settled:
-        raise ServiceError(_("This invoice is already paid; its link cannot be re-issued."), code="already_paid")
+        raise ServiceError(
+            _("This invoice is already paid; its link cannot be re-issued."), code=ErrorCode.ALREADY_PAID
+        )
     expires_at = now + timedelta(days=settings.PAYMENT_LINK_VALID_DAYS)
     if link is None:
         link = PaymentLink.objects.create(invoice=invoice, expires_at=expires_at)
@@ -159,7 +161,9 @@ def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
     if link is None:
         raise NotFound(_("This invoice has no payment link."))
     if link.is_settled:
-        raise ServiceError(_("This invoice is already paid; its link cannot be cancelled."), code="already_paid")
+        raise ServiceError(
+            _("This invoice is already paid; its link cannot be cancelled."), code=ErrorCode.ALREADY_PAID
+        )
     if link.status == PaymentLinkStatus.CANCELLED:
         return link
     before = {"status": link.status}
@@ -254,7 +258,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
     with transaction.atomic(durable=True):
         locked = PaymentLink.objects.select_for_update(of=("self",), no_key=True).get(pk=link.pk)
         if locked.token != link.token:
-            raise ServiceError(_("This payment link has been replaced. Please use the newest link."), code="replaced")
+            raise ServiceError(_("This payment link has been replaced. Please use the newest link."))
         if locked.stripe_payment_intent_id == replaced:
             locked.stripe_payment_intent_id = intent.id
             locked.stripe_account_id = account or ""

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ServiceError
 
 from . import services
 from . import stripe_gateway as gateway
@@ -33,8 +33,6 @@ def _run_link_action(request: HttpRequest, invoice_id: int, action: str) -> Http
     service = services.payment_link_issue if action == "issue" else services.payment_link_cancel
     try:
         service(actor=membership, invoice_id=invoice_id)
-    except (NotFound, Forbidden):
-        raise  # answered by core.http.ServiceErrorMiddleware
     except ServiceError as error:
         messages.error(request, error.message)
     else:

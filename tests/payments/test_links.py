@@ -8,7 +8,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import PaymentMethod
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
 from tests import factories
@@ -68,7 +68,7 @@ def test_a_cancelled_contract_refuses_new_links(operator: User, org: Organizatio
     contract.save()
     with pytest.raises(ServiceError) as caught:
         payment_link_issue(actor=membership(operator), invoice_id=factories.invoice(org, link_status=None).pk)
-    assert caught.value.code == "no_addon"
+    assert caught.value.code is ErrorCode.ADDON_NOT_VALID
 
 
 @pytest.mark.parametrize("method", [PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD_AT_ORDER])
@@ -76,7 +76,7 @@ def test_out_of_scope_payment_methods_get_no_link(operator: User, org: Organizat
     inv = factories.invoice(org, payment_method=method)
     with pytest.raises(ServiceError) as caught:
         payment_link_issue(actor=membership(operator), invoice_id=inv.pk)
-    assert caught.value.code == "out_of_scope"
+    assert caught.value.code is ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD
 
 
 def test_paid_links_can_be_neither_reissued_nor_cancelled(operator: User, org: Organization) -> None:
@@ -84,7 +84,7 @@ def test_paid_links_can_be_neither_reissued_nor_cancelled(operator: User, org: O
     for service in (payment_link_issue, payment_link_cancel):
         with pytest.raises(ServiceError) as caught:
             service(actor=membership(operator), invoice_id=inv.pk)
-        assert caught.value.code == "already_paid"
+        assert caught.value.code is ErrorCode.ALREADY_PAID
 
 
 def test_cancel_before_payment(operator: User, org: Organization) -> None:
