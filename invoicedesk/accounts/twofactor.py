@@ -1,6 +1,7 @@
 """The second factor's gate: where the organization asks for it, approvers and admins act only from a session that
 passed it (django-otp's TOTP or a recovery code). The services that approve refunds, change settings or members and
-make API keys call `require_second_factor`; enrolment and verification pages live in backoffice.twofactor_views.
+make API keys call `require_second_factor`; enrolment and its audited writes are in accounts.second_factor, its
+pages in backoffice.twofactor_views.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import Organization
 from invoicedesk.core.models import ChoiceLabels
 
 
@@ -89,7 +88,9 @@ class AuditVerification(models.Model):
     [{"chain": "audit", "organization": 4, "entry": 123, "reason": "changed"}, …]; empty when all held.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     links_checked = models.BigIntegerField(default=0)
@@ -110,7 +111,7 @@ class AuditEntry(ChoiceLabels, ChainedRecord):
     application's role may only SELECT and INSERT it (core.db_roles).
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)

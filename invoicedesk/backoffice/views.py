@@ -22,6 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounting.registry import buyer_number_flag, check_enabled, record_for
 from invoicedesk.accounts.models import Membership, Role
+from invoicedesk.accounts.second_factor import member_second_factor_reset, members_with_second_factor
+from invoicedesk.accounts.services import (
+    SETTINGS_FIELDS,
+    member_change_role,
+    member_invite,
+    member_remove,
+    organization_settings_update,
+)
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.audit.selectors import (
@@ -69,14 +77,6 @@ from invoicedesk.refunds.selectors import (
 from .audit_text import audit_rows
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
 from .rows import held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
-from .services import (
-    SETTINGS_FIELDS,
-    member_change_role,
-    member_invite,
-    member_remove,
-    organization_settings_update,
-)
-from .twofactor import member_second_factor_reset, members_with_second_factor
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:

@@ -549,7 +549,7 @@ def test_a_removed_members_api_key_stays_revoked_after_they_are_added_again(org:
     person = factories.member(org, email="leaver@example.test")
     api = ApiClient(key_for(person, org))
     assert api.get("/invoices").status_code == 200
-    from invoicedesk.backoffice.services import member_remove
+    from invoicedesk.accounts.services import member_remove
 
     member_remove(actor=admin, membership_id=_membership(person).pk)
     assert api.get("/invoices").status_code == 401

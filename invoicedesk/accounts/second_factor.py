@@ -1,6 +1,6 @@
 """Two-factor sign-in (django-otp): enrolment with an authenticator app, single-use recovery codes, verification
-after the password, and an admin resetting a member's factor. Every step that changes a factor is audited, so it
-lives above the audit app; the gate the services check is accounts.twofactor.
+after the password, and an admin resetting a member's factor. Every step that changes a factor is audited (audit is
+the floor below); the gate the services check is accounts.twofactor.
 
 A person's factor is theirs, not an organization's: enrolment, recovery codes and their use are audited without an
 organization, like sign-ins, so every organization they belong to sees them in its Audit log.
@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from invoicedesk.accounts.models import Membership, Organization, User
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 
+from .models import Membership, Organization, User
 from .services import _locked_member, _require_admin
 
 APP_DEVICE_NAME = "Authenticator app"

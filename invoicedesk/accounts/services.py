@@ -1,4 +1,5 @@
-"""Writes that belong to the organization but must be audited, so they live above the audit app."""
+"""Writes of accounts: organization settings and members (invite, role, removal). Each is audited in its own
+transaction: audit is the floor below accounts."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
-from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+
+from .models import ApprovalPolicy, Membership, Organization, Role, User
+from .twofactor import require_second_factor
 
 SETTINGS_FIELDS = (
     "refund_approval_policy",
