@@ -21,9 +21,9 @@ from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 
+from .hooks import refund_declined
 from .models import Refund, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, reserved_amount
-from .signals import refund_declined
 from .tasks import execute_refund
 
 
@@ -181,7 +181,7 @@ def refund_reject(*, actor: Membership, refund_id: int, comment: str = "", ip_ad
         comment=comment,
         ip_address=ip_address,
     )
-    refund_declined.send(sender=Refund, refund=refund, link=link)
+    refund_declined.call(refund=refund, link=link)  # the requester is told (notifications)
     return refund
 
 
@@ -219,7 +219,7 @@ def refund_expire(*, refund_id: int) -> bool:
         action=AuditAction.REFUND_EXPIRE,
         message=(HistoryMessage.REFUND_EXPIRED, {"hours": refund.organization.refund_approval_expiry_hours}),
     )
-    refund_declined.send(sender=Refund, refund=refund, link=link)
+    refund_declined.call(refund=refund, link=link)  # the requester is told (notifications)
     return True
 
 

@@ -35,9 +35,9 @@ from .controls import (
     check_not_a_repeat,
     check_payment_unchanged,
 )
+from .hooks import refund_held
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
-from .signals import refund_held
 from .tasks import execute_refund
 from .tax_split import RatePart, gross_by_rate, split_of_new_refund, split_problem
 
@@ -377,5 +377,5 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
     if refund.status == RefundStatus.PROCESSING:
         enqueue_with_work(execute_refund, refund.pk)
     else:
-        refund_held.send(sender=Refund, refund=refund, link=link)
+        refund_held.call(refund=refund, link=link)  # the approvers are asked (notifications)
     return refund
