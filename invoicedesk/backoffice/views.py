@@ -50,7 +50,7 @@ from invoicedesk.billing.selectors import (
     parse_sort,
     search_hits,
 )
-from invoicedesk.core.errors import Forbidden, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
@@ -193,7 +193,9 @@ def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
 def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     form = _search_form(request, membership)
     if not form.is_valid():
-        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            form.errors.as_text(), status=ErrorCode.INVALID_REQUEST.status, content_type="text/plain; charset=utf-8"
+        )
     rows = invoice_export_rows(
         organization=membership.organization, filters=form.filters(), sort=request.GET.get("sort")
     )
@@ -210,7 +212,9 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     form = RefundSearchForm(request.GET, currency=membership.organization.currency)
     if not form.is_valid():
         if request.GET.get("format") == "csv":
-            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                form.errors.as_text(), status=ErrorCode.INVALID_REQUEST.status, content_type="text/plain; charset=utf-8"
+            )
         return render(
             request,
             "backoffice/refund_list.html",
