@@ -229,7 +229,7 @@ InvoiceCursorParam = QueryParam(
 # ---------------------------------------------------------------- invoices
 
 SortName = Literal["issue_date", "-issue_date", "due_date", "-due_date", "amount", "-amount"]
-LinkStatusFilter = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELLED"]
+LinkStatusFilter = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELED"]
 
 
 class InvoiceQuery(Schema):

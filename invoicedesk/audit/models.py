@@ -13,7 +13,7 @@ class AuditAction(models.TextChoices):
     """Every action the audit trail records; services name theirs from here, never as free strings."""
 
     PAYMENT_LINK_ISSUE = "payment_link.issue", _("Payment link issued")
-    PAYMENT_LINK_CANCEL = "payment_link.cancel", _("Payment link cancelled")
+    PAYMENT_LINK_CANCEL = "payment_link.cancel", _("Payment link canceled")
     PAYMENT_RECORD = "payment.record", _("Payment recorded from Stripe")
     REFUND_REQUEST = "refund.request", _("Refund requested")
     REFUND_STRIPE_RESULT = "refund.stripe_result", _("Stripe's answer on a refund recorded")

@@ -63,7 +63,7 @@ def _cancel_intent_later(payment_intent_id: str, stripe_account: str) -> None:
         try:
             gateway.cancel_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account or None)
         except gateway.StripeGatewayError as error:
-            # Already paid or already cancelled: the webhook records a payment if there was one.
+            # Already paid or already canceled: the webhook records a payment if there was one.
             logger.info("could not cancel PaymentIntent %s: %s", payment_intent_id, error.message)
 
     transaction.on_commit(cancel)
@@ -161,17 +161,15 @@ def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
     if link is None:
         raise NotFound(_("This invoice has no payment link."))
     if link.is_settled:
-        raise ServiceError(
-            _("This invoice is already paid; its link cannot be cancelled."), code=ErrorCode.ALREADY_PAID
-        )
-    if link.status == PaymentLinkStatus.CANCELLED:
+        raise ServiceError(_("This invoice is already paid; its link cannot be canceled."), code=ErrorCode.ALREADY_PAID)
+    if link.status == PaymentLinkStatus.CANCELED:
         return link
     before = {"status": link.status}
-    link.status = PaymentLinkStatus.CANCELLED
+    link.status = PaymentLinkStatus.CANCELED
     link.save(update_fields=["status"])
     if link.stripe_payment_intent_id:
         _cancel_intent_later(link.stripe_payment_intent_id, link.stripe_account_id)
-    history_record(link=link, kind=TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
+    history_record(link=link, kind=TransactionKind.LINK_CANCELED, status=link.status, actor_user=actor.user)
     audit_record(
         action=AuditAction.PAYMENT_LINK_CANCEL,
         target=link,
@@ -191,8 +189,8 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
     now = timezone.now()
     if link.is_settled:
         return _("This invoice has already been paid. Thank you.")
-    if link.status == PaymentLinkStatus.CANCELLED:
-        return _("This payment link has been cancelled by the seller. Please contact them for a new one.")
+    if link.status == PaymentLinkStatus.CANCELED:
+        return _("This payment link has been canceled by the seller. Please contact them for a new one.")
     if link.status == PaymentLinkStatus.EXPIRED or link.is_expired_at(now):
         return _("This payment link has expired. Please contact the seller for a new one.")
     if not link.invoice.is_online_payment_link:
@@ -240,7 +238,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
         current = gateway.retrieve_payment_intent(payment_intent_id=replaced, stripe_account=account)
         if current.status != "canceled":
             return current
-        # A cancelled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
+        # A canceled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
         idempotency_key = f"{idempotency_key}-after-{replaced}"
         account = invoice.organization.stripe_account_id or None  # a new intent goes to today's account
     intent = gateway.create_payment_intent(

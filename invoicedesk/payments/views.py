@@ -36,7 +36,7 @@ def _run_link_action(request: HttpRequest, invoice_id: int, action: str) -> Http
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Payment link issued.") if action == "issue" else _("Payment link cancelled."))
+        messages.success(request, _("Payment link issued.") if action == "issue" else _("Payment link canceled."))
     return redirect("backoffice:invoice_detail", invoice_id=invoice_id)
 
 

@@ -1,5 +1,5 @@
 """Registration numbers against the National Tax Agency's registry, through a double of its Web-API at the HTTP
-boundary (a local server speaking the documented JSON of `num`, `valid` and `diff`): known, cancelled and unknown
+boundary (a local server speaking the documented JSON of `num`, `valid` and `diff`): known, canceled and unknown
 numbers, the registry's errors and timeouts (stored, never in a refund's way), the flags and the alert."""
 
 import contextlib
@@ -35,7 +35,7 @@ def _number(twelve: str) -> str:
 
 
 VALID = _number("000012050002")
-CANCELLED = _number("000012050003")
+CANCELED = _number("000012050003")
 UNKNOWN = _number("000012050004")
 BROKEN = _number("000012050005")  # the double answers 500
 SLOW = _number("000012050006")  # the double answers after the client's timeout
@@ -67,7 +67,7 @@ class RegistryDouble:
     def __init__(self) -> None:
         self.rows = {
             VALID: _row(VALID, "株式会社さくら商事", "2023-10-01"),
-            CANCELLED: _row(CANCELLED, "株式会社もみじ", "2023-10-01", disposal="2026-01-15", process="04"),
+            CANCELED: _row(CANCELED, "株式会社もみじ", "2023-10-01", disposal="2026-01-15", process="04"),
         }
         self.diff_pages: list[list[dict[str, str]]] = [[]]
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -156,7 +156,7 @@ def _enter(buyer: Buyer, number: str, capture: Any) -> None:
 def test_numbers_entered_are_looked_up_with_num_and_stored(
     org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any
 ) -> None:
-    for number in (VALID, CANCELLED, UNKNOWN):
+    for number in (VALID, CANCELED, UNKNOWN):
         _enter(factories.buyer(org, f"Buyer {number}"), number, django_capture_on_commit_callbacks)
 
     path, query = registry.requests[0]
@@ -169,10 +169,10 @@ def test_numbers_entered_are_looked_up_with_num_and_stored(
         date(2023, 10, 1),
         None,
     )
-    cancelled = RegistryRecord.objects.get(number=CANCELLED)
-    assert (cancelled.status, cancelled.disposal_date) == (RegistryStatus.FOUND, date(2026, 1, 15))
-    assert cancelled.valid_on(date(2026, 1, 14)) is True
-    assert cancelled.valid_on(date(2026, 1, 15)) is False
+    canceled = RegistryRecord.objects.get(number=CANCELED)
+    assert (canceled.status, canceled.disposal_date) == (RegistryStatus.FOUND, date(2026, 1, 15))
+    assert canceled.valid_on(date(2026, 1, 14)) is True
+    assert canceled.valid_on(date(2026, 1, 15)) is False
     unknown = RegistryRecord.objects.get(number=UNKNOWN)
     assert unknown.status == RegistryStatus.UNKNOWN
     assert unknown.valid_on(date(2026, 4, 1)) is False
@@ -187,8 +187,8 @@ def test_without_an_application_id_nothing_is_asked_and_nothing_flagged(
 ) -> None:
     settings.NTA_APP_ID = ""
     buyer = factories.buyer(org)
-    _enter(buyer, CANCELLED, django_capture_on_commit_callbacks)
-    RegistryRecord.objects.create(number=CANCELLED, status=RegistryStatus.UNKNOWN)
+    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
+    RegistryRecord.objects.create(number=CANCELED, status=RegistryStatus.UNKNOWN)
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
 
     assert registry.requests == []
@@ -216,13 +216,13 @@ def test_settings_shows_the_organizations_own_number_as_registered(
     assert "2023-10-01" in page
 
 
-def test_a_buyer_with_a_cancelled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
+def test_a_buyer_with_a_canceled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
     org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any, operator_client: Client
 ) -> None:
     buyer = factories.buyer(org, "株式会社もみじ")
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
     earlier = factories.invoice(org, bill_to=buyer, issue_date=date(2025, 12, 1))
-    _enter(buyer, CANCELLED, django_capture_on_commit_callbacks)
+    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
 
     page = operator_client.get(_detail(invoice)).content.decode()
     assert 'data-testid="registry-flag"' in page
@@ -331,8 +331,8 @@ def test_the_nightly_diff_applies_a_cancellation_across_its_pages_and_alerts(
 
 def test_valid_answers_for_a_day_and_errors_raise_registry_unavailable(registry: RegistryDouble) -> None:
     client = RegistryClient.from_settings()
-    assert client.valid(CANCELLED, date(2026, 1, 14)) is not None
-    assert client.valid(CANCELLED, date(2026, 1, 15)) is None
+    assert client.valid(CANCELED, date(2026, 1, 14)) is not None
+    assert client.valid(CANCELED, date(2026, 1, 15)) is None
     path, query = registry.requests[-1]
     assert (path, query["day"], query["type"]) == ("/1/valid", "2026-01-15", "21")
     with pytest.raises(RegistryUnavailable, match="HTTP 500"):
@@ -355,7 +355,7 @@ def test_the_return_invoices_record_carries_the_flag(
     org.invoice_issuer_name = "Demo Seller Inc."
     org.save()
     invoice = make_paid_invoice(amount=22_000, issue_date=date.today() - timedelta(days=1))
-    _enter(invoice.buyer, CANCELLED, django_capture_on_commit_callbacks)
+    _enter(invoice.buyer, CANCELED, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         refund_request(
             actor=operator_membership,

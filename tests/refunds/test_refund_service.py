@@ -152,7 +152,7 @@ def test_out_of_scope_and_unpaid_invoices_are_refused(
     assert caught.value.code is code
 
 
-def test_refund_after_the_addon_is_cancelled_for_a_payment_settled_under_it(
+def test_refund_after_the_addon_is_canceled_for_a_payment_settled_under_it(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
     org: Organization,
