@@ -105,3 +105,15 @@ def test_every_hook_has_its_one_registrant_once_the_apps_are_ready() -> None:
     # The buyer's email follows the success; the return invoice is documents' own task, queued by name.
     assert refund_hooks.refund_succeeded.call.__module__ == "invoicedesk.notifications.services"
     assert alert_hooks.alert_raised.call.__module__ == "invoicedesk.notifications.services"
+
+
+def test_every_doc_says_the_same_of_email_delivery() -> None:
+    """Emails are delivered at least once, de-duplicated by Message-ID: said so everywhere, and nothing says
+    exactly once or at most once (issue 19 found all three)."""
+    sources = ["README.md", "docs/architecture.md", "docs/stripe.md", "docs/design.md"]
+    sources += [str(path) for path in Path("invoicedesk/notifications").glob("*.py")]
+    texts = {source: " ".join(Path(source).read_text().split()) for source in sources}
+    for source in ("README.md", "docs/architecture.md", "docs/stripe.md", "invoicedesk/notifications/delivery.py"):
+        assert "at least once, de-duplicated by Message-ID" in texts[source], source
+    for source, text in texts.items():
+        assert "exactly once" not in text and "at most once" not in text, source
