@@ -92,7 +92,7 @@ def load(org_id: int) -> None:
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN h.bucket < 7 THEN 'UNPAID' WHEN h.bucket < 16 THEN 'PAID'
                 WHEN h.bucket = 16 THEN 'PARTIALLY_REFUNDED' WHEN h.bucket = 17 THEN 'REFUNDED'
-                WHEN h.bucket = 18 THEN 'EXPIRED' ELSE 'CANCELLED' END AS status) s
+                WHEN h.bucket = 18 THEN 'EXPIRED' ELSE 'CANCELED' END AS status) s
             WHERE inv.organization_id = %s AND inv.payment_method = 'online_payment_link'
             """,
             [org_id],

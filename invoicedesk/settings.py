@@ -72,8 +72,8 @@ INSTALLED_APPS = [
     "ninja",
     # Ours, from the ground floor up (the layers contract in pyproject.toml).
     "invoicedesk.core",
-    "invoicedesk.accounts",
     "invoicedesk.audit",
+    "invoicedesk.accounts",
     "invoicedesk.billing",
     "invoicedesk.alerts",
     "invoicedesk.payments",

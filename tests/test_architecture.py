@@ -80,3 +80,40 @@ def test_nothing_locks_an_organization_row_against_foreign_key_checks() -> None:
         if "Organization.objects.select_for_update(" in line and "no_key=True" not in line
     ]
     assert offenders == []
+
+
+def test_business_events_are_explicit_calls_not_signals_of_ours() -> None:
+    """A refund's or an alert's follow-up in an app above is a typed hook the owning service calls (core.hooks),
+    not a django.dispatch.Signal: no module of ours declares one."""
+    declared = [
+        f"{path}:{number}"
+        for path in Path("invoicedesk").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "Signal(" in line and "class " not in line
+    ]
+    assert declared == []
+
+
+def test_every_hook_has_its_one_registrant_once_the_apps_are_ready() -> None:
+    from invoicedesk.alerts import hooks as alert_hooks
+    from invoicedesk.core.hooks import declared_hooks
+    from invoicedesk.refunds import hooks as refund_hooks
+
+    hooks = {hook.name: hook for hook in declared_hooks()}
+    assert {"refunds.refund_succeeded", "refunds.refund_reversed", "alerts.alert_raised"} <= set(hooks)
+    assert all(hook.registered for hook in hooks.values()), [name for name, h in hooks.items() if not h.registered]
+    # The buyer's email follows the success; the return invoice is documents' own task, queued by name.
+    assert refund_hooks.refund_succeeded.call.__module__ == "invoicedesk.notifications.services"
+    assert alert_hooks.alert_raised.call.__module__ == "invoicedesk.notifications.services"
+
+
+def test_every_doc_says_the_same_of_email_delivery() -> None:
+    """Emails are delivered at least once, de-duplicated by Message-ID: said so everywhere, and nothing says
+    exactly once or at most once (issue 19 found all three)."""
+    sources = ["README.md", "docs/architecture.md", "docs/stripe.md", "docs/design.md"]
+    sources += [str(path) for path in Path("invoicedesk/notifications").glob("*.py")]
+    texts = {source: " ".join(Path(source).read_text().split()) for source in sources}
+    for source in ("README.md", "docs/architecture.md", "docs/stripe.md", "invoicedesk/notifications/delivery.py"):
+        assert "at least once, de-duplicated by Message-ID" in texts[source], source
+    for source, text in texts.items():
+        assert "exactly once" not in text and "at most once" not in text, source

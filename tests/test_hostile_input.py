@@ -326,13 +326,13 @@ def test_the_eight_causes_of_500s_answer_4xx_with_a_message(world: World) -> Non
     page_link = "This page link is not valid"
     not_ours = "must be a positive whole number"
     for response, status, message in [
-        (client.get("/billing/", {"before": "x~1"}), 400, page_link),
-        (client.get("/billing/", {"after": "-99999999999999999999~1"}), 400, page_link),
-        (client.get("/billing/", {"after": "-99999999999999999999~1", "sort": "amount"}), 400, page_link),
-        (client.get(f"/billing/invoices/{invoice_id}/", {"tab": "transactions", "before": "²"}), 400, not_ours),
-        (client.get("/billing/audit/", {"before": "²"}), 400, not_ours),
-        (client.get("/billing/refunds/", {"before": "²"}), 400, not_ours),
-        (client.post("/accounts/organization/", {"organization": "²"}), 400, "Choose an organization"),
+        (client.get("/billing/", {"before": "x~1"}), 422, page_link),
+        (client.get("/billing/", {"after": "-99999999999999999999~1"}), 422, page_link),
+        (client.get("/billing/", {"after": "-99999999999999999999~1", "sort": "amount"}), 422, page_link),
+        (client.get(f"/billing/invoices/{invoice_id}/", {"tab": "transactions", "before": "²"}), 422, not_ours),
+        (client.get("/billing/audit/", {"before": "²"}), 422, not_ours),
+        (client.get("/billing/refunds/", {"before": "²"}), 422, not_ours),
+        (client.post("/accounts/organization/", {"organization": "²"}), 422, "Choose an organization"),
         (client.get("/pay/%00/"), 404, "No such payment link"),
         (client.get("/pay/%00/return/"), 404, "No such payment link"),
     ]:

@@ -105,7 +105,7 @@ class RegistryRecord(models.Model):
     )
     name = models.CharField(_("name as registered"), max_length=300, blank=True)
     registration_date = models.DateField(_("registration date"), null=True, blank=True)
-    # 取消 (the tax office cancelled it) and 失効 (the business gave it up): not valid from that date on.
+    # 取消 (the tax office canceled it) and 失効 (the business gave it up): not valid from that date on.
     disposal_date = models.DateField(_("cancellation date"), null=True, blank=True)
     expire_date = models.DateField(_("expiry date"), null=True, blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)

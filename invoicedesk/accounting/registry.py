@@ -205,7 +205,7 @@ class BuyerNumberFlag:
             ) % {"number": self.number}
         if self.record.ended_on is not None and self.record.ended_on <= self.sale_date:
             return _(
-                "The buyer's registration number %(number)s was cancelled on %(ended)s, before the sale of "
+                "The buyer's registration number %(number)s was canceled on %(ended)s, before the sale of "
                 "%(sale)s. The buyer cannot use this invoice or its return invoice for input tax credit."
             ) % {"number": self.number, "ended": self.record.ended_on.isoformat(), "sale": self.sale_date.isoformat()}
         return _("The buyer's registration number %(number)s was not yet registered on the sale's date %(sale)s.") % {
@@ -288,7 +288,7 @@ def _alert_invalid_buyers(record: RegistryRecord) -> None:
 
 
 def _alert_own_number(record: RegistryRecord, *, today: date) -> None:
-    """The organization's own number not valid today (not in the registry, cancelled or expired): its return
+    """The organization's own number not valid today (not in the registry, canceled or expired): its return
     invoices would name a number its buyers cannot rely on. One alert per organization, number and answer."""
     if record.valid_on(today) is not False:
         return

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
+from invoicedesk.core.errors import ErrorCode
 
 from .exports import content_type, encoding_report, export_bytes, filename, preview_rows
 from .forms import AccountingSettingsForm, ExportForm
@@ -63,7 +64,9 @@ def accounting_download(request: HttpRequest, membership: Membership) -> HttpRes
     form = ExportForm(request.GET)
     accounting_authorize(membership)
     if not form.is_valid():
-        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            form.errors.as_text(), status=ErrorCode.INVALID_REQUEST.status, content_type="text/plain; charset=utf-8"
+        )
     export_format, period = form.export_format(), form.period()
     accounting_export_record(
         actor=membership,

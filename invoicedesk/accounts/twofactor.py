@@ -1,13 +1,14 @@
 """The second factor's gate: where the organization asks for it, approvers and admins act only from a session that
 passed it (django-otp's TOTP or a recovery code). The services that approve refunds, change settings or members and
-make API keys call `require_second_factor`; enrolment and verification pages live in backoffice.twofactor_views.
+make API keys call `require_second_factor`; enrolment and its audited writes are in accounts.second_factor, its
+pages in backoffice.twofactor_views.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from invoicedesk.core.errors import Forbidden
+from invoicedesk.core.errors import ErrorCode, Forbidden
 
 from .models import Membership, Role
 
@@ -17,7 +18,7 @@ SECOND_FACTOR_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
 class SecondFactorRequired(Forbidden):
     """The organization asks this person for a second factor and this session has not passed it."""
 
-    code = "second_factor_required"
+    default_code = ErrorCode.SECOND_FACTOR_REQUIRED
 
 
 def second_factor_required(membership: Membership) -> bool:

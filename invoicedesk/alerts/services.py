@@ -10,8 +10,8 @@ from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden, NotFound
 from invoicedesk.core.money import Money
 
+from .hooks import alert_raised
 from .models import Alert, AlertKind
-from .signals import alert_raised
 
 
 def alert_raise(
@@ -36,7 +36,7 @@ def alert_raise(
         },
     )
     if created:
-        alert_raised.send(sender=Alert, alert=alert)
+        alert_raised.call(alert=alert)  # the admins are emailed (notifications)
     return alert
 
 

@@ -45,7 +45,6 @@ def accounting_journal(
     # A well-formed request whose period cannot be: refused like any other rule (409), as docs/api.md says.
     problem = ServiceError(
         _("Give a period of 1 to %(days)s days, the end not before the start.") % {"days": MAX_DAYS},
-        code="invalid_period",
         field="end",
     )
     try:

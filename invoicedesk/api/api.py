@@ -30,7 +30,7 @@ from invoicedesk.alerts.selectors import alerts_for
 from invoicedesk.alerts.services import alert_acknowledge
 from invoicedesk.audit.selectors import AuditFilters, audit_entries, audit_page
 from invoicedesk.billing.selectors import Cursor, InvoiceFilters, invoice_get, invoice_page, parse_sort
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import AppError, Forbidden, NotFound, ServiceError
 from invoicedesk.core.http import client_ip
 from invoicedesk.core.models import MAX_ID
 from invoicedesk.payments.selectors import public_pay_url, transactions_for_invoice
@@ -50,7 +50,7 @@ from invoicedesk.refunds.services import RefundInput, refund_request
 from . import schemas as out
 from .accounting import router as accounting_router
 from .auth import ApiKeyAuth, SessionAuth, Unauthenticated, member
-from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, ErrorOut, error_body, service_error_answer
+from .errors import READ_ERRORS, WRITE_ERRORS, ErrorCode, ErrorOut, error_answer, error_body
 from .idempotency import idempotent_request_get, idempotent_request_remember, refund_key_for
 from .keys import RateLimited
 
@@ -110,17 +110,25 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Json
     return JsonResponse(body, status=status, encoder=DjangoJSONEncoder, safe=False, headers=headers)
 
 
-def _error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JsonResponse:
-    return _json(status, body, headers)
+def _error(
+    code: ErrorCode,
+    message: str,
+    *,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    """The error answer of `code`, with its status (core.errors.ErrorCode: the pages answer it alike)."""
+    return _json(code.status, error_body(code, message, field=field, details=details), headers)
 
 
 # ---------------------------------------------------------------- errors, in one shape
 
 
-@api.exception_handler(ServiceError)
-def _service_error(request: HttpRequest, error: ServiceError) -> HttpResponse:
-    status, body = service_error_answer(error)
-    return _error(status, body)
+@api.exception_handler(AppError)
+def _service_error(request: HttpRequest, error: AppError) -> HttpResponse:
+    status, body = error_answer(error)
+    return _json(status, body)
 
 
 @api.exception_handler(ValidationError)
@@ -132,18 +140,18 @@ def _validation_error(request: HttpRequest, error: ValidationError) -> HttpRespo
     location = problems[0]["location"] if problems else []
     field = location[-1] if location else None
     message = _("The request is not valid: %(problem)s") % {"problem": problems[0]["message"] if problems else ""}
-    return _error(422, error_body(ErrorCode.INVALID_REQUEST, message, field=field, details={"errors": problems}))
+    return _error(ErrorCode.INVALID_REQUEST, message, field=field, details={"errors": problems})
 
 
 @api.exception_handler(Unauthenticated)
 def _unauthenticated(request: HttpRequest, error: Unauthenticated) -> HttpResponse:
-    return _error(401, error_body(ErrorCode.UNAUTHENTICATED, error.message), {"WWW-Authenticate": "Bearer"})
+    return _error(ErrorCode.UNAUTHENTICATED, error.message, headers={"WWW-Authenticate": "Bearer"})
 
 
 @api.exception_handler(AuthenticationError)
 def _no_credentials(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     message = _("Send an API key: Authorization: Bearer <key>.")
-    return _error(401, error_body(ErrorCode.UNAUTHENTICATED, message), {"WWW-Authenticate": "Bearer"})
+    return _error(ErrorCode.UNAUTHENTICATED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
 @api.exception_handler(RateLimited)
@@ -151,14 +159,14 @@ def _rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
     message = _("Too many requests with this API key. Try again in %(seconds)s seconds.") % {
         "seconds": error.retry_after
     }
-    body = error_body(ErrorCode.RATE_LIMITED, message, details={"retry_after": error.retry_after})
-    return _error(429, body, {"Retry-After": str(error.retry_after)})
+    details = {"retry_after": error.retry_after}
+    return _error(ErrorCode.RATE_LIMITED, message, details=details, headers={"Retry-After": str(error.retry_after)})
 
 
 def _too_large() -> HttpResponse:
     message = _("The request body is larger than %(limit)s bytes.") % {"limit": settings.API_MAX_BODY_BYTES}
     details = {"limit_bytes": settings.API_MAX_BODY_BYTES}
-    return _error(413, error_body(ErrorCode.REQUEST_TOO_LARGE, message, details=details))
+    return _error(ErrorCode.REQUEST_TOO_LARGE, message, details=details)
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -173,15 +181,15 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     if isinstance(error.__cause__, RequestTooLarge):
         return _too_large()
     if error.status_code == 403:
-        return _error(403, error_body(ErrorCode.FORBIDDEN, str(error)))
+        return _error(ErrorCode.FORBIDDEN, str(error))
     if error.status_code == 404:
-        return _error(404, error_body(ErrorCode.NOT_FOUND, str(error)))
-    return _error(422, error_body(ErrorCode.INVALID_REQUEST, str(error)))
+        return _error(ErrorCode.NOT_FOUND, str(error))
+    return _error(ErrorCode.INVALID_REQUEST, str(error))
 
 
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, error: Http404) -> HttpResponse:
-    return _error(404, error_body(ErrorCode.NOT_FOUND, _("Not found")))
+    return _error(ErrorCode.NOT_FOUND, _("Not found"))
 
 
 def _bad_cursor() -> NotFound:
@@ -221,7 +229,7 @@ InvoiceCursorParam = QueryParam(
 # ---------------------------------------------------------------- invoices
 
 SortName = Literal["issue_date", "-issue_date", "due_date", "-due_date", "amount", "-amount"]
-LinkStatusFilter = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELLED"]
+LinkStatusFilter = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELED"]
 
 
 class InvoiceQuery(Schema):
@@ -407,12 +415,11 @@ def refund_create(
     if remembered is None:
         try:
             refund = refund_request(actor=membership, request=refund_input, ip_address=client_ip(request))
-        except (NotFound, Forbidden):
-            raise  # nothing was attempted: not remembered
+        # NotFound and Forbidden pass: nothing was attempted, so nothing is remembered.
         except ServiceError as error:
-            if error.code == "key_reused":
+            if error.code is ErrorCode.IDEMPOTENCY_KEY_REUSED:
                 raise  # the key belongs to another request, remembered by its refund
-            status, answer = service_error_answer(error)
+            status, answer = error_answer(error)
         else:
             status, answer = 201, _refund_body(membership, refund.pk)
         remembered, ours = idempotent_request_remember(
@@ -423,7 +430,7 @@ def refund_create(
         # A concurrent request with this key answered first: its answer is the answer.
     if remembered.fingerprint != fingerprint:
         message = _("This Idempotency-Key was already used with a different request. Use a new key for a new refund.")
-        return _error(409, error_body(ErrorCode.IDEMPOTENCY_KEY_REUSED, message, field="Idempotency-Key"))
+        return _error(ErrorCode.IDEMPOTENCY_KEY_REUSED, message, field="Idempotency-Key")
     return _json(remembered.status_code, remembered.body, {"Idempotent-Replayed": "true"})
 
 

@@ -54,9 +54,9 @@ def api_key_create(
     require_second_factor(actor)
     name = name.strip()
     if not name:
-        raise ServiceError(_("Give the key a name, e.g. the system that will use it."), code="name", field="name")
+        raise ServiceError(_("Give the key a name, e.g. the system that will use it."), field="name")
     if expires_at is not None and expires_at <= timezone.now():
-        raise ServiceError(_("The expiry date must be in the future."), code="expires_at", field="expires_at")
+        raise ServiceError(_("The expiry date must be in the future."), field="expires_at")
     prefix = secrets.token_hex(4)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

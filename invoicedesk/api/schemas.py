@@ -21,7 +21,7 @@ from invoicedesk.refunds.models import Refund, RefundStatus
 RefundStatusName = Literal[
     "PENDING_APPROVAL", "PROCESSING", "PENDING", "SUCCEEDED", "FAILED", "CANCELED", "REJECTED", "EXPIRED"
 ]
-LinkStatusName = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELLED"]
+LinkStatusName = Literal["UNPAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "EXPIRED", "CANCELED"]
 PaymentMethodName = Literal["online_payment_link", "bank_transfer", "card_at_order"]
 ReasonName = Literal["requested_by_customer", "duplicate", "fraudulent"]
 

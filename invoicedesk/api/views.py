@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import AuthenticatedRequest, tenant_view
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ServiceError
 from invoicedesk.core.http import client_ip
 
 from .forms import ApiKeyForm
@@ -35,8 +35,6 @@ def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
                 expires_at=form.expires_at(),
                 ip_address=client_ip(request),
             )
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as error:
             form.add_error("expires_on" if error.field == "expires_at" else error.field, error.message)
         else:

@@ -6,7 +6,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoicedesk.accounts.models import Organization
 from invoicedesk.core.models import ChoiceLabels
 
 
@@ -14,7 +13,7 @@ class AuditAction(models.TextChoices):
     """Every action the audit trail records; services name theirs from here, never as free strings."""
 
     PAYMENT_LINK_ISSUE = "payment_link.issue", _("Payment link issued")
-    PAYMENT_LINK_CANCEL = "payment_link.cancel", _("Payment link cancelled")
+    PAYMENT_LINK_CANCEL = "payment_link.cancel", _("Payment link canceled")
     PAYMENT_RECORD = "payment.record", _("Payment recorded from Stripe")
     REFUND_REQUEST = "refund.request", _("Refund requested")
     REFUND_STRIPE_RESULT = "refund.stripe_result", _("Stripe's answer on a refund recorded")
@@ -28,7 +27,7 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_SETTINGS = "organization.settings", _("Organization settings changed")
     STRIPE_ACCOUNT_CONNECT = "stripe_account.connect", _("Stripe account connected")
     ADDON_SUBSCRIBE = "addon.subscribe", _("Stripe Credit Card Payment Add-on subscribed")
-    ADDON_CANCEL = "addon.cancel", _("Stripe Credit Card Payment Add-on cancelled")
+    ADDON_CANCEL = "addon.cancel", _("Stripe Credit Card Payment Add-on canceled")
     DISPUTE_OPEN = "dispute.open", _("Dispute opened at Stripe")
     DISPUTE_CHANGE = "dispute.change", _("Dispute's status changed at Stripe")
     DISPUTE_WON = "dispute.won", _("Dispute won")
@@ -95,7 +94,9 @@ class AuditVerification(models.Model):
     [{"chain": "audit", "organization": 4, "entry": 123, "reason": "changed"}, …]; empty when all held.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     links_checked = models.BigIntegerField(default=0)
@@ -116,7 +117,7 @@ class AuditEntry(ChoiceLabels, ChainedRecord):
     application's role may only SELECT and INSERT it (core.db_roles).
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=64, choices=AuditAction.choices)
     object_type = models.CharField(max_length=64)

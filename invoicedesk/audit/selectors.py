@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
-
-from invoicedesk.accounts.models import Organization
 
 from .models import AuditEntry, AuditVerification
 
@@ -24,8 +23,9 @@ class AuditFilters:
     objects: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
 
-def audit_entries(*, organization: Organization, filters: AuditFilters) -> QuerySet[AuditEntry]:
-    members = organization.memberships.values_list("user_id", flat=True)
+def audit_entries(*, organization: Model, filters: AuditFilters) -> QuerySet[AuditEntry]:
+    # Its members, through the user model's relation by name: accounts is the floor above.
+    members = get_user_model()._default_manager.filter(memberships__organization_id=organization.pk).values("pk")
     # The organization's own entries, and sign-ins of its members (which belong to no organization).
     entries = AuditEntry.objects.filter(
         Q(organization=organization) | Q(organization__isnull=True, actor_id__in=members)
@@ -71,7 +71,7 @@ class VerificationStatus:
     broken_entry: int | None = None  # the first entry that does not verify (None: the chain's end was cut)
 
 
-def audit_last_verification(*, organization: Organization) -> VerificationStatus | None:
+def audit_last_verification(*, organization: Model) -> VerificationStatus | None:
     run = (
         AuditVerification.objects.filter(finished_at__isnull=False)
         .filter(Q(organization__isnull=True) | Q(organization=organization))

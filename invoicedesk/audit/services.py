@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
-
-from invoicedesk.accounts.models import Organization, User
 
 from .chain import AUDIT_CHAIN, chain_insert
 from .models import AuditAction, AuditEntry
@@ -14,9 +13,9 @@ def audit_record(
     *,
     action: AuditAction,
     target: models.Model,
-    organization: Organization | None = None,
+    organization: models.Model | None = None,
     organization_id: int | None = None,
-    actor: User | None = None,
+    actor: AbstractBaseUser | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
@@ -25,7 +24,8 @@ def audit_record(
     the change, after its row locks (the chain's head stays locked until commit)."""
     entry = AuditEntry(
         organization_id=organization.pk if organization is not None else organization_id,
-        actor=actor,
+        # By id: audit sits below accounts and knows the user model only as settings.AUTH_USER_MODEL.
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         object_type=target._meta.label,
         object_id=str(target.pk),

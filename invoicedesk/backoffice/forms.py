@@ -15,6 +15,7 @@ from invoicedesk.accounts.models import (
     validate_registration_number,
     validate_time_zone,
 )
+from invoicedesk.accounts.services import OrganizationSettings
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.billing.models import PaymentMethod, RefundState
 from invoicedesk.billing.selectors import InvoiceFilters, SearchTerm
@@ -22,8 +23,6 @@ from invoicedesk.core.forms import MoneyAmountField, set_currency
 from invoicedesk.payments.models import PaymentLinkStatus
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.search import RefundFilters
-
-from .services import OrganizationSettings
 
 
 def _check_ranges(form: forms.Form, data: dict[str, Any], *, dates: tuple[str, str]) -> None:

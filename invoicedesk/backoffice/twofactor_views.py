@@ -26,18 +26,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
-from invoicedesk.accounts.tenancy import AuthenticatedRequest
-from invoicedesk.accounts.twofactor import SecondFactorRequired, second_factor_required
-from invoicedesk.core.errors import ServiceError
-from invoicedesk.core.http import client_ip, is_htmx, wants_json
-
-from .twofactor import (
+from invoicedesk.accounts.second_factor import (
     has_second_factor,
     totp_device_pending,
     two_factor_enrol,
     two_factor_recovery_codes_renew,
     two_factor_verify,
 )
+from invoicedesk.accounts.tenancy import AuthenticatedRequest
+from invoicedesk.accounts.twofactor import SecondFactorRequired, second_factor_required
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
+from invoicedesk.core.http import client_ip, is_htmx, wants_json
 
 CODES_SESSION_KEY = "two_factor_codes_once"
 
@@ -158,9 +157,11 @@ def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
         )
     except SecondFactorRequired:
         raise
+    except Forbidden as error:
+        if error.code is not ErrorCode.SECOND_FACTOR_REQUIRED:
+            raise
+        return redirect(reverse("twofactor:verify") + "?" + urlencode({"next": reverse("twofactor:setup")}))
     except ServiceError as error:
-        if error.code == "second_factor_required":
-            return redirect(reverse("twofactor:verify") + "?" + urlencode({"next": reverse("twofactor:setup")}))
         messages.error(request, error.message)
         return redirect("twofactor:setup")
     request.session[CODES_SESSION_KEY] = codes

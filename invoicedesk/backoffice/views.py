@@ -22,6 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounting.registry import buyer_number_flag, check_enabled, own_number_invalid, record_for
 from invoicedesk.accounts.models import Membership, Role
+from invoicedesk.accounts.second_factor import member_second_factor_reset, members_with_second_factor
+from invoicedesk.accounts.services import (
+    SETTINGS_FIELDS,
+    member_change_role,
+    member_invite,
+    member_remove,
+    organization_settings_update,
+)
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.audit.selectors import (
@@ -42,7 +50,7 @@ from invoicedesk.billing.selectors import (
     parse_sort,
     search_hits,
 )
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 from invoicedesk.core.http import client_ip, query_id
 from invoicedesk.core.money import Money
 from invoicedesk.documents.selectors import document_get
@@ -70,14 +78,6 @@ from invoicedesk.stripe_integration.gateway import StripeGatewayError, dashboard
 from .audit_text import audit_rows
 from .forms import AuditFilterForm, InvoiceSearchForm, MemberInviteForm, OrganizationSettingsForm, RefundSearchForm
 from .rows import held_lines, history_rows, invoice_rows, link_status_badge, refundable_explained
-from .services import (
-    SETTINGS_FIELDS,
-    member_change_role,
-    member_invite,
-    member_remove,
-    organization_settings_update,
-)
-from .twofactor import member_second_factor_reset, members_with_second_factor
 
 
 def _search_form(request: HttpRequest, membership: Membership) -> InvoiceSearchForm:
@@ -194,7 +194,9 @@ def _csv_lines(rows: Iterable[ExportRow]) -> Iterator[str]:
 def invoice_export(request: HttpRequest, membership: Membership) -> HttpResponseBase:
     form = _search_form(request, membership)
     if not form.is_valid():
-        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            form.errors.as_text(), status=ErrorCode.INVALID_REQUEST.status, content_type="text/plain; charset=utf-8"
+        )
     rows = invoice_export_rows(
         organization=membership.organization, filters=form.filters(), sort=request.GET.get("sort")
     )
@@ -211,7 +213,9 @@ def refund_list(request: HttpRequest, membership: Membership) -> HttpResponseBas
     form = RefundSearchForm(request.GET, currency=membership.organization.currency)
     if not form.is_valid():
         if request.GET.get("format") == "csv":
-            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                form.errors.as_text(), status=ErrorCode.INVALID_REQUEST.status, content_type="text/plain; charset=utf-8"
+            )
         return render(
             request,
             "backoffice/refund_list.html",
@@ -406,8 +410,6 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
     if request.method == "POST" and form.is_valid():
         try:
             organization_settings_update(actor=membership, settings=form.settings(), ip_address=client_ip(request))
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -435,8 +437,6 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
 def _addon_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
     try:
         run()
-    except (NotFound, Forbidden):
-        raise
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -464,7 +464,7 @@ def addon_cancel_view(request: HttpRequest, membership: Membership) -> HttpRespo
         request,
         lambda: addon_cancel(actor=membership, ip_address=ip_address),
         _(
-            "The Stripe Credit Card Payment Add-on is cancelled: no new payment links; payments settled before "
+            "The Stripe Credit Card Payment Add-on is canceled: no new payment links; payments settled before "
             "remain refundable."
         ),
     )
@@ -505,8 +505,6 @@ def stripe_connect_return(request: HttpRequest, membership: Membership) -> HttpR
 def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
     try:
         run()
-    except (NotFound, Forbidden):
-        raise
     except ServiceError as error:
         messages.error(request, error.message)
     else:

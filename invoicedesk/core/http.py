@@ -2,8 +2,8 @@
 place that says which address a request came from (`client_ip`).
 
 Views let `NotFound`, `Forbidden`, `InvalidInput` and `ServiceError` propagate; this
-middleware answers them with 404, 403, 400 or 409 and the service's own message, in the
-reader's language, styled, and never as Django's debug page. Another
+middleware answers them with their `ErrorCode`'s status (404, 403, 422, 409…) and the service's own message, in
+the reader's language, styled, and never as Django's debug page. Another
 organization's id raises the same `NotFound` as a missing one, so both get the
 same page.
 """
@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from python_ipware.modern.parsers import IpAddressType, parse_ip, split_proxy_chain
 
-from .errors import Forbidden, InvalidInput, NotFound, ServiceError
+from .errors import AppError, ErrorCode, InvalidInput
 from .models import MAX_ID
 
 
@@ -101,7 +101,8 @@ def client_ip(request: HttpRequest) -> str | None:
     return str(hops[0] if hops else peer)
 
 
-def error_response(request: HttpRequest, *, status: int, message: str, code: str) -> HttpResponse:
+def error_response(request: HttpRequest, *, message: str, code: ErrorCode) -> HttpResponse:
+    status = code.status
     if wants_json(request):
         return JsonResponse({"error": {"code": code, "message": message}}, status=status)
     context = {
@@ -120,7 +121,7 @@ def _error_title(status: int) -> str:
         return _("Not found")
     if status == 403:
         return _("Not allowed")
-    if status == 400:
+    if status == ErrorCode.INVALID_REQUEST.status:
         return _("Not understood")
     return _("Not possible")
 
@@ -133,20 +134,10 @@ class ServiceErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, NotFound):
-            return error_response(request, status=404, message=exception.message, code=exception.code)
-        if isinstance(exception, Forbidden):
-            return error_response(request, status=403, message=exception.message, code=exception.code)
         if isinstance(exception, PermissionDenied):
-            return error_response(
-                request,
-                status=403,
-                message=str(exception) or _("You are not allowed to do this."),
-                code="forbidden",
-            )
-        if isinstance(exception, InvalidInput):
-            return error_response(request, status=400, message=exception.message, code=exception.code)
-        if isinstance(exception, ServiceError):
-            # A rule refused an action no form was there to show it next to.
-            return error_response(request, status=409, message=exception.message, code=exception.code)
+            message = str(exception) or str(ErrorCode.FORBIDDEN.default_message)
+            return error_response(request, message=message, code=ErrorCode.FORBIDDEN)
+        if isinstance(exception, AppError):
+            # NotFound, Forbidden, InvalidInput, or a rule that refused an action no form was there to show it next to.
+            return error_response(request, message=exception.message, code=exception.code)
         return None

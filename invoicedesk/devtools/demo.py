@@ -68,7 +68,7 @@ LINK_STATUS_WEIGHTS: dict[PaymentLinkStatus, int] = {
     PaymentLinkStatus.PARTIALLY_REFUNDED: 7,
     PaymentLinkStatus.REFUNDED: 4,
     PaymentLinkStatus.EXPIRED: 8,
-    PaymentLinkStatus.CANCELLED: 6,
+    PaymentLinkStatus.CANCELED: 6,
 }
 
 
@@ -244,7 +244,7 @@ def _bring_link_to(
         _refund_to(invoice, target, operator)
     if link.status != PaymentLinkStatus.UNPAID or target == PaymentLinkStatus.UNPAID:
         return
-    if target == PaymentLinkStatus.CANCELLED:
+    if target == PaymentLinkStatus.CANCELED:
         payment_link_cancel(actor=admin, invoice_id=invoice.pk)
     elif target == PaymentLinkStatus.EXPIRED:
         PaymentLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(days=1))
@@ -309,7 +309,7 @@ def connect_demo_account(admin: Membership) -> None:
 
 
 def seed_demo(*, connect_accounts: bool = False) -> DemoSummary:
-    """Organizations, users, buyers and invoices; links issued, paid, cancelled or expired through the services.
+    """Organizations, users, buyers and invoices; links issued, paid, canceled or expired through the services.
 
     Payments go through Stripe (localstripe in development), so Stripe must be reachable.
     Each step checks what exists, so a rerun, or a rerun after a failure, finishes the job.
@@ -353,7 +353,7 @@ def seed_demo(*, connect_accounts: bool = False) -> DemoSummary:
         _bring_link_to(invoice, target, admin, operator)
 
     # A second seller: its data must never show up for Demo Seller's staff. Its
-    # add-on contract is cancelled after its payments, which stay refundable.
+    # add-on contract is canceled after its payments, which stay refundable.
     with transaction.atomic():
         other = _organization(
             OTHER_ORGANIZATION,

@@ -1,7 +1,7 @@
 """A double of the National Tax Agency registry's Web-API for `make run` (docs/accounting.md).
 
 It serves the documented JSON (`type=21`) of `num`, `valid` and `diff` for the demo's made-up registration
-numbers: the demo seller's own and most buyers' registered, one buyer's cancelled (its later invoices are flagged),
+numbers: the demo seller's own and most buyers' registered, one buyer's canceled (its later invoices are flagged),
 one not in the registry. serve_demo starts it when no NTA_APP_ID is set and points NTA_APP_ID / NTA_API_URL at it;
 demo data enters the numbers through the same calls as the pages, so the worker looks them up as in production.
 """
@@ -30,13 +30,13 @@ def _number(twelve: str) -> str:
 
 
 # The demo's buyers with a registration number, and what the registry says of each.
-CANCELLED_BUYER = "山田精機株式会社"
-CANCELLED_ON = "2026-03-31"  # its invoices of April 2026 on are flagged
+CANCELED_BUYER = "山田精機株式会社"
+CANCELED_ON = "2026-03-31"  # its invoices of April 2026 on are flagged
 UNKNOWN_BUYER = "Northwind Traders"  # a number the registry does not know
 BUYER_NUMBERS: dict[str, str] = {
     "Sakura Trading Co., Ltd.": _number("000012050101"),
     "株式会社さくら商事": _number("000012050102"),
-    CANCELLED_BUYER: _number("000012050103"),
+    CANCELED_BUYER: _number("000012050103"),
     UNKNOWN_BUYER: _number("000012050104"),
     "東京システム開発株式会社": _number("000012050105"),
 }
@@ -67,7 +67,7 @@ def _row(number: str, name: str, *, disposal: str = "") -> dict[str, str]:
 DEMO_REGISTRY: dict[str, dict[str, str]] = {
     SELLER_NUMBER: _row(SELLER_NUMBER, "デモセラー株式会社"),
     **{
-        number: _row(number, company, disposal=CANCELLED_ON if company == CANCELLED_BUYER else "")
+        number: _row(number, company, disposal=CANCELED_ON if company == CANCELED_BUYER else "")
         for company, number in BUYER_NUMBERS.items()
         if company != UNKNOWN_BUYER
     },

@@ -1,4 +1,4 @@
-"""Delivering a queued email, at least once, de-duplicated by its Message-ID. Runs in the worker
+"""Delivering a queued email, at least once, de-duplicated by Message-ID. Runs in the worker
 (notifications.tasks); enqueues nothing and issues no document (a buyer's email waits for its document's task)."""
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def _waits_for_document(notification: Notification) -> bool:
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
-    """Send one queued email: at least once, de-duplicated by its Message-ID, however often this runs.
+    """Send one queued email: at least once, de-duplicated by Message-ID, however often this runs.
 
     A buyer's email whose document is not issued yet waits for it (retry_after, nothing marked). Otherwise the row
     is marked SENDING (committed) before the SMTP server is asked, and SENT after: a second worker or a repeated

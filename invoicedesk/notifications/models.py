@@ -1,5 +1,5 @@
 """Outbox of messages to buyers: one row per (kind, refund), so each is queued once; delivery
-is at least once, de-duplicated by its Message-ID."""
+is at least once, de-duplicated by Message-ID."""
 
 from __future__ import annotations
 

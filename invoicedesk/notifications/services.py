@@ -164,8 +164,8 @@ def _queue_to_staff(*, kind: NotificationKind, refund: Refund, link: PaymentLink
     return queued
 
 
-def on_refund_held(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
-    """Receiver of refunds.signals.refund_held: every approver but the requester is asked."""
+def notification_ask_approvers(*, refund: Refund, link: PaymentLink) -> None:
+    """refunds.hooks.refund_held: every approver but the requester is asked, in the transaction that holds it."""
     approvers = [
         member
         for member in Membership.objects.filter(organization_id=refund.organization_id).select_related("user")
@@ -174,8 +174,8 @@ def on_refund_held(sender: type[Refund], *, refund: Refund, link: PaymentLink, *
     _queue_to_staff(kind=NotificationKind.APPROVAL_REQUESTED, refund=refund, link=link, recipients=approvers)
 
 
-def on_refund_declined(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
-    """Receiver of refunds.signals.refund_declined: the requester learns it was rejected or expired."""
+def notification_tell_requester(*, refund: Refund, link: PaymentLink) -> None:
+    """refunds.hooks.refund_declined: the requester learns it was rejected or expired."""
     if refund.requested_by_id is None:
         return
     requester = (
@@ -185,18 +185,3 @@ def on_refund_declined(sender: type[Refund], *, refund: Refund, link: PaymentLin
     )
     if requester is not None:
         _queue_to_staff(kind=NotificationKind.APPROVAL_DECIDED, refund=refund, link=link, recipients=[requester])
-
-
-def on_alert_raised(sender: type[Alert], *, alert: Alert, **kwargs: Any) -> None:
-    """Receiver of alerts.signals.alert_raised (connected in NotificationsConfig.ready())."""
-    notification_queue_alert(alert=alert)
-
-
-def on_refund_succeeded(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
-    """Receiver of refunds.signals.refund_succeeded (connected in NotificationsConfig.ready())."""
-    notification_queue_refund_succeeded(refund=refund, link=link)
-
-
-def on_refund_reversed(sender: type[Refund], *, refund: Refund, link: PaymentLink, **kwargs: Any) -> None:
-    """Receiver of refunds.signals.refund_reversed (connected in NotificationsConfig.ready())."""
-    notification_correct_reversed_refund(refund=refund, link=link)

@@ -31,7 +31,7 @@ from invoicedesk.accounts.selectors import AddonState, addon_contract_valid_at, 
 from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.core.errors import Forbidden, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 
 from .models import ConnectedAccount
 
@@ -56,7 +56,7 @@ class Prerequisite:
 class AddonPrerequisitesMissing(ServiceError):
     """The add-on cannot be subscribed yet; `missing` says each reason."""
 
-    code = "addon_prerequisites_missing"
+    default_code = ErrorCode.ADDON_PREREQUISITES_MISSING
 
     def __init__(self, missing: list[Prerequisite]) -> None:
         super().__init__(
@@ -215,7 +215,7 @@ def addon_cancel(*, actor: Membership, ip_address: str | None = None) -> AddonCo
     now = timezone.now()
     contract = addon_contract_valid_at(organization_id=organization.pk, moment=now)
     if contract is None:
-        raise ServiceError(_("The Stripe Credit Card Payment Add-on is not active."), code="addon_not_active")
+        raise ServiceError(_("The Stripe Credit Card Payment Add-on is not active."), code=ErrorCode.ADDON_NOT_ACTIVE)
     # Not its key: payment links referencing it (FOR KEY SHARE) go on meanwhile.
     contract = AddonContract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     contract.ends_at = now

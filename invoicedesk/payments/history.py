@@ -142,7 +142,7 @@ class PaymentEventStatus(models.TextChoices):
 
 register_choices("link_status", PaymentLinkStatus)
 register_statuses(
-    [TransactionKind.LINK_ISSUED, TransactionKind.LINK_CANCELLED, TransactionKind.LINK_EXPIRED], PaymentLinkStatus
+    [TransactionKind.LINK_ISSUED, TransactionKind.LINK_CANCELED, TransactionKind.LINK_EXPIRED], PaymentLinkStatus
 )
 
 # ---------------------------------------------------------------- writing

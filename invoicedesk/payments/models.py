@@ -28,7 +28,7 @@ class PaymentLinkStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", _("PARTIALLY REFUNDED")
     REFUNDED = "REFUNDED", _("REFUNDED")
     EXPIRED = "EXPIRED", _("EXPIRED")
-    CANCELLED = "CANCELLED", _("CANCELLED")
+    CANCELED = "CANCELED", _("CANCELED")
 
     @classmethod
     def settled(cls) -> list[PaymentLinkStatus]:
@@ -88,7 +88,7 @@ class PaymentLink(ChoiceLabels):
     )
     # Set when something about the payment needs a person's eye, e.g. Stripe
     # received a different amount than was due, or money came in after the
-    # link was cancelled.
+    # link was canceled.
     review_note = models.TextField(_("needs review"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -201,7 +201,7 @@ class ConnectedAccount(models.Model):
 
 class TransactionKind(models.TextChoices):
     LINK_ISSUED = "LINK_ISSUED", _("Payment link issued")
-    LINK_CANCELLED = "LINK_CANCELLED", _("Payment link cancelled")
+    LINK_CANCELED = "LINK_CANCELED", _("Payment link canceled")
     LINK_EXPIRED = "LINK_EXPIRED", _("Payment link expired")
     PAYMENT = "PAYMENT", _("Payment")
     PAYMENT_FAILED = "PAYMENT_FAILED", _("Payment failed")

@@ -19,7 +19,7 @@ from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.stripe_integration import gateway
@@ -67,7 +67,7 @@ def _cancel_intent_later(payment_intent_id: str, stripe_account: str) -> None:
         try:
             gateway.cancel_payment_intent(payment_intent_id=payment_intent_id, stripe_account=stripe_account or None)
         except gateway.StripeGatewayError as error:
-            # Already paid or already cancelled: the webhook records a payment if there was one.
+            # Already paid or already canceled: the webhook records a payment if there was one.
             logger.info("could not cancel PaymentIntent %s: %s", payment_intent_id, error.message)
 
     transaction.on_commit(cancel)
@@ -101,11 +101,11 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
         raise ServiceError(
             _("This invoice is paid by %(method)s, not through an online payment link.")
             % {"method": invoice.get_payment_method_display()},
-            code="out_of_scope",
+            code=ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD,
         )
     problem = _stripe_cannot_charge(invoice.billing_amount)
     if problem is not None:
-        raise ServiceError(problem, code="amount_stripe_cannot_charge")
+        raise ServiceError(problem, code=ErrorCode.AMOUNT_NOT_CHARGEABLE)
     now = timezone.now()
     if addon_contract_valid_at(organization_id=invoice.organization_id, moment=now) is None:
         raise ServiceError(
@@ -113,15 +113,17 @@ def payment_link_issue(*, actor: Membership, invoice_id: int) -> PaymentLink:
                 "Your organization has no active Stripe Credit Card Payment Add-on contract, "
                 "so no payment link can be issued."
             ),
-            code="no_addon",
+            code=ErrorCode.ADDON_NOT_VALID,
         )
     refusal = account_refusal(invoice.organization)
     if refusal is not None:
-        raise ServiceError(refusal, code="stripe_account_cannot_charge")
+        raise ServiceError(refusal, code=ErrorCode.STRIPE_ACCOUNT_NOT_READY)
     link = _link_for_update(invoice)
     before = {"status": link.status, "expires_at": link.expires_at.isoformat()} if link else {}
     if link is not None and link.is_settled:
-        raise ServiceError(_("This invoice is already paid; its link cannot be re-issued."), code="already_paid")
+        raise ServiceError(
+            _("This invoice is already paid; its link cannot be re-issued."), code=ErrorCode.ALREADY_PAID
+        )
     expires_at = now + timedelta(days=settings.PAYMENT_LINK_VALID_DAYS)
     if link is None:
         link = PaymentLink.objects.create(invoice=invoice, expires_at=expires_at)
@@ -163,15 +165,15 @@ def payment_link_cancel(*, actor: Membership, invoice_id: int) -> PaymentLink:
     if link is None:
         raise NotFound(_("This invoice has no payment link."))
     if link.is_settled:
-        raise ServiceError(_("This invoice is already paid; its link cannot be cancelled."), code="already_paid")
-    if link.status == PaymentLinkStatus.CANCELLED:
+        raise ServiceError(_("This invoice is already paid; its link cannot be canceled."), code=ErrorCode.ALREADY_PAID)
+    if link.status == PaymentLinkStatus.CANCELED:
         return link
     before = {"status": link.status}
-    link.status = PaymentLinkStatus.CANCELLED
+    link.status = PaymentLinkStatus.CANCELED
     link.save(update_fields=["status"])
     if link.stripe_payment_intent_id:
         _cancel_intent_later(link.stripe_payment_intent_id, link.stripe_account_id)
-    history_record(link=link, kind=TransactionKind.LINK_CANCELLED, status=link.status, actor_user=actor.user)
+    history_record(link=link, kind=TransactionKind.LINK_CANCELED, status=link.status, actor_user=actor.user)
     audit_record(
         action=AuditAction.PAYMENT_LINK_CANCEL,
         target=link,
@@ -191,8 +193,8 @@ def payment_link_unavailable_reason(link: PaymentLink) -> str | None:
     now = timezone.now()
     if link.is_settled:
         return _("This invoice has already been paid. Thank you.")
-    if link.status == PaymentLinkStatus.CANCELLED:
-        return _("This payment link has been cancelled by the seller. Please contact them for a new one.")
+    if link.status == PaymentLinkStatus.CANCELED:
+        return _("This payment link has been canceled by the seller. Please contact them for a new one.")
     if link.status == PaymentLinkStatus.EXPIRED or link.is_expired_at(now):
         return _("This payment link has expired. Please contact the seller for a new one.")
     if not link.invoice.is_online_payment_link:
@@ -240,7 +242,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
         current = gateway.retrieve_payment_intent(payment_intent_id=replaced, stripe_account=account)
         if current.status != "canceled":
             return current
-        # A cancelled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
+        # A canceled PaymentIntent cannot take money: start a new one, keyed on the one it replaces.
         idempotency_key = f"{idempotency_key}-after-{replaced}"
         account = invoice.organization.stripe_account_id or None  # a new intent goes to today's account
     intent = gateway.create_payment_intent(
@@ -258,7 +260,7 @@ def payment_intent_for_link(*, link: PaymentLink) -> gateway.PaymentIntentInfo:
     with transaction.atomic(durable=True):
         locked = PaymentLink.objects.select_for_update(of=("self",), no_key=True).get(pk=link.pk)
         if locked.token != link.token:
-            raise ServiceError(_("This payment link has been replaced. Please use the newest link."), code="replaced")
+            raise ServiceError(_("This payment link has been replaced. Please use the newest link."))
         if locked.stripe_payment_intent_id == replaced:
             locked.stripe_payment_intent_id = intent.id
             locked.stripe_account_id = account or ""

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ServiceError
 from invoicedesk.stripe_integration import gateway
 
 from . import services
@@ -33,12 +33,10 @@ def _run_link_action(request: HttpRequest, invoice_id: int, action: str) -> Http
     service = services.payment_link_issue if action == "issue" else services.payment_link_cancel
     try:
         service(actor=membership, invoice_id=invoice_id)
-    except (NotFound, Forbidden):
-        raise  # answered by core.http.ServiceErrorMiddleware
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Payment link issued.") if action == "issue" else _("Payment link cancelled."))
+        messages.success(request, _("Payment link issued.") if action == "issue" else _("Payment link canceled."))
     return redirect("backoffice:invoice_detail", invoice_id=invoice_id)
 
 

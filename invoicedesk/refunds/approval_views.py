@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import Forbidden, ServiceError
 from invoicedesk.core.http import client_ip
 
 from .approvals import expires_at, refund_approve, refund_cancel, refund_reject
@@ -69,9 +69,7 @@ def approval_detail(request: HttpRequest, membership: Membership, refund_id: int
                     request, _("Rejected: %(amount)s is refundable again.") % {"amount": refund.money.format()}
                 )
             else:
-                raise ServiceError(_("Choose Approve or Reject."), code="decision")
-        except (NotFound, Forbidden):
-            raise
+                raise ServiceError(_("Choose Approve or Reject."))
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect("refunds:approval_detail", refund_id=refund.pk)
@@ -97,8 +95,6 @@ def refund_cancel_view(request: HttpRequest, membership: Membership, invoice_id:
     """The requester withdraws a held request (a button on the invoice's Payment Transaction tab)."""
     try:
         refund = refund_cancel(actor=membership, refund_id=refund_id, ip_address=client_ip(request))
-    except (NotFound, Forbidden):
-        raise
     except ServiceError as error:
         messages.error(request, error.message)
     else:

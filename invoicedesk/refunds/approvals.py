@@ -15,15 +15,15 @@ from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 
+from .hooks import refund_declined
 from .models import Refund, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, reserved_amount
-from .signals import refund_declined
 from .tasks import execute_refund
 
 
@@ -59,7 +59,7 @@ def _refuse_if_decided(refund: Refund) -> None:
                 "This refund was sent to Stripe without waiting for approval: it can no longer be canceled, "
                 "approved or rejected, and its status follows Stripe's answer."
             ),
-            code="awaiting_stripe",
+            code=ErrorCode.AWAITING_STRIPE,
         )
     when = timezone.localtime(refund.decided_at).strftime("%Y-%m-%d %H:%M %Z") if refund.decided_at else ""
     if refund.status == RefundStatus.REJECTED:
@@ -70,7 +70,7 @@ def _refuse_if_decided(refund: Refund) -> None:
         message = _("This refund request expired unapproved at %(when)s.")
     else:
         message = _("This refund was already approved by %(who)s at %(when)s.")
-    raise ServiceError(message % {"who": refund.decided_by or "—", "when": when}, code="already_decided")
+    raise ServiceError(message % {"who": refund.decided_by or "—", "when": when}, code=ErrorCode.ALREADY_DECIDED)
 
 
 def expires_at(refund: Refund) -> datetime:
@@ -131,12 +131,12 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
     _refuse_if_decided(refund)
     if refund.requested_by_id == actor.user_id:
         raise Forbidden(
-            _("You requested this refund: another approver must approve it."), code="self_approval_forbidden"
+            _("You requested this refund: another approver must approve it."), code=ErrorCode.SELF_APPROVAL_FORBIDDEN
         )
     if timezone.now() >= expires_at(refund):
-        raise ServiceError(_("This refund request has expired; ask for a new one."), code="expired")
+        raise ServiceError(_("This refund request has expired; ask for a new one."), code=ErrorCode.APPROVAL_EXPIRED)
     if link.addon_contract_id is None:
-        raise ServiceError(str(OUTSIDE_CONTRACT), code="no_addon")
+        raise ServiceError(str(OUTSIDE_CONTRACT), code=ErrorCode.ADDON_NOT_VALID)
     # Its own reservation is not held against it; anything else since (another refund, a Dashboard refund) is —
     # unclamped: other reservations may already exceed the payment.
     refundable = Money(link.amount_paid - reserved_amount(link) + refund.amount, refund.currency)
@@ -147,7 +147,7 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
                 "Reject it and ask for a new one."
             )
             % {"amount": refund.money.format(), "refundable": refundable.format()},
-            code="above_refundable",
+            code=ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE,
             details={"refundable": {"amount": refundable.amount, "currency": refundable.currency}},
         )
     _decide(
@@ -181,7 +181,7 @@ def refund_reject(*, actor: Membership, refund_id: int, comment: str = "", ip_ad
         comment=comment,
         ip_address=ip_address,
     )
-    refund_declined.send(sender=Refund, refund=refund, link=link)
+    refund_declined.call(refund=refund, link=link)  # the requester is told (notifications)
     return refund
 
 
@@ -219,7 +219,7 @@ def refund_expire(*, refund_id: int) -> bool:
         action=AuditAction.REFUND_EXPIRE,
         message=(HistoryMessage.REFUND_EXPIRED, {"hours": refund.organization.refund_approval_expiry_hours}),
     )
-    refund_declined.send(sender=Refund, refund=refund, link=link)
+    refund_declined.call(refund=refund, link=link)  # the requester is told (notifications)
     return True
 
 

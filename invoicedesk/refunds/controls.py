@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoicedesk.accounts.models import ApprovalPolicy, Organization, User
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.text import moment_text
 from invoicedesk.payments.models import PaymentLink
@@ -239,7 +239,7 @@ def check_payment_unchanged(*, link: PaymentLink, expected_state: str | None, re
     raise ServiceError(
         _("This payment changed after the form was opened: %(what)s. The Refundable Amount is now %(refundable)s.")
         % {"what": what or _("its refunds changed"), "refundable": refundable.format()},
-        code="payment_changed",
+        code=ErrorCode.PAYMENT_CHANGED,
         details={
             "payment_state": current,
             "refundable": {"amount": refundable.amount, "currency": refundable.currency},
@@ -258,7 +258,7 @@ def check_expected_refundable(*, expected: int | None, refundable: Money) -> Non
             "Check the payment's refunds and ask again."
         )
         % {"expected": Money(expected, refundable.currency).format(), "refundable": refundable.format()},
-        code="payment_changed",
+        code=ErrorCode.PAYMENT_CHANGED,
         field="expected_refundable",
         details={"refundable": {"amount": refundable.amount, "currency": refundable.currency}},
     )
@@ -296,7 +296,7 @@ def check_not_a_repeat(*, link: PaymentLink, amount: int, confirm_repeat: bool) 
             "%(amount)s again, confirm that this is a second refund."
         )
         % {"amount": earlier.money.format(), "when": moment_text(earlier.requested_at), "who": _who(earlier)},
-        code="possible_duplicate",
+        code=ErrorCode.POSSIBLE_DUPLICATE,
         field="confirm_repeat",
         details={
             "earlier_refund_id": earlier.pk,

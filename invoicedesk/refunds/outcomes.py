@@ -30,6 +30,7 @@ from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, Transact
 from invoicedesk.stripe_integration import gateway
 
 from .disputes import disputes_sync_payment
+from .hooks import refund_reversed, refund_succeeded
 from .models import (
     Refund,
     RefundClassification,
@@ -38,7 +39,6 @@ from .models import (
     RefundSource,
     RefundStatus,
 )
-from .signals import refund_reversed, refund_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -371,8 +371,8 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
         # Queued with the success, before the buyer's email that carries it (which waits for it): the document's
         # task renders and numbers it in the worker, outside this transaction.
         enqueue_named_with_work("documents.issue_return_invoice", refund.pk)
-        # In this transaction: the buyer's email is queued exactly when the success is recorded.
-        refund_succeeded.send(sender=Refund, refund=refund, link=link)
+        # In this transaction: the buyer's email is queued with the success, or neither is (notifications).
+        refund_succeeded.call(refund=refund, link=link)
     elif reversed_after_success:
         alert_raise(
             organization_id=refund.organization_id,
@@ -383,7 +383,7 @@ def _apply_stripe_state(link: PaymentLink, refund: Refund, info: gateway.RefundI
             detail=refund.failure_message,
         )
         enqueue_named_with_work("documents.issue_correction", refund.pk)  # if its return invoice was issued
-        refund_reversed.send(sender=Refund, refund=refund, link=link)
+        refund_reversed.call(refund=refund, link=link)  # the buyer is corrected (notifications)
 
 
 def _pending_reason(refund: Refund, info: gateway.RefundInfo) -> str:

@@ -21,7 +21,7 @@ from invoicedesk.accounts.models import Membership
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.connect import disconnected_account, disconnected_reason
@@ -35,9 +35,9 @@ from .controls import (
     check_not_a_repeat,
     check_payment_unchanged,
 )
+from .hooks import refund_held
 from .models import Refund, RefundClassification, RefundStatus
 from .selectors import OUTSIDE_CONTRACT, refundable_amount
-from .signals import refund_held
 from .tasks import execute_refund
 from .tax_split import RatePart, gross_by_rate, split_of_new_refund, split_problem
 
@@ -119,12 +119,12 @@ def _locked_link(*, actor: Membership, invoice_id: int) -> PaymentLink:
                 "are refunded here; this one is out of scope for this procedure."
             )
             % {"method": invoice.get_payment_method_display()},
-            code="out_of_scope",
+            code=ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD,
         )
     if link is None or not link.is_settled:
         raise ServiceError(
             _("This invoice has not been paid through its payment link, so there is nothing to refund."),
-            code="not_paid",
+            code=ErrorCode.NOT_PAID,
         )
     return link
 
@@ -137,11 +137,11 @@ def _authorize(*, actor: Membership, link: PaymentLink) -> None:
     if not actor.role_enum.can_request_refund:
         raise Forbidden(_("Your role cannot refund payments."))
     if link.addon_contract_id is None:
-        raise ServiceError(str(OUTSIDE_CONTRACT), code="no_addon")
+        raise ServiceError(str(OUTSIDE_CONTRACT), code=ErrorCode.ADDON_NOT_VALID)
     gone = disconnected_account(link.stripe_account)
     if gone is not None:
         # Stripe would refuse any refund on an account that left us: say so, not "nothing to refund".
-        raise ServiceError(disconnected_reason(gone), code="stripe_account_disconnected")
+        raise ServiceError(disconnected_reason(gone), code=ErrorCode.STRIPE_ACCOUNT_DISCONNECTED)
 
 
 def _check_amount(
@@ -164,7 +164,7 @@ def _check_amount(
         raise ServiceError(
             _("This payment was made in %(paid)s; a refund returns %(paid)s, not %(asked)s.")
             % {"paid": link.currency, "asked": currency},
-            code="currency_mismatch",
+            code=ErrorCode.CURRENCY_MISMATCH,
             field="currency",
             details={"payment_currency": link.currency},
         )
@@ -173,22 +173,24 @@ def _check_amount(
     if refundable.amount == 0:
         raise ServiceError(
             _("Nothing is left to refund on this payment."),
-            code="nothing_refundable",
+            code=ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE,
             field="amount",
             details=cap,
         )
     if amount < 1:
-        raise ServiceError(_("The amount must be greater than zero."), code="zero", field="amount")
+        raise ServiceError(_("The amount must be greater than zero."), code=ErrorCode.INVALID_REQUEST, field="amount")
     if amount > refundable.amount:
         raise ServiceError(
             _("The Refund Amount cannot exceed the Refundable Amount of %(refundable)s.")
             % {"refundable": refundable.format()},
-            code="above_refundable",
+            code=ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE,
             field="amount",
             details=cap,
         )
     if classification not in RefundClassification.values:
-        raise ServiceError(_("Choose Full refund or Partial refund."), code="classification", field="classification")
+        raise ServiceError(
+            _("Choose Full refund or Partial refund."), code=ErrorCode.CLASSIFICATION_MISMATCH, field="classification"
+        )
     shown = Money(shown_refundable, link.currency) if shown_refundable is not None else refundable
     if classification == RefundClassification.FULL and amount != shown.amount:
         raise ServiceError(
@@ -197,14 +199,14 @@ def _check_amount(
                 "Partial refund."
             )
             % {"refundable": shown.format(), "amount": Money(amount, link.currency).format()},
-            code="classification",
+            code=ErrorCode.CLASSIFICATION_MISMATCH,
             field="classification",
             details=cap,
         )
     if classification == RefundClassification.PARTIAL and amount == shown.amount:
         raise ServiceError(
             _("%(amount)s is the whole Refundable Amount: choose Full refund.") % {"amount": shown.format()},
-            code="classification",
+            code=ErrorCode.CLASSIFICATION_MISMATCH,
             field="classification",
             details=cap,
         )
@@ -253,7 +255,7 @@ def _check_split(link: PaymentLink, amount: int, chosen: dict[str, int]) -> None
     problem = split_problem(link, amount, chosen)
     if problem is not None:
         message = str(SPLIT_PROBLEMS[problem]) % {"amount": Money(amount, link.currency).format()}
-        raise ServiceError(message, code="rate_split", field="rate_split")
+        raise ServiceError(message, field="rate_split")
 
 
 @transaction.atomic(durable=True)
@@ -296,7 +298,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         if existing.payment_link_id != link.pk:
             raise ServiceError(
                 _("This form was already used for another refund. Open the Refund form again."),
-                code="key_reused",
+                code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
             )
         # Refunds recorded before fingerprints were kept are compared by their amount.
         same_request = (
@@ -311,7 +313,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
                     "To make another refund, close the form and open the Refund form again."
                 )
                 % {"amount": existing.money.format(), "asked": Money(request.amount, link.currency).format()},
-                code="key_reused",
+                code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
                 details={"refund_id": existing.pk},
             )
         return existing
@@ -375,5 +377,5 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
     if refund.status == RefundStatus.PROCESSING:
         enqueue_with_work(execute_refund, refund.pk)
     else:
-        refund_held.send(sender=Refund, refund=refund, link=link)
+        refund_held.call(refund=refund, link=link)  # the approvers are asked (notifications)
     return refund

@@ -19,7 +19,7 @@ from invoicedesk.accounts.models import Membership
 from invoicedesk.accounts.tenancy import tenant_view
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.billing.selectors import invoice_get
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 from invoicedesk.core.http import client_ip, is_htmx
 from invoicedesk.core.money import Money
 from invoicedesk.core.notices import invoice_notices
@@ -197,10 +197,8 @@ def refund_modal(request: HttpRequest, membership: Membership, invoice_id: int) 
                 expected_state=refund_input.expected_state,
                 confirm_repeat=refund_input.confirm_repeat,
             )
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as error:
-            if error.code == "payment_changed":
+            if error.code is ErrorCode.PAYMENT_CHANGED:
                 offer, form = _form_for_changed_payment(request, membership, invoice, error)
                 context.update(offer=offer, form=form)
             else:
@@ -307,8 +305,6 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
     elif form.is_valid():
         try:
             quote = quote_with(form.rate_split())
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as failure:
             if failure.field == "rate_split":
                 split_error = failure.message
@@ -322,8 +318,6 @@ def refund_preview(request: HttpRequest, membership: Membership, invoice_id: int
         # A wrong split does not change the refund itself: its figures stay in view, with what is wrong.
         try:
             quote = quote_with({})
-        except (NotFound, Forbidden):
-            raise
         except ServiceError as failure:
             error = failure.message
     return render(request, "refunds/_preview.html", {"quote": quote, "error": error, "split_error": split_error})

@@ -21,8 +21,8 @@ from invoicedesk.devtools.demo import seed_demo
 from invoicedesk.devtools.localstripe import LocalStripe
 from invoicedesk.devtools.registry_double import (
     BUYER_NUMBERS,
-    CANCELLED_BUYER,
-    CANCELLED_ON,
+    CANCELED_BUYER,
+    CANCELED_ON,
     DEMO_APP_ID,
     UNKNOWN_BUYER,
     RegistryDouble,
@@ -52,7 +52,7 @@ def _rows(data: bytes, encoding: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_demos_books_carry_the_refund_and_the_fee_in_every_format_and_flag_a_cancelled_buyer(
+def test_the_demos_books_carry_the_refund_and_the_fee_in_every_format_and_flag_a_canceled_buyer(
     stripe_server_with_fees: LocalStripe, registry_double: RegistryDouble, login: Callable[[User], Client]
 ) -> None:
     demo = seed_demo().organization
@@ -101,21 +101,21 @@ def test_the_demos_books_carry_the_refund_and_the_fee_in_every_format_and_flag_a
         [fee] = [row for row in ours if row[account] == "支払手数料"]
         assert (fee[amount], fee[credit]) == ("3960", "3960"), name
 
-    # The registry double answered every demo number; the buyer whose number was cancelled is flagged on its
+    # The registry double answered every demo number; the buyer whose number was canceled is flagged on its
     # invoices sold after the cancellation, the unknown number on all, with alerts; the seller's own is registered.
-    assert RegistryRecord.objects.get(number=BUYER_NUMBERS[CANCELLED_BUYER]).disposal_date == date.fromisoformat(
-        CANCELLED_ON
+    assert RegistryRecord.objects.get(number=BUYER_NUMBERS[CANCELED_BUYER]).disposal_date == date.fromisoformat(
+        CANCELED_ON
     )
     assert RegistryRecord.objects.get(number=BUYER_NUMBERS[UNKNOWN_BUYER]).status == RegistryStatus.UNKNOWN
     after = BillingInvoice.objects.filter(
-        organization=demo, buyer__company_name=CANCELLED_BUYER, issue_date__gte=CANCELLED_ON
+        organization=demo, buyer__company_name=CANCELED_BUYER, issue_date__gte=CANCELED_ON
     ).first()
     before = BillingInvoice.objects.filter(
-        organization=demo, buyer__company_name=CANCELLED_BUYER, issue_date__lt=CANCELLED_ON
+        organization=demo, buyer__company_name=CANCELED_BUYER, issue_date__lt=CANCELED_ON
     ).first()
     assert after is not None and before is not None
     flagged = admin.get(reverse("backoffice:invoice_detail", kwargs={"invoice_id": after.pk})).content.decode()
-    assert 'data-testid="registry-flag"' in flagged and CANCELLED_ON in flagged
+    assert 'data-testid="registry-flag"' in flagged and CANCELED_ON in flagged
     clean = admin.get(reverse("backoffice:invoice_detail", kwargs={"invoice_id": before.pk})).content.decode()
     assert 'data-testid="registry-flag"' not in clean
     assert Alert.objects.filter(organization=demo, kind=AlertKind.BUYER_REGISTRATION_INVALID).count() == 2

@@ -307,7 +307,7 @@ def test_a_bad_period_is_a_message_not_an_error(org: Organization, login: Callab
     client = _member_client(org, Role.ADMIN, login)
     page = client.get("/billing/accounting/", {"start": "2026-05-02", "end": "2026-05-01", "format": "freee"})
     assert page.status_code == 200 and "before its start" in page.content.decode()
-    assert client.get("/billing/accounting/download", {"start": "x", "end": "y", "format": "no"}).status_code == 400
+    assert client.get("/billing/accounting/download", {"start": "x", "end": "y", "format": "no"}).status_code == 422
 
 
 def test_admins_rename_accounts_and_the_change_is_audited(org: Organization, login: Callable[[User], Client]) -> None:

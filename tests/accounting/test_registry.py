@@ -1,5 +1,5 @@
 """Registration numbers against the National Tax Agency's registry, through a double of its Web-API at the HTTP
-boundary (a local server speaking the documented JSON of `num`, `valid` and `diff`): known, cancelled and unknown
+boundary (a local server speaking the documented JSON of `num`, `valid` and `diff`): known, canceled and unknown
 numbers, the registry's errors and timeouts (stored, never in a refund's way), the flags and the alert."""
 
 import contextlib
@@ -20,8 +20,8 @@ from django.urls import reverse
 from invoicedesk.accounting.models import RegistryRecord, RegistryStatus
 from invoicedesk.accounting.registry import RegistryClient, RegistryUnavailable, lookup_numbers, refresh_from_diff
 from invoicedesk.accounts.models import Membership, Organization, Role, User
+from invoicedesk.accounts.services import SETTINGS_FIELDS, OrganizationSettings, organization_settings_update
 from invoicedesk.alerts.models import Alert, AlertKind
-from invoicedesk.backoffice.services import SETTINGS_FIELDS, OrganizationSettings, organization_settings_update
 from invoicedesk.billing.models import BillingInvoice, Buyer
 from invoicedesk.billing.services import buyer_registration_number_entered
 from invoicedesk.core.tax import registration_check_digit
@@ -38,7 +38,7 @@ def _number(twelve: str) -> str:
 
 
 VALID = _number("000012050002")
-CANCELLED = _number("000012050003")
+CANCELED = _number("000012050003")
 UNKNOWN = _number("000012050004")
 BROKEN = _number("000012050005")  # the double answers 500
 SLOW = _number("000012050006")  # the double answers after the client's timeout
@@ -70,7 +70,7 @@ class RegistryDouble:
     def __init__(self) -> None:
         self.rows = {
             VALID: _row(VALID, "株式会社さくら商事", "2023-10-01"),
-            CANCELLED: _row(CANCELLED, "株式会社もみじ", "2023-10-01", disposal="2026-01-15", process="04"),
+            CANCELED: _row(CANCELED, "株式会社もみじ", "2023-10-01", disposal="2026-01-15", process="04"),
         }
         self.diff_pages: list[list[dict[str, str]]] = [[]]
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -172,7 +172,7 @@ def test_a_number_saved_without_its_explicit_call_is_not_looked_up_until_the_nig
 def test_numbers_entered_are_looked_up_with_num_and_stored(
     org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any
 ) -> None:
-    for number in (VALID, CANCELLED, UNKNOWN):
+    for number in (VALID, CANCELED, UNKNOWN):
         _enter(factories.buyer(org, f"Buyer {number}"), number, django_capture_on_commit_callbacks)
 
     path, query = registry.requests[0]
@@ -185,10 +185,10 @@ def test_numbers_entered_are_looked_up_with_num_and_stored(
         date(2023, 10, 1),
         None,
     )
-    cancelled = RegistryRecord.objects.get(number=CANCELLED)
-    assert (cancelled.status, cancelled.disposal_date) == (RegistryStatus.FOUND, date(2026, 1, 15))
-    assert cancelled.valid_on(date(2026, 1, 14)) is True
-    assert cancelled.valid_on(date(2026, 1, 15)) is False
+    canceled = RegistryRecord.objects.get(number=CANCELED)
+    assert (canceled.status, canceled.disposal_date) == (RegistryStatus.FOUND, date(2026, 1, 15))
+    assert canceled.valid_on(date(2026, 1, 14)) is True
+    assert canceled.valid_on(date(2026, 1, 15)) is False
     unknown = RegistryRecord.objects.get(number=UNKNOWN)
     assert unknown.status == RegistryStatus.UNKNOWN
     assert unknown.valid_on(date(2026, 4, 1)) is False
@@ -203,8 +203,8 @@ def test_without_an_application_id_nothing_is_asked_and_nothing_flagged(
 ) -> None:
     settings.NTA_APP_ID = ""
     buyer = factories.buyer(org)
-    _enter(buyer, CANCELLED, django_capture_on_commit_callbacks)
-    RegistryRecord.objects.create(number=CANCELLED, status=RegistryStatus.UNKNOWN)
+    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
+    RegistryRecord.objects.create(number=CANCELED, status=RegistryStatus.UNKNOWN)
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
 
     assert registry.requests == []
@@ -245,8 +245,8 @@ def test_settings_shows_the_organizations_own_number_as_registered(
     assert not Alert.objects.filter(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID).exists()
 
 
-@pytest.mark.parametrize("number", [CANCELLED, UNKNOWN], ids=["cancelled", "unknown"])
-def test_the_organizations_own_number_cancelled_or_unknown_alerts_its_admins_and_settings_says_so(
+@pytest.mark.parametrize("number", [CANCELED, UNKNOWN], ids=["canceled", "unknown"])
+def test_the_organizations_own_number_canceled_or_unknown_alerts_its_admins_and_settings_says_so(
     org: Organization,
     registry: RegistryDouble,
     django_capture_on_commit_callbacks: Any,
@@ -262,13 +262,13 @@ def test_the_organizations_own_number_cancelled_or_unknown_alerts_its_admins_and
     assert Alert.objects.filter(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID).count() == 1
 
 
-def test_a_buyer_with_a_cancelled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
+def test_a_buyer_with_a_canceled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
     org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any, operator_client: Client
 ) -> None:
     buyer = factories.buyer(org, "株式会社もみじ")
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
     earlier = factories.invoice(org, bill_to=buyer, issue_date=date(2025, 12, 1))
-    _enter(buyer, CANCELLED, django_capture_on_commit_callbacks)
+    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
 
     page = operator_client.get(_detail(invoice)).content.decode()
     assert 'data-testid="registry-flag"' in page
@@ -377,8 +377,8 @@ def test_the_nightly_diff_applies_a_cancellation_across_its_pages_and_alerts(
 
 def test_valid_answers_for_a_day_and_errors_raise_registry_unavailable(registry: RegistryDouble) -> None:
     client = RegistryClient.from_settings()
-    assert client.valid(CANCELLED, date(2026, 1, 14)) is not None
-    assert client.valid(CANCELLED, date(2026, 1, 15)) is None
+    assert client.valid(CANCELED, date(2026, 1, 14)) is not None
+    assert client.valid(CANCELED, date(2026, 1, 15)) is None
     path, query = registry.requests[-1]
     assert (path, query["day"], query["type"]) == ("/1/valid", "2026-01-15", "21")
     with pytest.raises(RegistryUnavailable, match="HTTP 500"):
@@ -401,7 +401,7 @@ def test_the_return_invoices_record_carries_the_flag(
     org.invoice_issuer_name = "Demo Seller Inc."
     org.save()
     invoice = make_paid_invoice(amount=22_000, issue_date=date.today() - timedelta(days=1))
-    _enter(invoice.buyer, CANCELLED, django_capture_on_commit_callbacks)
+    _enter(invoice.buyer, CANCELED, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         refund_request(
             actor=operator_membership,
@@ -424,11 +424,11 @@ def test_a_number_entered_in_the_admin_is_looked_up(
     client.force_login(User.objects.create_superuser("support@invoicedesk.example", "x"))
     buyer = factories.buyer(org, "Admin K.K.")
     for url, form_id, number in [
-        (f"/admin/billing/buyer/{buyer.pk}/change/", "buyer_form", CANCELLED),
+        (f"/admin/billing/buyer/{buyer.pk}/change/", "buyer_form", CANCELED),
         (f"/admin/accounts/organization/{org.pk}/change/", "organization_form", VALID),
     ]:
         data = form_values(client.get(url).content.decode(), form_id)
         with django_capture_on_commit_callbacks(execute=True):
             assert client.post(url, {**data, "invoice_registration_number": number}).status_code == 302
         assert RegistryRecord.objects.get(number=number).status == RegistryStatus.FOUND
-    assert [query["number"] for path, query in registry.requests] == [CANCELLED, VALID]
+    assert [query["number"] for path, query in registry.requests] == [CANCELED, VALID]

@@ -105,8 +105,8 @@ def test_the_api_and_the_refund_audit_rows_record_the_client_behind_the_proxy(or
     browser = through_proxy(BOB)
     assert sign_in(browser, operator.email, factories.PASSWORD).status_code == 302
     refund = Refund.objects.get()
-    cancelled = browser.post(f"/billing/invoices/{paid.pk}/refunds/{refund.pk}/cancel/")
-    assert cancelled.status_code == 302
+    canceled = browser.post(f"/billing/invoices/{paid.pk}/refunds/{refund.pk}/cancel/")
+    assert canceled.status_code == 302
     assert AuditEntry.objects.get(action=AuditAction.REFUND_CANCEL).ip_address == BOB
     assert AuditEntry.objects.get(action=AuditAction.LOGIN, actor=operator).ip_address == BOB
 

@@ -77,8 +77,8 @@ def test_payment_link_issue_reissue_and_cancel(api: ApiClient, org: Organization
     assert issued.status_code == 200 and issued.json()["status"] == "UNPAID"
     reissued = api.post(f"/invoices/{invoice.pk}/payment-link").json()
     assert reissued["id"] == issued.json()["id"] and reissued["url"] != issued.json()["url"]
-    cancelled = api.post(f"/invoices/{invoice.pk}/payment-link/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELLED"
+    canceled = api.post(f"/invoices/{invoice.pk}/payment-link/cancel")
+    assert canceled.status_code == 200 and canceled.json()["status"] == "CANCELED"
 
 
 def test_payment_link_refusals(api: ApiClient, api_as: Callable[..., ApiClient], org: Organization) -> None:

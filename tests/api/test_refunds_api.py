@@ -28,7 +28,7 @@ def refund_body(invoice: BillingInvoice, amount: Any = 22_000, **fields: Any) ->
 
 def test_create_refund_then_replay_then_reuse_with_another_body(api: ApiClient, paid: BillingInvoice) -> None:
     first = api.post(
-        "/refunds", refund_body(paid, reason="duplicate", memo="order 42 cancelled"), HTTP_IDEMPOTENCY_KEY="order-42"
+        "/refunds", refund_body(paid, reason="duplicate", memo="order 42 canceled"), HTTP_IDEMPOTENCY_KEY="order-42"
     )
     assert first.status_code == 201, first.content
     body = first.json()
@@ -37,7 +37,7 @@ def test_create_refund_then_replay_then_reuse_with_another_body(api: ApiClient, 
     assert body["invoice_number"] == "INV-API-0001" and body["final"] is False
 
     replay = api.post(
-        "/refunds", refund_body(paid, reason="duplicate", memo="order 42 cancelled"), HTTP_IDEMPOTENCY_KEY="order-42"
+        "/refunds", refund_body(paid, reason="duplicate", memo="order 42 canceled"), HTTP_IDEMPOTENCY_KEY="order-42"
     )
     assert replay.status_code == 201 and replay.json() == body
     assert replay["Idempotent-Replayed"] == "true"

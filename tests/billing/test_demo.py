@@ -74,7 +74,7 @@ def test_seed_demo_pays_through_stripe_and_is_idempotent(stripe_server: LocalStr
         assert Membership.objects.get(user=user).organization == first.organization
         assert Membership.objects.get(user=user).role == role
 
-    # The second seller's contract was cancelled after its payments, which recorded the contract.
+    # The second seller's contract was canceled after its payments, which recorded the contract.
     contract = first.other_organization.addon_contracts.get()
     assert contract.ends_at is not None
     paid = PaymentLink.objects.filter(invoice__organization=first.other_organization, status=PaymentLinkStatus.PAID)

@@ -222,12 +222,12 @@ def test_page_renders_the_columns_and_pager(operator_client: Client, org: Organi
         {"after": "2026-01-01~99999999999999999999"},
     ],
 )
-def test_a_page_link_that_is_not_ours_is_400_with_a_message(
+def test_a_page_link_that_is_not_ours_is_422_with_a_message(
     operator_client: Client, org: Organization, params: dict[str, str]
 ) -> None:
     factories.invoice(org, number="ONLY-1")
     response = operator_client.get("/billing/", params)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "This page link is not valid" in response.content.decode()
     assert numbers(operator_client) == ["ONLY-1"]  # the first page, from the error page's link
 

@@ -264,7 +264,7 @@ def test_the_commerce_disclosure_url_is_https_and_its_change_is_audited(
 
 
 def test_the_service_refuses_an_http_url_outside_development(bare: Organization, settings: Any) -> None:
-    from invoicedesk.backoffice.services import OrganizationSettings, organization_settings_update
+    from invoicedesk.accounts.services import OrganizationSettings, organization_settings_update
 
     settings.ENVIRONMENT = "production"
     with pytest.raises(ServiceError) as refused:

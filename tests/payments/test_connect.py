@@ -17,7 +17,7 @@ from django.test import Client
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.audit.models import AuditAction, AuditEntry
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, ServiceError
 from invoicedesk.payments.models import ConnectedAccount, PaymentLink
 from invoicedesk.payments.services import payment_link_issue
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
@@ -188,7 +188,7 @@ def test_charges_disabled_later_stop_new_links_with_the_reason_and_an_alert_but_
     unpaid = factories.invoice(org, amount=5000, link_status=None)
     with pytest.raises(ServiceError) as refused:
         payment_link_issue(actor=admin, invoice_id=unpaid.pk)
-    assert refused.value.code == "stripe_account_cannot_charge"
+    assert refused.value.code is ErrorCode.STRIPE_ACCOUNT_NOT_READY
     assert "Stripe has not enabled charges" in refused.value.message
     refund = refund_request(actor=admin, request=ask(paid, 1000))  # a settled payment stays refundable
     refund.refresh_from_db()
@@ -213,7 +213,7 @@ def test_a_disconnected_account_stops_links_and_refunds_with_the_reason(
     admin = Membership.objects.select_related("organization", "user").get(user__email="admin@example.test")
     with pytest.raises(ServiceError) as refused:
         refund_request(actor=admin, request=ask(paid, 1000))
-    assert refused.value.code == "stripe_account_disconnected"
+    assert refused.value.code is ErrorCode.STRIPE_ACCOUNT_DISCONNECTED
     assert "disconnected on" in refused.value.message and "refund in the Stripe Dashboard" in refused.value.message
     unpaid = factories.invoice(org, amount=5000, link_status=None)
     with pytest.raises(ServiceError, match="disconnected on"):

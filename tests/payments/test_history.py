@@ -99,7 +99,7 @@ def test_sentences_written_before_codes_are_migrated_to_codes(org: Organization,
                 payment_link_id=invoice.payment_link.pk,
                 kind="PAYMENT",
                 currency="JPY",
-                message="Paid by card (charge ch_1). The payment arrived after the link was CANCELLED.",
+                message="Paid by card (charge ch_1). The payment arrived after the link was CANCELED.",
             )
         finally:
             executor = MigrationExecutor(connection)
@@ -107,7 +107,7 @@ def test_sentences_written_before_codes_are_migrated_to_codes(org: Organization,
             executor.migrate(newest)
     rows = list(PaymentTransaction.objects.order_by("id"))
     assert [row.message_parts[0][0] for row in rows] == [code for *_, code in OLD_ROWS] + ["paid_by_card"]
-    assert rows[-1].message_parts[1] == ["text", {"text": "The payment arrived after the link was CANCELLED."}]
+    assert rows[-1].message_parts[1] == ["text", {"text": "The payment arrived after the link was CANCELED."}]
     with translation.override("ja"):
         assert render_message(rows[2]) == "一部返金を依頼しました。"
         assert render_message(rows[3]) == "全額返金を依頼しました。"

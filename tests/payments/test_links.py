@@ -8,7 +8,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Membership, Organization, Role, User
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import PaymentMethod
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
 from invoicedesk.payments.services import payment_link_cancel, payment_link_issue
 from tests import factories
@@ -62,13 +62,13 @@ def test_no_active_addon_contract_is_refused_with_a_clear_message(login: Callabl
     assert not PaymentLink.objects.filter(invoice=inv).exists()
 
 
-def test_a_cancelled_contract_refuses_new_links(operator: User, org: Organization) -> None:
+def test_a_canceled_contract_refuses_new_links(operator: User, org: Organization) -> None:
     contract = org.addon_contracts.get()
     contract.ends_at = timezone.now() - timedelta(minutes=1)
     contract.save()
     with pytest.raises(ServiceError) as caught:
         payment_link_issue(actor=membership(operator), invoice_id=factories.invoice(org, link_status=None).pk)
-    assert caught.value.code == "no_addon"
+    assert caught.value.code is ErrorCode.ADDON_NOT_VALID
 
 
 @pytest.mark.parametrize("method", [PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD_AT_ORDER])
@@ -76,24 +76,24 @@ def test_out_of_scope_payment_methods_get_no_link(operator: User, org: Organizat
     inv = factories.invoice(org, payment_method=method)
     with pytest.raises(ServiceError) as caught:
         payment_link_issue(actor=membership(operator), invoice_id=inv.pk)
-    assert caught.value.code == "out_of_scope"
+    assert caught.value.code is ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD
 
 
-def test_paid_links_can_be_neither_reissued_nor_cancelled(operator: User, org: Organization) -> None:
+def test_paid_links_can_be_neither_reissued_nor_canceled(operator: User, org: Organization) -> None:
     inv = factories.invoice(org, link_status=PaymentLinkStatus.PAID)
     for service in (payment_link_issue, payment_link_cancel):
         with pytest.raises(ServiceError) as caught:
             service(actor=membership(operator), invoice_id=inv.pk)
-        assert caught.value.code == "already_paid"
+        assert caught.value.code is ErrorCode.ALREADY_PAID
 
 
 def test_cancel_before_payment(operator: User, org: Organization) -> None:
     inv = factories.invoice(org)
     link = payment_link_cancel(actor=membership(operator), invoice_id=inv.pk)
-    assert link.status == PaymentLinkStatus.CANCELLED
-    assert link.transactions.filter(kind=TransactionKind.LINK_CANCELLED).count() == 1
+    assert link.status == PaymentLinkStatus.CANCELED
+    assert link.transactions.filter(kind=TransactionKind.LINK_CANCELED).count() == 1
     html = Client().get(f"/pay/{link.token}/?lang=en").content.decode()  # the buyer is Japanese; read it in English
-    assert "cancelled by the seller" in html
+    assert "canceled by the seller" in html
 
 
 def test_another_organizations_invoice_is_not_found(

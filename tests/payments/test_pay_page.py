@@ -117,7 +117,7 @@ def test_expired_link_says_so_takes_no_money_and_becomes_expired(link: PaymentLi
     assert link.transactions.filter(kind=TransactionKind.LINK_EXPIRED).count() == 1
 
 
-def test_cancelled_contract_stops_payment(link: PaymentLink, org: Any) -> None:
+def test_canceled_contract_stops_payment(link: PaymentLink, org: Any) -> None:
     org.addon_contracts.update(ends_at=timezone.now() - timedelta(minutes=1))
     response = Client().get(f"/pay/{link.token}/")
     assert response.status_code == 410

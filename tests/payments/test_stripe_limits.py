@@ -5,7 +5,7 @@ from django.test import Client
 
 from invoicedesk.accounts.models import Membership, Organization
 from invoicedesk.core.currencies import minor_unit_digits
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, ServiceError
 from invoicedesk.core.money import Money
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.payments.services import payment_link_issue
@@ -27,7 +27,7 @@ def test_jpy_links_stay_within_stripes_limits(
         return
     with pytest.raises(ServiceError) as refused:
         payment_link_issue(actor=operator_membership, invoice_id=invoice.pk)
-    assert refused.value.code == "amount_stripe_cannot_charge"
+    assert refused.value.code is ErrorCode.AMOUNT_NOT_CHARGEABLE
     assert "Stripe cannot charge" in refused.value.message and Money(amount, "JPY").format() in refused.value.message
     assert not PaymentLink.objects.filter(invoice=invoice).exists()
 

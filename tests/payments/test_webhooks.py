@@ -159,11 +159,11 @@ def test_the_payment_keeps_the_currency_stripe_charged(
 
 
 def test_payment_after_cancellation_is_recorded_and_flagged(deliver: Callable[..., Any], link: PaymentLink) -> None:
-    PaymentLink.objects.filter(pk=link.pk).update(status=PaymentLinkStatus.CANCELLED)
+    PaymentLink.objects.filter(pk=link.pk).update(status=PaymentLinkStatus.CANCELED)
     deliver("payment_intent.succeeded", succeeded(link))
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID
-    assert "after the link was CANCELLED" in link.review_note
+    assert "after the link was CANCELED" in link.review_note
 
 
 def test_payment_settled_without_a_valid_contract_is_flagged(

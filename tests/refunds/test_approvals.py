@@ -17,7 +17,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role, User
 from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.errors import Forbidden, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus
 from invoicedesk.refunds.approvals import refund_approve, refund_cancel, refund_reject, refunds_expire_approvals
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
@@ -109,7 +109,7 @@ def test_a_request_is_decided_once_and_says_by_whom(
     refund_reject(actor=approver, refund_id=held.pk, comment="Not returned yet")
     with pytest.raises(ServiceError, match=r"already rejected by approver@example\.test") as refused:
         refund_approve(actor=second, refund_id=held.pk)
-    assert refused.value.code == "already_decided"
+    assert refused.value.code is ErrorCode.ALREADY_DECIDED
     assert refundable_amount(link_of(paid_invoice)).amount == 110_000  # released
 
 
@@ -166,7 +166,7 @@ def test_approval_rechecks_the_money_without_counting_its_own_reservation(
     for held in (first, second):
         with pytest.raises(ServiceError, match="can no longer be made") as refused:
             refund_approve(actor=approver, refund_id=held.pk)
-        assert refused.value.code == "above_refundable"
+        assert refused.value.code is ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE
     refund_reject(actor=approver, refund_id=second.pk)
     refund_approve(actor=approver, refund_id=first.pk)  # its own ¥60,000 is not counted against it
     first.refresh_from_db()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import Membership, Role, User
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, ServiceError
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 from invoicedesk.refunds.disputes import disputes_alert_due_soon
@@ -120,7 +120,7 @@ def test_a_chargeback_empties_the_refundable_amount_until_won_and_the_page_says_
     assert 'data-testid="disputed"' in listing and "Disputed ¥110,000 — respond in Stripe by" in listing
     with pytest.raises(ServiceError) as refused:
         refund_request(actor=operator_membership, request=ask(paid_invoice, 10_000))
-    assert refused.value.code == "nothing_refundable"
+    assert refused.value.code is ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE
 
     deliver(settings, "charge.dispute.funds_withdrawn", stripe_disputes(stripe_like, link, status="under_review"))
     assert refundable_amount(link).amount == 0
@@ -223,7 +223,7 @@ def test_an_open_dispute_holds_an_approval_too(
     membership = Membership.objects.select_related("organization", "user").get(user=approver)
     with pytest.raises(ServiceError) as refused:
         refund_approve(actor=membership, refund_id=held.pk)
-    assert refused.value.code == "above_refundable"
+    assert refused.value.code is ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE
 
 
 def test_charge_disputed_from_stripe_records_the_dispute_first_and_says_so(

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role
 from invoicedesk.billing.models import BillingInvoice
-from invoicedesk.core.errors import ServiceError
+from invoicedesk.core.errors import ErrorCode, ServiceError
 from invoicedesk.refunds.approvals import refund_approve, refund_reject
 from invoicedesk.refunds.controls import payment_state
 from invoicedesk.refunds.models import Refund, RefundClassification, RefundStatus
@@ -186,7 +186,7 @@ def test_approval_rechecks_the_money_and_the_approver_sees_why_it_waits(org: Org
     refund_record_stripe_refund(info=dashboard, link_id=invoice.payment_link.pk)
     with pytest.raises(ServiceError) as refused:
         refund_approve(actor=_membership(approver_user), refund_id=held.pk)
-    assert refused.value.code == "above_refundable"
+    assert refused.value.code is ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE
 
 
 # ---------------------------------------------------------------- per person, per day
@@ -346,12 +346,12 @@ def test_other_rules_keep_their_own_messages_before_the_repeat_question(org: Org
     _ask(operator, invoice, 20_000)
     with pytest.raises(ServiceError) as capped:
         _ask(operator, invoice, 20_000)
-    assert capped.value.code == "above_refundable"
+    assert capped.value.code is ErrorCode.AMOUNT_EXCEEDS_REFUNDABLE
     other = paid_invoice_without_stripe(org, amount=50_000)
     _ask(operator, other, 20_000)
     with pytest.raises(ServiceError) as misclassified:
         _ask(operator, other, 20_000, classification=RefundClassification.FULL)
-    assert misclassified.value.code == "classification"
+    assert misclassified.value.code is ErrorCode.CLASSIFICATION_MISMATCH
 
 
 def test_a_rejected_request_is_no_repeat_but_a_dashboard_refund_is(org: Organization) -> None:
@@ -376,7 +376,7 @@ def test_a_rejected_request_is_no_repeat_but_a_dashboard_refund_is(org: Organiza
     refund_record_stripe_refund(info=dashboard, link_id=link.pk)
     with pytest.raises(ServiceError) as repeated:
         _ask(operator, invoice, 3_000)
-    assert repeated.value.code == "possible_duplicate" and "in the Stripe Dashboard" in repeated.value.message
+    assert repeated.value.code is ErrorCode.POSSIBLE_DUPLICATE and "in the Stripe Dashboard" in repeated.value.message
 
 
 def test_the_api_asks_for_confirm_repeat(org: Organization) -> None:
@@ -549,7 +549,7 @@ def test_a_removed_members_api_key_stays_revoked_after_they_are_added_again(org:
     person = factories.member(org, email="leaver@example.test")
     api = ApiClient(key_for(person, org))
     assert api.get("/invoices").status_code == 200
-    from invoicedesk.backoffice.services import member_remove
+    from invoicedesk.accounts.services import member_remove
 
     member_remove(actor=admin, membership_id=_membership(person).pk)
     assert api.get("/invoices").status_code == 401

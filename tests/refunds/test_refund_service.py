@@ -8,7 +8,7 @@ from django.utils import timezone
 from invoicedesk.accounts.models import ApprovalPolicy, Membership, Organization, Role
 from invoicedesk.audit.models import AuditEntry
 from invoicedesk.billing.models import BillingInvoice, PaymentMethod
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.notifications.models import Notification, NotificationStatus
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
@@ -137,22 +137,22 @@ def test_another_organizations_payment_is_not_found(paid_invoice: BillingInvoice
 @pytest.mark.parametrize(
     ("method", "status", "code"),
     [
-        (PaymentMethod.BANK_TRANSFER, None, "out_of_scope"),
-        (PaymentMethod.CARD_AT_ORDER, None, "out_of_scope"),
-        (PaymentMethod.ONLINE_PAYMENT_LINK, PaymentLinkStatus.UNPAID, "not_paid"),
-        (PaymentMethod.ONLINE_PAYMENT_LINK, PaymentLinkStatus.EXPIRED, "not_paid"),
+        (PaymentMethod.BANK_TRANSFER, None, ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD),
+        (PaymentMethod.CARD_AT_ORDER, None, ErrorCode.OUT_OF_SCOPE_PAYMENT_METHOD),
+        (PaymentMethod.ONLINE_PAYMENT_LINK, PaymentLinkStatus.UNPAID, ErrorCode.NOT_PAID),
+        (PaymentMethod.ONLINE_PAYMENT_LINK, PaymentLinkStatus.EXPIRED, ErrorCode.NOT_PAID),
     ],
 )
 def test_out_of_scope_and_unpaid_invoices_are_refused(
-    org: Organization, operator_membership: Membership, method: str, status: PaymentLinkStatus | None, code: str
+    org: Organization, operator_membership: Membership, method: str, status: PaymentLinkStatus | None, code: ErrorCode
 ) -> None:
     inv = factories.invoice(org, payment_method=method, link_status=status)
     with pytest.raises(ServiceError) as caught:
         refund_request(actor=operator_membership, request=ask(inv, 1_000))
-    assert caught.value.code == code
+    assert caught.value.code is code
 
 
-def test_refund_after_the_addon_is_cancelled_for_a_payment_settled_under_it(
+def test_refund_after_the_addon_is_canceled_for_a_payment_settled_under_it(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
     org: Organization,
@@ -169,7 +169,7 @@ def test_payment_settled_outside_any_contract_is_refused(
     PaymentLink.objects.filter(invoice=paid_invoice).update(addon_contract=None)
     with pytest.raises(ServiceError) as caught:
         refund_request(actor=operator_membership, request=ask(paid_invoice, 1_000))
-    assert caught.value.code == "no_addon"
+    assert caught.value.code is ErrorCode.ADDON_NOT_VALID
 
 
 def test_timeout_leaves_processing_with_the_amount_reserved(

@@ -152,7 +152,7 @@ def test_a_notice_that_may_have_gone_out_is_corrected_and_never_sent_again(
     from invoicedesk.notifications.delivery import notification_deliver
 
     notification_deliver(notification_id=notice.pk)
-    assert not mail.outbox  # the cancelled notice stays unsent
+    assert not mail.outbox  # the canceled notice stays unsent
 
 
 def test_the_nightly_reconciliation_starts_once_a_day_whatever_the_restarts(settings: Any) -> None:

@@ -84,7 +84,7 @@ JA = {
     "PARTIALLY REFUNDED": "一部返金済み",
     "REFUNDED": "返金済み",
     "EXPIRED": "期限切れ",
-    "CANCELLED": "取消済み",
+    "CANCELED": "取消済み",
     "expires at": "有効期限",
     "amount paid": "支払済み金額",
     "amount refunded": "返金済み金額",
@@ -124,7 +124,7 @@ JA = {
     "Enter the expiry as MM/YY.": "有効期限をMM/YYの形式で入力してください。",
     "Enter the 3-digit security code.": "3桁のセキュリティコードを入力してください。",
     "needs review": "要確認",
-    "Payment link cancelled": "決済リンクの取消",
+    "Payment link canceled": "決済リンクの取消",
     "Payment link expired": "決済リンク期限切れ",
     "No such invoice.": "該当する請求書がありません。",
     "Your role cannot issue payment links.": "あなたの権限では決済リンクを発行できません。",
@@ -141,9 +141,9 @@ JA = {
     ),
     "Your role cannot cancel payment links.": "あなたの権限では決済リンクを取り消せません。",
     "This invoice has no payment link.": "この請求書には決済リンクがありません。",
-    "This invoice is already paid; its link cannot be cancelled.": "この請求書は支払済みのため、リンクを取り消せません。",
+    "This invoice is already paid; its link cannot be canceled.": "この請求書は支払済みのため、リンクを取り消せません。",
     "This invoice has already been paid. Thank you.": "この請求書はお支払い済みです。ありがとうございました。",
-    "This payment link has been cancelled by the seller. Please contact them for a new one.": (
+    "This payment link has been canceled by the seller. Please contact them for a new one.": (
         "この決済リンクは請求元により取り消されました。新しいリンクについては請求元にお問い合わせください。"
     ),
     "This payment link has expired. Please contact the seller for a new one.": (
@@ -192,7 +192,7 @@ JA = {
         "しばらくしてからこのページを再読み込みしてください。二重に請求されることはありません。"
     ),
     "Payment link issued.": "決済リンクを発行しました。",
-    "Payment link cancelled.": "決済リンクを取り消しました。",
+    "Payment link canceled.": "決済リンクを取り消しました。",
     "Card payment is temporarily unavailable. Please try again in a few minutes.": (
         "カード決済は一時的にご利用いただけません。数分後にもう一度お試しください。"
     ),
@@ -905,11 +905,11 @@ JA = {
     "The organization's own registration number is not valid in the National Tax Agency's registry": "自社の登録番号が国税庁の公表サイトで有効ではありません",
     "The National Tax Agency's registry does not list this number as valid today. Return invoices issued with it cannot be used by buyers for input tax credit: check the number, or your registration.": "国税庁の公表サイトでは、この登録番号は本日時点で有効ではありません。この番号で発行した返還インボイスは、請求先が仕入税額控除に使えません。番号または登録状況を確認してください。",
     "The buyer's registration number %(number)s is not in the National Tax Agency's registry. The buyer cannot use this invoice or its return invoice for input tax credit.": "請求先の登録番号 %(number)s は国税庁の適格請求書発行事業者公表サイトに登録されていません。請求先はこの請求書と返還インボイスで仕入税額控除を受けられません。",
-    "The buyer's registration number %(number)s was cancelled on %(ended)s, before the sale of %(sale)s. The buyer cannot use this invoice or its return invoice for input tax credit.": "請求先の登録番号 %(number)s は、取引日 %(sale)s より前の %(ended)s に取消または失効しています。請求先はこの請求書と返還インボイスで仕入税額控除を受けられません。",
+    "The buyer's registration number %(number)s was canceled on %(ended)s, before the sale of %(sale)s. The buyer cannot use this invoice or its return invoice for input tax credit.": "請求先の登録番号 %(number)s は、取引日 %(sale)s より前の %(ended)s に取消または失効しています。請求先はこの請求書と返還インボイスで仕入税額控除を受けられません。",
     "The buyer's registration number %(number)s was not yet registered on the sale's date %(sale)s.": "請求先の登録番号 %(number)s は、取引日 %(sale)s にはまだ登録されていませんでした。",
     "Registered as": "登録名",
     "registered": "登録",
-    "cancelled": "取消・失効",
+    "canceled": "取消・失効",
     "The buyer's registration number %(number)s was not valid on the sale's date.": "請求先の登録番号 %(number)s は取引日に有効ではありませんでした。",
     "Registration numbers in the National Tax Agency's registry": "国税庁の公表サイトによる登録番号の確認",
     "The check is off: no National Tax Agency application ID (NTA_APP_ID) is configured. Registration numbers are not checked against the registry.": "確認はオフです：国税庁のアプリケーションID（NTA_APP_ID）が設定されていません。登録番号は公表サイトで確認されません。",
@@ -1118,12 +1118,12 @@ JA = {
     "The Stripe Credit Card Payment Add-on is active: payment links can be issued.": (
         "Stripeクレジットカード決済オプションが有効になりました：決済リンクを発行できます。"
     ),
-    "The Stripe Credit Card Payment Add-on is cancelled: no new payment links; payments settled before remain "
+    "The Stripe Credit Card Payment Add-on is canceled: no new payment links; payments settled before remain "
     "refundable.": (
         "Stripeクレジットカード決済オプションを解約しました：新しい決済リンクは発行できません。解約前に決済された支払いは返金できます。"
     ),
     "Stripe Credit Card Payment Add-on subscribed": "Stripeクレジットカード決済オプションの申し込み",
-    "Stripe Credit Card Payment Add-on cancelled": "Stripeクレジットカード決済オプションの解約",
+    "Stripe Credit Card Payment Add-on canceled": "Stripeクレジットカード決済オプションの解約",
     "Dispute opened at Stripe": "異議申し立ての開始（Stripe）",
     "Dispute's status changed at Stripe": "異議申し立ての状況の変更（Stripe）",
     "Dispute won": "異議申し立ての勝訴",

@@ -1,4 +1,5 @@
-"""Sign-ins, sign-outs and failed sign-ins go to the audit trail (connected in AuditConfig.ready())."""
+"""Sign-ins, sign-outs and failed sign-ins go to the audit trail (Django's auth signals, connected in
+AccountsConfig.ready())."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from invoicedesk.accounts.models import User
+from invoicedesk.audit.chain import AUDIT_CHAIN, chain_insert
+from invoicedesk.audit.models import AuditAction, AuditEntry
 from invoicedesk.core.http import client_ip
 
-from .chain import AUDIT_CHAIN, chain_insert
-from .models import AuditAction, AuditEntry
+from .models import User
 
 
 def _ip(request: HttpRequest | None) -> str | None:

@@ -1,6 +1,6 @@
 """Two-factor sign-in (django-otp): enrolment with an authenticator app, single-use recovery codes, verification
-after the password, and an admin resetting a member's factor. Every step that changes a factor is audited, so it
-lives above the audit app; the gate the services check is accounts.twofactor.
+after the password, and an admin resetting a member's factor. Every step that changes a factor is audited (audit is
+the floor below); the gate the services check is accounts.twofactor.
 
 A person's factor is theirs, not an organization's: enrolment, recovery codes and their use are audited without an
 organization, like sign-ins, so every organization they belong to sees them in its Audit log.
@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from invoicedesk.accounts.models import Membership, Organization, User
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.core.errors import Forbidden, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, ServiceError
 
+from .models import Membership, Organization, User
 from .services import _locked_member, _require_admin
 
 APP_DEVICE_NAME = "Authenticator app"
@@ -42,7 +42,7 @@ def members_with_second_factor(organization: Organization) -> set[int]:
 def totp_device_pending(user: User) -> TOTPDevice:
     """The secret being set up: kept unconfirmed until the person proves their app has it (one per person)."""
     if has_second_factor(user):
-        raise ServiceError(_("Two-factor sign-in is already set up."), code="already_enrolled")
+        raise ServiceError(_("Two-factor sign-in is already set up."))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
@@ -76,7 +76,7 @@ def two_factor_enrol(*, user: User, code: str, ip_address: str | None = None) ->
     """
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
     if device is None or has_second_factor(user):
-        raise ServiceError(_("Two-factor sign-in is already set up."), code="already_enrolled")
+        raise ServiceError(_("Two-factor sign-in is already set up."))
     if not device.verify_token(_normalize(code)):
         return None
     device.confirmed = True
@@ -98,9 +98,9 @@ def two_factor_enrol(*, user: User, code: str, ip_address: str | None = None) ->
 def two_factor_recovery_codes_renew(*, user: User, session_verified: bool, ip_address: str | None = None) -> list[str]:
     """New recovery codes replace the old ones (all of them), from a session that passed the second factor."""
     if not has_second_factor(user):
-        raise ServiceError(_("Set up two-factor sign-in first."), code="not_enrolled")
+        raise ServiceError(_("Set up two-factor sign-in first."))
     if not session_verified:
-        raise Forbidden(_("Enter a code from your authenticator app first."), code="second_factor_required")
+        raise Forbidden(_("Enter a code from your authenticator app first."), code=ErrorCode.SECOND_FACTOR_REQUIRED)
     codes = _new_recovery_codes(user)
     audit_record(
         action=AuditAction.TWO_FACTOR_RECOVERY_CODES,
@@ -125,7 +125,7 @@ def two_factor_verify(*, user: User, code: str, ip_address: str | None = None) -
     token = _normalize(code)
     app = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if app is None:
-        raise ServiceError(_("Set up two-factor sign-in first."), code="not_enrolled")
+        raise ServiceError(_("Set up two-factor sign-in first."))
     allowed, _details = app.verify_is_allowed()
     if not allowed:
         return Verification(device=None, throttled=True)
@@ -159,14 +159,11 @@ def member_second_factor_reset(*, actor: Membership, membership_id: int, ip_addr
         raise ServiceError(
             _("%(email)s also belongs to another organization: ask support to reset their two-factor sign-in.")
             % {"email": member.user.email},
-            code="other_organizations",
         )
     removed_app = TOTPDevice.objects.filter(user_id=member.user_id).delete()[0]
     removed_codes = StaticDevice.objects.filter(user_id=member.user_id).delete()[0]
     if not removed_app and not removed_codes:
-        raise ServiceError(
-            _("%(email)s has not set up two-factor sign-in.") % {"email": member.user.email}, code="not_enrolled"
-        )
+        raise ServiceError(_("%(email)s has not set up two-factor sign-in.") % {"email": member.user.email})
     audit_record(
         action=AuditAction.TWO_FACTOR_RESET,
         target=member,

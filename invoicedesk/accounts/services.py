@@ -1,4 +1,5 @@
-"""Writes that belong to the organization but must be audited, so they live above the audit app."""
+"""Writes of accounts: organization settings and members (invite, role, removal). Each is audited in its own
+transaction: audit is the floor below accounts."""
 
 from __future__ import annotations
 
@@ -15,19 +16,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from invoicedesk.accounting.services import registry_lookup_enqueue
-from invoicedesk.accounts.models import (
-    ApprovalPolicy,
-    Membership,
-    Organization,
-    Role,
-    User,
-    validate_commerce_disclosure_url,
-)
-from invoicedesk.accounts.twofactor import require_second_factor
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
-from invoicedesk.core.errors import Forbidden, NotFound, ServiceError
+from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
+from invoicedesk.core.named_tasks import enqueue_named_with_work
+
+from .models import ApprovalPolicy, Membership, Organization, Role, User, validate_commerce_disclosure_url
+from .twofactor import require_second_factor
 
 SETTINGS_FIELDS = (
     "refund_approval_policy",
@@ -78,7 +73,6 @@ def organization_settings_update(
     ):
         raise ServiceError(
             _("Give an amount, a share of the payment, or both, for refunds that need approval."),
-            code="threshold",
             field="refund_approval_threshold_amount",
         )
     if settings.commerce_disclosure_url:
@@ -87,7 +81,7 @@ def organization_settings_update(
             validate_commerce_disclosure_url(settings.commerce_disclosure_url)
         except ValidationError as error:
             raise ServiceError(
-                " ".join(error.messages), code="commerce_disclosure_url", field="commerce_disclosure_url"
+                " ".join(error.messages), code=ErrorCode.INVALID_REQUEST, field="commerce_disclosure_url"
             ) from error
     organization = Organization.objects.select_for_update(no_key=True).get(pk=actor.organization_id)
     before = {name: getattr(organization, name) for name in SETTINGS_FIELDS}
@@ -99,7 +93,8 @@ def organization_settings_update(
     organization.save(update_fields=list(SETTINGS_FIELDS))
     changed = [name for name in SETTINGS_FIELDS if before[name] != after[name]]
     if "invoice_registration_number" in changed:
-        registry_lookup_enqueue(organization.invoice_registration_number)
+        # The registry's lookup (the accounting app's task, by name: accounting sits above), queued with this save.
+        enqueue_named_with_work("accounting.registry_lookup", [organization.invoice_registration_number])
     audit_record(
         action=AuditAction.ORGANIZATION_SETTINGS,
         target=organization,
@@ -135,9 +130,7 @@ def _refuse_losing_the_last_admin(actor: Membership, member: Membership) -> None
     # Locks every admin row of the organization, so two admins demoting each other cannot both succeed.
     admins = list(Membership.objects.select_for_update().filter(organization_id=actor.organization_id, role=Role.ADMIN))
     if member.role == Role.ADMIN and len(admins) <= 1:
-        raise ServiceError(
-            _("An organization needs at least one admin: make someone else admin first."), code="last_admin"
-        )
+        raise ServiceError(_("An organization needs at least one admin: make someone else admin first."))
 
 
 @transaction.atomic(durable=True)
@@ -156,7 +149,7 @@ def member_invite(
         user=user, organization_id=actor.organization_id, defaults={"role": role}
     )
     if not added:
-        raise ServiceError(_("%(email)s is already a member.") % {"email": email}, code="already_member", field="email")
+        raise ServiceError(_("%(email)s is already a member.") % {"email": email}, field="email")
     audit_record(
         action=AuditAction.MEMBER_INVITE,
         target=membership,
