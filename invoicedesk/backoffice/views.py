@@ -434,14 +434,19 @@ def organization_settings(request: HttpRequest, membership: Membership) -> HttpR
     )
 
 
-def _addon_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
+def _settings_action(request: HttpRequest, run: Callable[[], object], done: str, *, section: str) -> HttpResponse:
+    """Run a Settings button's service; say what it did or why not, back at the button's section."""
     try:
         run()
     except ServiceError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done)
-    return redirect(reverse("backoffice:organization_settings") + "#addon")
+    return redirect(reverse("backoffice:organization_settings") + f"#{section}")
+
+
+def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
+    return _settings_action(request, run, done, section="members")
 
 
 @require_POST
@@ -449,10 +454,11 @@ def _addon_action(request: HttpRequest, run: Callable[[], object], done: str) ->
 def addon_subscribe_view(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The Subscribe button: the service decides (prerequisites, role); the page only shows what it said."""
     ip_address = client_ip(request)
-    return _addon_action(
+    return _settings_action(
         request,
         lambda: addon_subscribe(actor=membership, ip_address=ip_address),
         _("The Stripe Credit Card Payment Add-on is active: payment links can be issued."),
+        section="addon",
     )
 
 
@@ -460,13 +466,14 @@ def addon_subscribe_view(request: HttpRequest, membership: Membership) -> HttpRe
 @tenant_view
 def addon_cancel_view(request: HttpRequest, membership: Membership) -> HttpResponse:
     ip_address = client_ip(request)
-    return _addon_action(
+    return _settings_action(
         request,
         lambda: addon_cancel(actor=membership, ip_address=ip_address),
         _(
             "The Stripe Credit Card Payment Add-on is canceled: no new payment links; payments settled before "
             "remain refundable."
         ),
+        section="addon",
     )
 
 
@@ -500,16 +507,6 @@ def stripe_connect_return(request: HttpRequest, membership: Membership) -> HttpR
     except StripeGatewayError as error:
         messages.warning(request, _("Stripe did not answer yet: %(message)s") % {"message": error.message})
     return redirect(reverse("backoffice:organization_settings") + "#stripe-account")
-
-
-def _member_action(request: HttpRequest, run: Callable[[], object], done: str) -> HttpResponse:
-    try:
-        run()
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return redirect(reverse("backoffice:organization_settings") + "#members")
 
 
 @require_POST
