@@ -19,8 +19,7 @@ class RefundsConfig(AppConfig):
         from .approvals import refunds_expire_approvals
         from .disputes import disputes_alert_due_soon
         from .models import DisputeReason, DisputeStatus, RefundClassification, RefundPendingReason, RefundStatus
-        from .recovery import refunds_recover
-        from .tasks import reconcile_nightly_if_due, reconcile_stripe_links
+        from .tasks import reconcile_nightly_if_due, reconcile_stripe_links, refunds_recover_enqueue
 
         register_statuses([TransactionKind.REFUND, TransactionKind.REFUND_UPDATE], RefundStatus)
         register_choices("refund_classification", RefundClassification)
@@ -30,7 +29,7 @@ class RefundsConfig(AppConfig):
         register_choices("dispute_status", DisputeStatus)
         register_choices("dispute_reason", DisputeReason)
         webhooks.register()
-        register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover)
+        register_periodic_job("recover_refunds", every=timedelta(minutes=1), run=refunds_recover_enqueue)
         register_periodic_job("expire_approvals", every=timedelta(minutes=5), run=refunds_expire_approvals)
         register_periodic_job("alert_disputes_due", every=timedelta(hours=1), run=disputes_alert_due_soon)
         register_periodic_job("reconcile_stripe", every=timedelta(hours=1), run=reconcile_nightly_if_due)

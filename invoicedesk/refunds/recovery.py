@@ -1,4 +1,6 @@
-"""Settling refunds whose outcome is not known, on a schedule in the worker (every minute, and at start).
+"""Settling refunds whose outcome is not known: every minute the periodic job (refunds.tasks.refunds_recover_enqueue)
+queues a job per such refund and per link with refunds Stripe is still processing; the jobs ask Stripe. The
+periodic job itself never calls Stripe, so a Stripe outage holds up these jobs only, not the schedule.
 
 A refund still PROCESSING a minute after it was requested (a timeout, Stripe down, a worker killed between
 our commit and Stripe's answer) is asked for again with the same idempotency key while Stripe still keeps
@@ -62,15 +64,42 @@ def refund_recover(*, refund_id: int) -> Refund:
     return refund_execute(refund_id=refund_id)
 
 
-def refunds_recover() -> RecoveryReport:
+def refunds_due_for_recovery() -> tuple[list[int], list[int]]:
+    """The refunds still PROCESSING a minute after they were asked for, and the links whose refunds Stripe has been
+    processing (pending) for a while: what recovery asks Stripe about."""
     now = timezone.now()
-    report = RecoveryReport()
     stuck = Refund.objects.filter(
         status=RefundStatus.PROCESSING, source=RefundSource.APP, requested_at__lte=now - RETRY_AFTER
     )
-    for refund_id in stuck.order_by("requested_at").values_list("pk", flat=True):
+    pending = Refund.objects.filter(status=RefundStatus.PENDING, updated_at__lte=now - PENDING_RECHECK)
+    return (
+        list(stuck.order_by("requested_at").values_list("pk", flat=True)),
+        sorted(set(pending.values_list("payment_link_id", flat=True))),
+    )
+
+
+def refund_recover_and_alert(*, refund_id: int) -> Refund:
+    """Settle one refund (refund_recover); still unknown an hour after it was asked for, a person is alerted."""
+    recovered = refund_recover(refund_id=refund_id)
+    if recovered.status == RefundStatus.PROCESSING and recovered.requested_at <= timezone.now() - ALERT_AFTER:
+        with transaction.atomic():
+            alert_raise(
+                organization_id=recovered.organization_id,
+                kind=AlertKind.REFUND_AWAITING_STRIPE,
+                subject=f"refund-{recovered.pk}",
+                invoice_id=recovered.payment_link.invoice_id,
+                amount=recovered.money,
+            )
+    return recovered
+
+
+def refunds_recover() -> RecoveryReport:
+    """Everything recovery would queue, done here and now, one after another (a person's or a test's sweep)."""
+    report = RecoveryReport()
+    stuck, pending_links = refunds_due_for_recovery()
+    for refund_id in stuck:
         try:
-            recovered = refund_recover(refund_id=refund_id)
+            recovered = refund_recover_and_alert(refund_id=refund_id)
         except Exception as error:  # one refund's trouble must not stop the others
             logger.exception("recovering refund %s failed", refund_id)
             report.errors.append(f"refund {refund_id}: {error}")
@@ -78,17 +107,7 @@ def refunds_recover() -> RecoveryReport:
         report.retried.append(refund_id)
         if recovered.status == RefundStatus.PROCESSING:
             report.still_unknown.append(refund_id)
-            if recovered.requested_at <= now - ALERT_AFTER:
-                with transaction.atomic():
-                    alert_raise(
-                        organization_id=recovered.organization_id,
-                        kind=AlertKind.REFUND_AWAITING_STRIPE,
-                        subject=f"refund-{recovered.pk}",
-                        invoice_id=recovered.payment_link.invoice_id,
-                        amount=recovered.money,
-                    )
-    pending = Refund.objects.filter(status=RefundStatus.PENDING, updated_at__lte=now - PENDING_RECHECK)
-    for link_id in pending.values_list("payment_link_id", flat=True).distinct():
+    for link_id in pending_links:
         try:
             refunds_sync_payment(link_id=link_id)
         except (gateway.StripeGatewayError, Exception) as error:

@@ -10,8 +10,9 @@ from invoicedesk.core.queue import has_pending_jobs, is_last_attempt
 from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 
 from .models import ReconciliationItem, ReconciliationRun
-from .outcomes import refund_execute
+from .outcomes import refund_execute, refunds_sync_payment
 from .reconcile import NIGHTLY_WINDOW, reconcile_run_links, reconciliation_finish_if_done, reconciliation_open
+from .recovery import refund_recover_and_alert, refunds_due_for_recovery
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,34 @@ _START_LOCK = "invoicedesk.reconcile_stripe.start"
 def execute_refund(refund_id: int) -> None:
     """Ask Stripe for the refund and record its answer (a worker, never a web request)."""
     refund_execute(refund_id=refund_id)
+
+
+@task()
+def recover_refund(refund_id: int) -> None:
+    """Ask Stripe again about a refund whose outcome we do not know (refunds.recovery: never a second refund)."""
+    refund_recover_and_alert(refund_id=refund_id)
+
+
+@task()
+def recheck_pending_refunds(link_id: int) -> None:
+    """Ask Stripe how the link's refunds stand, for those it was still processing (in case a webhook never came)."""
+    refunds_sync_payment(link_id=link_id)
+
+
+def refunds_recover_enqueue() -> int:
+    """Periodic job (every minute): a job per refund to recover and per link to recheck; it never calls Stripe
+    itself. One that already waits or runs is not queued again, so an outage does not pile them up."""
+    stuck, pending_links = refunds_due_for_recovery()
+    queued = 0
+    with transaction.atomic():
+        for task_, first_arg in [(recover_refund, pk) for pk in stuck] + [
+            (recheck_pending_refunds, pk) for pk in pending_links
+        ]:
+            if has_pending_jobs(task_, first_arg=first_arg):
+                continue
+            enqueue_with_work(task_, first_arg)
+            queued += 1
+    return queued
 
 
 @task()
