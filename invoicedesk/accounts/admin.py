@@ -70,6 +70,12 @@ class OrganizationAdmin(AuditedModelAdmin):
     search_fields = ["name"]
     inlines = [AddonContractInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Organization | None = None) -> Any:
+        # Once an account is connected through Stripe's onboarding, it changes only there (Settings: a new one after
+        # a disconnection): a hand edit would leave two accounts connected at once.
+        connected = obj is not None and obj.connected_accounts.filter(deauthorized_at=None).exists()
+        return [*super().get_readonly_fields(request, obj), *(["stripe_account_id"] if connected else [])]
+
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if "invoice_registration_number" in form.changed_data and obj.invoice_registration_number:

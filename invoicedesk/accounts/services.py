@@ -92,7 +92,7 @@ def organization_settings_update(
         return organization
     organization.save(update_fields=list(SETTINGS_FIELDS))
     changed = [name for name in SETTINGS_FIELDS if before[name] != after[name]]
-    if "invoice_registration_number" in changed:
+    if "invoice_registration_number" in changed and organization.invoice_registration_number:
         # The registry's lookup (the accounting app's task, by name: accounting sits above), queued with this save.
         enqueue_named_with_work("accounting.registry_lookup", [organization.invoice_registration_number])
     audit_record(

@@ -182,6 +182,12 @@ def addon_subscribe(*, actor: Membership, ip_address: str | None = None) -> Addo
     # The organization's row, locked (not its key: inserts referencing it go on), serializes subscribing.
     organization = Organization.objects.select_for_update(no_key=True).get(pk=actor.organization_id)
     existing = _contract_in_force_or_upcoming(organization.pk)
+    if existing is not None and existing.starts_at > timezone.now():
+        raise ServiceError(
+            _("Already subscribed: the Stripe Credit Card Payment Add-on starts on %(date)s.")
+            % {"date": timezone.localdate(existing.starts_at).isoformat()},
+            code=ErrorCode.REFUSED,
+        )
     if existing is not None:
         return existing
     missing = addon_missing(organization)

@@ -104,6 +104,11 @@ def connect_account_record(*, info: gateway.AccountInfo, organization_id: int | 
         if organization is None:
             logger.info("Stripe account %s belongs to no organization of ours", info.id)
             return None
+        if ConnectedAccount.objects.filter(organization=organization, deauthorized_at=None).exists():
+            # Its connected account is another, still connected (the organization's id changed by hand): one at a
+            # time; the new one is taken through "Connect a new Stripe account" after a disconnection.
+            logger.warning("Stripe account %s: organization %s has another connected", info.id, organization.pk)
+            return None
         account = ConnectedAccount(organization=organization, stripe_account_id=info.id)
     was_charging = account.charges_enabled
     for name, value in _fields(info).items():

@@ -312,9 +312,19 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo, *, paid_at: datetime | N
     if link is not None and (
         str(link.invoice_id) != intent.metadata.get("invoice_id")
         or str(link.invoice.organization_id) != intent.metadata.get("organization_id")
+        or (link.stripe_account or None) != intent.account
     ):
-        # Metadata that does not hang together is not trusted: anyone with a Stripe account can write metadata.
+        # Metadata is not trusted unless it hangs together and the intent lives on the account the link's payments
+        # go to: anyone with a Stripe account (a connected seller too) can write another seller's ids in metadata.
+        if link.stripe_account != intent.account:
+            logger.warning(
+                "PaymentIntent %s on account %s names link %s of another account: ignored",
+                intent.id,
+                intent.account or "(platform)",
+                link.pk,
+            )
         link = None
+    # An intent id is Stripe's own, unique: a link that stored it made it.
     return link or qs.filter(stripe_payment_intent_id=intent.id).first()
 
 

@@ -11,11 +11,11 @@ from .services import payment_record_failure, payment_record_intent
 
 
 def on_payment_intent_succeeded(event: WebhookEvent) -> None:
-    payment_record_intent(intent=gateway.payment_intent_from_dict(event.object))
+    payment_record_intent(intent=gateway.payment_intent_from_dict(event.object, account=event.account))
 
 
 def on_payment_intent_failed(event: WebhookEvent) -> None:
-    payment_record_failure(intent=gateway.payment_intent_from_dict(event.object))
+    payment_record_failure(intent=gateway.payment_intent_from_dict(event.object, account=event.account))
 
 
 def on_account_updated(event: WebhookEvent) -> None:

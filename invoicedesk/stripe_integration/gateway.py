@@ -53,6 +53,8 @@ class PaymentIntentInfo:
     fee_tax: int = 0
     fee_currency: str = ""
     balance_transaction_id: str = ""
+    # The Stripe account it lives on: the connected account asked (or an event's `account`); None: the platform's.
+    account: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -275,8 +277,9 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value else None
 
 
-def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
-    """Accepts `latest_charge` as an id or an expanded charge; so do webhook payloads."""
+def payment_intent_from_dict(data: Mapping[str, Any], *, account: str | None = None) -> PaymentIntentInfo:
+    """Accepts `latest_charge` as an id or an expanded charge; so do webhook payloads. `account`: the Stripe account
+    it was read from (a webhook event's `account`)."""
     charge = data.get("latest_charge")
     charge_id: str | None
     charged_at: datetime | None = None
@@ -313,6 +316,7 @@ def payment_intent_from_dict(data: Mapping[str, Any]) -> PaymentIntentInfo:
         fee_tax=fee.tax if fee else 0,
         fee_currency=fee.currency if fee else "",
         balance_transaction_id=fee.balance_transaction_id if fee else "",
+        account=account or None,
     )
 
 
@@ -435,7 +439,7 @@ def create_payment_intent(
             params=params,  # type: ignore[arg-type]
             options=_options(idempotency_key=idempotency_key, stripe_account=stripe_account),  # type: ignore[arg-type]
         )
-    return payment_intent_from_dict(intent.to_dict())
+    return payment_intent_from_dict(intent.to_dict(), account=stripe_account)
 
 
 def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
@@ -446,7 +450,7 @@ def retrieve_payment_intent(*, payment_intent_id: str, stripe_account: str | Non
             params={"expand": ["latest_charge.balance_transaction", "payment_method"]},
             options=_options(stripe_account=stripe_account),  # type: ignore[arg-type]
         )
-    return payment_intent_from_dict(intent.to_dict())
+    return payment_intent_from_dict(intent.to_dict(), account=stripe_account)
 
 
 def cancel_payment_intent(*, payment_intent_id: str, stripe_account: str | None = None) -> PaymentIntentInfo:
@@ -455,7 +459,7 @@ def cancel_payment_intent(*, payment_intent_id: str, stripe_account: str | None 
             payment_intent_id,
             options=_options(idempotency_key=f"cancel-{payment_intent_id}", stripe_account=stripe_account),  # type: ignore[arg-type]
         )
-    return payment_intent_from_dict(intent.to_dict())
+    return payment_intent_from_dict(intent.to_dict(), account=stripe_account)
 
 
 # ---------------------------------------------------------------- refunds

@@ -113,6 +113,16 @@ def test_all_met_makes_one_contract_audited_and_a_second_press_makes_no_other(ba
     assert "Stripe Credit Card Payment Add-on" in row.subject
 
 
+def test_a_contract_that_starts_later_is_not_answered_as_active(bare: Organization) -> None:
+    connect(bare)
+    later = timezone.now() + timedelta(days=10)
+    AddonContract.objects.create(organization=bare, starts_at=later)
+    with pytest.raises(ServiceError, match="Already subscribed") as refused:
+        addon_subscribe(actor=membership(bare))
+    assert timezone.localdate(later).isoformat() in refused.value.message
+    assert AddonContract.objects.filter(organization=bare).count() == 1
+
+
 def test_one_seller_deployment_subscribes_on_the_platforms_account(bare: Organization) -> None:
     """No connected account: Stripe's conditions are the platform owner's own; the disclosure is still asked."""
     Organization.objects.filter(pk=bare.pk).update(commerce_disclosure_url=DISCLOSURE)

@@ -1,3 +1,4 @@
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -204,3 +205,28 @@ def test_unknown_event_types_are_acknowledged_and_ignored(deliver: Callable[...,
     assert response.status_code == 200
     assert StripeEvent.objects.get().processed_at is not None
     assert not PaymentTransaction.objects.exclude(kind=TransactionKind.LINK_ISSUED).exists()
+
+
+def test_a_connected_sellers_payment_naming_another_sellers_link_exactly_is_not_trusted(
+    settings: Any, client: Client, django_capture_on_commit_callbacks: Any, link: PaymentLink
+) -> None:
+    """Every id in the metadata hangs together; only the account the PaymentIntent lives on is not the link's: a
+    seller on a connected account cannot pay (mark PAID) another seller's invoice by copying its ids."""
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_connect"
+    intent = succeeded(link, intent_id="pi_on_seller_b")
+    event = {**json.loads(event_payload("payment_intent.succeeded", intent, event_id="evt_b")), "account": "acct_b"}
+    payload = json.dumps(event).encode()
+    headers = {"stripe-signature": signature_header(payload, "whsec_test_connect")}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/stripe/connect-webhook/", payload, content_type="application/json", headers=headers)
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.UNPAID
+
+    # The same intent on the account the link's payments go to (here the platform's) is the link's payment.
+    payload = event_payload("payment_intent.succeeded", intent, event_id="evt_platform")
+    headers = {"stripe-signature": signature_header(payload, SECRET)}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
+    link.refresh_from_db()
+    assert link.status == PaymentLinkStatus.PAID

@@ -242,6 +242,25 @@ def test_an_open_run_left_without_jobs_is_resumed_by_the_next_tick(
     assert run.pk == run_id and run.finished_at is not None and run.differences_left == 0
 
 
+def test_a_run_whose_jobs_keep_failing_for_a_day_is_closed_with_its_links_unchecked(
+    settings: Any, make_paid_invoice: Callable[..., BillingInvoice]
+) -> None:
+    settings.TASKS = QUEUE
+    links = [PaymentLink.objects.get(invoice=make_paid_invoice(number=f"INV-{n}")) for n in (1, 2)]
+    run_id = reconcile_nightly_if_due()
+    assert run_id is not None
+    ReconciliationItem.objects.filter(payment_link=links[0]).update(done_at=timezone.now())
+    ProcrastinateJob.objects.filter(args__task=LINK_TASK).update(status="failed")
+    ReconciliationRun.objects.filter(pk=run_id).update(started_at=timezone.now() - timedelta(hours=24))
+    assert reconcile_nightly_if_due() is None  # this tick closes the stranded run instead of queueing again
+    run = ReconciliationRun.objects.get(pk=run_id)
+    assert run.finished_at is not None and run.differences_left == 1
+    unchecked = ReconciliationItem.objects.get(payment_link=links[1])
+    assert [d["kind"] for d in unchecked.differences] == ["not_checked"]
+    assert [job.status for job in link_jobs()] == ["failed", "failed"]  # nothing queued for it again
+    assert reconcile_nightly_if_due() not in (None, run_id)  # and the next run can start
+
+
 def test_links_that_agreed_are_not_kept_past_35_days(
     settings: Any, make_paid_invoice: Callable[..., BillingInvoice]
 ) -> None:

@@ -1145,6 +1145,9 @@ JA = {
         "この組織のStripeアカウントは接続されていません：オプションに申し込むと、決済はプラットフォーム自身のStripeアカウントで受け付けます。"
     ),
     "Before it can be subscribed:": "申し込むには次が必要です：",
+    "Already subscribed: the Stripe Credit Card Payment Add-on starts on %(date)s.": (
+        "お申し込み済みです。Stripeクレジットカード決済オプションは%(date)sに開始します。"
+    ),
     "Subscribe to the Stripe Credit Card Payment Add-on": "Stripeクレジットカード決済オプションに申し込む",
     "Connecting a new account takes new payments on it; payments made on the disconnected account stay on it and "
     "are refunded in its Stripe Dashboard.": (

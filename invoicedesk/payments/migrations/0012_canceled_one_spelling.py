@@ -15,11 +15,14 @@ APPEND_ONLY = "payments.PaymentTransaction:payment_transaction_append_only"
 
 
 def _respell(value, old, new):
+    # Only a link status's choice: refunds' and emails' CANCELED were spelled so already and stay as they are.
     if isinstance(value, dict):
+        if value.get("choice") == "link_status" and value.get("value") == old:
+            return {**value, "value": new}
         return {key: _respell(item, old, new) for key, item in value.items()}
     if isinstance(value, list):
         return [_respell(item, old, new) for item in value]
-    return new if value == old else value
+    return value
 
 
 def _rename(apps, old, new):
@@ -28,7 +31,9 @@ def _rename(apps, old, new):
     PaymentLink.objects.filter(status=old).update(status=new)
     with pgtrigger.ignore(APPEND_ONLY):
         PaymentTransaction.objects.filter(kind=f"LINK_{old}").update(kind=f"LINK_{new}")
-        PaymentTransaction.objects.filter(status=old).update(status=new)
+        # The link's rows only (LINK_ISSUED, LINK_CANCELED, LINK_EXPIRED): a refund's or an email's row may say
+        # CANCELED in its own right.
+        PaymentTransaction.objects.filter(status=old, kind__startswith="LINK_").update(status=new)
         # A choice in a message's parameters: {"choice": "link_status", "value": "CANCELLED"}.
         rows = PaymentTransaction.objects.extra(where=["message_parts::text LIKE %s"], params=[f'%"{old}"%'])
         for row in rows.only("pk", "message_parts"):
