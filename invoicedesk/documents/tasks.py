@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.tasks import Task, task
 from django.utils import timezone
 
-from .issuing import document_issue_correction, document_issue_return_invoice
+from .issuing import NumberingContention, document_issue_correction, document_issue_return_invoice
 from .models import RefundDocument
 
 logger = logging.getLogger(__name__)
@@ -20,12 +20,17 @@ RETRY_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min
 def _attempt(issue: Callable[..., RefundDocument | None], retry: Task[..., None], refund_id: int, attempt: int) -> None:
     try:
         issue(refund_id=refund_id)
-    except Exception:
+    except Exception as error:
         # Nothing was numbered or stored (numbers are taken in the insert's transaction). Try again later; the email
         # waits a while for the document, then goes without it and says so.
         if attempt >= MAX_ATTEMPTS or not retry.get_backend().supports_defer:
             raise
-        logger.exception("document for refund %s not issued (attempt %d); trying again", refund_id, attempt)
+        if isinstance(error, NumberingContention):  # expected when many are issued at once: no traceback
+            logger.warning(
+                "document for refund %s not issued (attempt %d): %s; trying again", refund_id, attempt, error
+            )
+        else:
+            logger.exception("document for refund %s not issued (attempt %d); trying again", refund_id, attempt)
         delay = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempt - 1))
         retry.using(run_after=timezone.now() + delay).enqueue(refund_id, attempt + 1)
 
