@@ -309,14 +309,15 @@ def _link_for_intent(intent: gateway.PaymentIntentInfo, *, paid_at: datetime | N
         )
     link_id = intent.metadata.get("payment_link_id", "")
     link = qs.filter(pk=int(link_id)).first() if link_id.isdigit() else None
+    foreign_account = link is not None and link.stripe_account != intent.account
     if link is not None and (
         str(link.invoice_id) != intent.metadata.get("invoice_id")
         or str(link.invoice.organization_id) != intent.metadata.get("organization_id")
-        or (link.stripe_account or None) != intent.account
+        or foreign_account
     ):
         # Metadata is not trusted unless it hangs together and the intent lives on the account the link's payments
         # go to: anyone with a Stripe account (a connected seller too) can write another seller's ids in metadata.
-        if link.stripe_account != intent.account:
+        if foreign_account:
             logger.warning(
                 "PaymentIntent %s on account %s names link %s of another account: ignored",
                 intent.id,

@@ -49,7 +49,7 @@ class Difference:
     invoice_number: str
     kind: str  # paid_at_stripe_only, amount_differs, currency_differs, refund_missing_here, refund_missing_at_stripe,
     # duplicate_refund_at_stripe, refund_status_differs, refund_amount_differs, refunded_total_differs,
-    # fee_missing_here, fee_differs
+    # fee_missing_here, fee_differs, not_checked (a run closed with the link unchecked)
     reference: str
     ours: str
     stripe: str
@@ -322,6 +322,20 @@ def reconciliation_finish_if_done(*, run_id: int) -> bool:
         run.differences_left = len(remaining)
         run.save(update_fields=["finished_at", "differences_left"])
     return True
+
+
+def reconciliation_mark_unchecked(*, run: ReconciliationRun) -> None:
+    """The run's links not done, done now with one difference each: `not_checked` (for a person to look at)."""
+    for item in run.items.filter(done_at=None).select_related("payment_link__invoice"):
+        item.done_at = timezone.now()
+        item.differences = [
+            _stored(
+                Difference(
+                    item.payment_link.invoice.number, "not_checked", reference="", ours="", stripe="", fixable=False
+                )
+            )
+        ]
+        item.save(update_fields=["done_at", "differences"])
 
 
 def _stored(difference: Difference) -> dict[str, object]:

@@ -11,7 +11,13 @@ from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 
 from .models import ReconciliationItem, ReconciliationRun
 from .outcomes import refund_execute, refunds_sync_payment
-from .reconcile import NIGHTLY_WINDOW, reconcile_run_links, reconciliation_finish_if_done, reconciliation_open
+from .reconcile import (
+    NIGHTLY_WINDOW,
+    reconcile_run_links,
+    reconciliation_finish_if_done,
+    reconciliation_mark_unchecked,
+    reconciliation_open,
+)
 from .recovery import refund_recover_and_alert, refunds_due_for_recovery
 
 logger = logging.getLogger(__name__)
@@ -107,7 +113,8 @@ def _queue_undone_links(run: ReconciliationRun) -> list[int]:
 
 def _resume_if_stranded(run: ReconciliationRun) -> None:
     """An open run none of whose jobs waits or runs (one failed on something other than Stripe, say) would block
-    every run after it: its links not done are queued again (at the next hourly tick)."""
+    every run after it: its links not done are queued again (at the next hourly tick); after a day of that, it is
+    closed with them reported unchecked."""
     if not queued_in_this_database(reconcile_stripe_links):
         return
     if has_pending_jobs(reconcile_stripe_links, first_arg=run.pk):
@@ -116,19 +123,7 @@ def _resume_if_stranded(run: ReconciliationRun) -> None:
         # Its jobs keep failing on something not Stripe's: the run is closed with those links reported as not
         # checked (logged as an error and counted in its differences), so the next night's run can start.
         logger.error("reconciliation run %s stranded for a day: closed with its links left unchecked", run.pk)
-        for item in run.items.filter(done_at=None).select_related("payment_link__invoice"):
-            item.done_at = timezone.now()
-            item.differences = [
-                {
-                    "invoice_number": item.payment_link.invoice.number,
-                    "kind": "not_checked",
-                    "reference": "",
-                    "ours": "",
-                    "stripe": "",
-                    "fixable": False,
-                }
-            ]
-            item.save(update_fields=["done_at", "differences"])
+        reconciliation_mark_unchecked(run=run)
         transaction.on_commit(lambda: reconciliation_finish_if_done(run_id=run.pk))
         return
     logger.warning("reconciliation run %s had links left and no job: queued again", run.pk)
