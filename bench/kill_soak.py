@@ -76,7 +76,7 @@ WEBHOOK_SECRET = "whsec_soak"
 AMOUNT = 110_000
 
 # Settings the parent's environment may carry that must not leak into the processes started here.
-_DROPPED = ("DATABASE_URL", "TASKS_BACKEND", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
+_DROPPED = ("DATABASE_URL", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
 
 
 # ---------------------------------------------------------------- the SMTP server
@@ -510,7 +510,7 @@ def main() -> int:
         os.environ.update(
             common, INVOICEDESK_VAR_DIR=str(tmp / "var-soak"), STRIPE_API_BASE=localstripe.url, LOG_LEVEL="WARNING"
         )
-        for key in [key for key in os.environ if key.startswith("SMTP_") or key == "TASKS_BACKEND"]:
+        for key in [key for key in os.environ if key.startswith("SMTP_")]:
             del os.environ[key]
 
         print(f"Database {os.environ['DATABASE_URL']} recreated; migrating…", flush=True)

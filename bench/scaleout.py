@@ -44,7 +44,7 @@ os.environ["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
 EVENTS = int(os.environ.get("SCALEOUT_EVENTS", "1500"))
 REFUNDS = int(os.environ.get("SCALEOUT_REFUNDS", "120"))
 WORKER_COUNTS = (1, 2, 4)
-_DROPPED = ("DATABASE_URL", "TASKS_BACKEND", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
+_DROPPED = ("DATABASE_URL", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
 
 
 def worker_env(database_url: str, stripe_url: str, var_dir: Path) -> dict[str, str]:

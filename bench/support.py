@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_SECRET = "whsec_bench"
 
 # Settings the parent's environment may carry that must not leak into the processes started here.
-_DROPPED = ("TASKS_BACKEND", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_", "DATABASE_")
+_DROPPED = ("SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_", "DATABASE_")
 
 
 def recreate_database(url: str) -> None:

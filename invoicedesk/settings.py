@@ -253,11 +253,8 @@ STORAGES = {
     },
 }
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "invoicedesk.core.queue.ProcrastinateBackend"),
-    }
-}
+# Every task is a procrastinate job written in the transaction of its work (core.queue); the tests use it too.
+TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
 
 # The National Tax Agency's registry of qualified invoice issuers (適格請求書発行事業者公表システム Web-API).
 # Without an application ID registration numbers are not checked (Settings says so). docs/accounting.md.

@@ -18,7 +18,7 @@ from invoicedesk.devtools.localstripe import JAPAN_CARD_FEE_PERCENT, ConnectDoub
 from invoicedesk.refunds.live import stop_listening
 from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
-from tests import factories
+from tests import factories, worker
 
 
 @pytest.fixture(autouse=True)
@@ -127,23 +127,25 @@ def _live_listener_stopped() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _worker_at_commit(settings: Any) -> None:
+    # Production's job queue, and its worker run when the work commits (tests/worker.py).
+    settings.TASKS = {"default": {"BACKEND": worker.BACKEND}}
+
+
+@pytest.fixture(autouse=True)
 def _job_queue_emptied(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
     """The job queue's tables belong to procrastinate (unmanaged models), so the flush after a transactional test
     leaves them: empty them too, or one test's jobs are the next one's."""
     yield
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    # Transactional as pytest-django decides it: by the marker, or by a fixture that asks for committed rows.
+    by_marker = marker is not None and marker.kwargs.get("transaction")
+    if not by_marker and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_periodic_defers")
         cursor.execute("DELETE FROM procrastinate_jobs")
         cursor.execute("DELETE FROM procrastinate_workers")
-
-
-@pytest.fixture(autouse=True)
-def _tasks_run_at_once(settings: pytest.FixtureRequest) -> None:
-    # Tasks enqueued on commit run right there; tests/payments/test_worker.py covers the real db_worker.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -235,17 +237,19 @@ def registered(org: Organization) -> Organization:
 
 
 @pytest.fixture
-def refund(django_capture_on_commit_callbacks: Any, operator_membership: Membership) -> Callable[..., None]:
+def refund(transactional_db: None, operator_membership: Membership) -> Callable[..., None]:
+    """A refund asked for and committed; the worker runs its jobs at that commit (tests/worker.py), so the test is
+    transactional."""
+
     def _refund(invoice: BillingInvoice, amount: int, classification: str = RefundClassification.PARTIAL) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            refund_request(
-                actor=operator_membership,
-                request=RefundInput(
-                    invoice_id=invoice.pk,
-                    amount=amount,
-                    classification=RefundClassification(classification),
-                    idempotency_key=uuid.uuid4(),
-                ),
-            )
+        refund_request(
+            actor=operator_membership,
+            request=RefundInput(
+                invoice_id=invoice.pk,
+                amount=amount,
+                classification=RefundClassification(classification),
+                idempotency_key=uuid.uuid4(),
+            ),
+        )
 
     return _refund

@@ -66,3 +66,11 @@ def test_a_stripe_rate_limit_of_zero_is_an_error(settings: Any) -> None:
     assert stripe_rate_limit_is_positive(None) == []
     settings.STRIPE_RATE_LIMIT_PER_SECOND = 0
     assert [m.id for m in stripe_rate_limit_is_positive(None)] == ["invoicedesk.E005"]
+
+
+def test_a_task_backend_other_than_the_job_queue_is_an_error(settings: Any) -> None:
+    from invoicedesk.core.checks import tasks_are_jobs_of_the_queue
+
+    assert tasks_are_jobs_of_the_queue(None) == []  # the tests' backend is the queue's, with a worker at commit
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    assert [m.id for m in tasks_are_jobs_of_the_queue(None)] == ["invoicedesk.E006"]

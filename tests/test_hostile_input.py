@@ -110,7 +110,7 @@ def world(
     org: Organization,
     other_org: Organization,
     settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    transactional_db: None,
 ) -> World:
     """An organization with what every page shows: a paid invoice refunded (its email sent), a held refund, an
     alert, an API key, members; the admin walking it also belongs to a second organization."""
@@ -120,28 +120,26 @@ def world(
     operator = factories.member(org, Role.OPERATOR)
     operator_membership = Membership.objects.select_related("organization", "user").get(user=operator)
     paid = make_paid_invoice(number="INV-WALK-1")
-    with django_capture_on_commit_callbacks(execute=True):
-        refund_request(
-            actor=operator_membership,
-            request=RefundInput(
-                invoice_id=paid.pk,
-                amount=22_000,
-                classification=RefundClassification.PARTIAL,
-                idempotency_key=uuid.uuid4(),
-            ),
-        )
+    refund_request(
+        actor=operator_membership,
+        request=RefundInput(
+            invoice_id=paid.pk,
+            amount=22_000,
+            classification=RefundClassification.PARTIAL,
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
     Organization.objects.filter(pk=org.pk).update(refund_approval_policy=ApprovalPolicy.ALWAYS)
     operator_membership.organization.refresh_from_db()
-    with django_capture_on_commit_callbacks(execute=True):
-        refund_request(
-            actor=operator_membership,
-            request=RefundInput(
-                invoice_id=paid.pk,
-                amount=1_000,
-                classification=RefundClassification.PARTIAL,
-                idempotency_key=uuid.uuid4(),
-            ),
-        )
+    refund_request(
+        actor=operator_membership,
+        request=RefundInput(
+            invoice_id=paid.pk,
+            amount=1_000,
+            classification=RefundClassification.PARTIAL,
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
     assert Refund.objects.filter(status=RefundStatus.PENDING_APPROVAL).exists()
     assert Notification.objects.exists()
     alert_raise(organization_id=org.pk, kind=AlertKind.PAYMENT_DIFFERS, subject="pi_walk")

@@ -11,7 +11,6 @@ from invoicedesk.accounts.models import Membership
 from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import Forbidden
-from invoicedesk.core.tasks import enqueue_with_work
 
 from .exports import ExportFormat
 from .journal import Period
@@ -79,4 +78,4 @@ def registry_lookup_enqueue(number: str) -> None:
     """A registration number was entered (the organization's own, by its settings): its registry lookup is queued
     with the transaction that saves it; a worker asks the registry (no web request waits on it)."""
     if number and check_enabled():
-        enqueue_with_work(registry_lookup, [number])
+        registry_lookup.enqueue([number])

@@ -5,7 +5,6 @@ from django.tasks import task
 from django.utils import timezone
 
 from invoicedesk.audit.models import AuditVerification
-from invoicedesk.core.tasks import enqueue_with_work
 
 from .verification import audit_verify
 
@@ -31,5 +30,5 @@ def verify_audit_if_due() -> int | None:
         if last is not None and last.started_at > timezone.now() - NIGHTLY_EVERY:
             return None
         verification = AuditVerification.objects.create()
-        enqueue_with_work(verify_audit_nightly, verification.pk)
+        verify_audit_nightly.enqueue(verification.pk)
     return verification.pk

@@ -107,3 +107,22 @@ def stripe_rate_limit_is_positive(app_configs: Any, **kwargs: Any) -> list[Check
             id="invoicedesk.E005",
         )
     ]
+
+
+@register()
+def tasks_are_jobs_of_the_queue(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """Work and the job that follows it commit together only when the job is a row of the same database."""
+    from django.tasks import task_backends
+
+    from .queue import ProcrastinateBackend
+
+    if isinstance(task_backends["default"], ProcrastinateBackend):
+        return []
+    return [
+        Error(
+            f"TASKS uses {type(task_backends['default']).__name__}: a refund's job would not commit with the refund "
+            "(a crash between the two loses it), and no worker would run it.",
+            hint="Leave TASKS as settings.py sets it: invoicedesk.core.queue.ProcrastinateBackend.",
+            id="invoicedesk.E006",
+        )
+    ]

@@ -13,8 +13,6 @@ from typing import Any
 
 from django.tasks import Task
 
-from .tasks import enqueue_with_work
-
 _tasks: dict[str, Task[Any, Any]] = {}
 
 
@@ -30,5 +28,5 @@ def named_task(name: str) -> Task[Any, Any]:
 
 
 def enqueue_named_with_work(name: str, *args: Any) -> None:
-    """Queue the task registered as `name` with the current transaction's work (core.tasks.enqueue_with_work)."""
-    enqueue_with_work(named_task(name), *args)
+    """Queue the task registered as `name` in the current transaction: its job commits with the work (core.queue)."""
+    named_task(name).enqueue(*args)

@@ -2,7 +2,8 @@
 
 The apps define their tasks with `django.tasks.task` and enqueue them as Django documents; `ProcrastinateBackend`
 turns each enqueue into one procrastinate job of the task `invoicedesk.run`, written on Django's own connection:
-inside `transaction.atomic` the job commits with the work or not at all (core.tasks.enqueue_with_work).
+inside `transaction.atomic` the job commits with the work or not at all. It is the one backend (settings.TASKS,
+checked by core.checks): nothing here or in the tests runs a task any other way.
 
 What procrastinate gives that we used to write ourselves:
 - heartbeats: a worker updates its row every WORKER_HEARTBEAT_SECONDS; `retry_stalled_jobs` (every

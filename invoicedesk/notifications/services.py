@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from invoicedesk.accounts.models import Membership, Role
 from invoicedesk.alerts.models import Alert
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 from invoicedesk.refunds.models import Refund, RefundSource
@@ -23,7 +22,7 @@ def _outbox(*, defaults: dict[str, Any], **lookup: Any) -> tuple[Notification, b
     """One outbox row per `lookup`, unique in the database; a new row's delivery is queued with it."""
     notification, created = Notification.objects.get_or_create(**lookup, defaults=defaults)
     if created:
-        enqueue_with_work(deliver_notification, notification.pk)
+        deliver_notification.enqueue(notification.pk)
     return notification, created
 
 

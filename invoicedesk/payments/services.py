@@ -21,7 +21,6 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.currencies import STRIPE_MAXIMUM_CHARGE, STRIPE_MINIMUM_CHARGE, STRIPE_THREE_DECIMAL
 from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.stripe_integration import gateway
 
 from .connect import account_refusal
@@ -412,7 +411,7 @@ def payment_record_intent(*, intent: gateway.PaymentIntentInfo) -> PaymentLink |
     link.addon_contract_id = getattr(link, "addon_contract_at_payment")  # noqa: B009 - _link_for_intent's annotation
     if not _take_fee(link, intent) and link.stripe_fee is None:
         # A webhook's charge is not expanded: the fee is fetched from Stripe after this commits.
-        enqueue_with_work(fetch_payment_fee, link.pk)
+        fetch_payment_fee.enqueue(link.pk)
     if link.addon_contract_id is None:
         notes.append((HistoryMessage.PAID_OUTSIDE_CONTRACT, {}))
     link.review_note = render_parts(notes)

@@ -17,7 +17,6 @@ from invoicedesk.audit.models import AuditAction
 from invoicedesk.audit.services import audit_record
 from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.history import SYSTEM_ACTOR, HistoryMessage, MessagePart, history_record
 from invoicedesk.payments.models import PaymentLink, TransactionKind
 
@@ -160,7 +159,7 @@ def refund_approve(*, actor: Membership, refund_id: int, comment: str = "", ip_a
         comment=comment,
         ip_address=ip_address,
     )
-    enqueue_with_work(execute_refund, refund.pk)
+    execute_refund.enqueue(refund.pk)
     return refund
 
 

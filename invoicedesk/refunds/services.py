@@ -23,7 +23,6 @@ from invoicedesk.audit.services import audit_record
 from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.core.errors import ErrorCode, Forbidden, NotFound, ServiceError
 from invoicedesk.core.money import Money
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.payments.connect import disconnected_account, disconnected_reason
 from invoicedesk.payments.history import HistoryMessage, choice, history_record
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, TransactionKind
@@ -375,7 +374,7 @@ def refund_request(*, actor: Membership, request: RefundInput, ip_address: str |
         ip_address=ip_address,
     )
     if refund.status == RefundStatus.PROCESSING:
-        enqueue_with_work(execute_refund, refund.pk)
+        execute_refund.enqueue(refund.pk)
     else:
         refund_held.call(refund=refund, link=link)  # the approvers are asked (notifications)
     return refund

@@ -7,7 +7,6 @@ from django.tasks import task
 from django.utils import timezone
 
 from invoicedesk.core.queue import has_pending_jobs, is_last_attempt
-from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 
 from .models import ReconciliationItem, ReconciliationRun
 from .outcomes import refund_execute, refunds_sync_payment
@@ -59,7 +58,7 @@ def refunds_recover_enqueue() -> int:
         ]:
             if has_pending_jobs(task_, first_arg=first_arg):
                 continue
-            enqueue_with_work(task_, first_arg)
+            task_.enqueue(first_arg)
             queued += 1
     return queued
 
@@ -107,7 +106,7 @@ def _queue_undone_links(run: ReconciliationRun) -> list[int]:
     )
     per_job = max(settings.RECONCILE_LINKS_PER_JOB, 1)
     for start in range(0, len(link_ids), per_job):
-        enqueue_with_work(reconcile_stripe_links, run.pk, link_ids[start : start + per_job])
+        reconcile_stripe_links.enqueue(run.pk, link_ids[start : start + per_job])
     return link_ids
 
 
@@ -115,8 +114,6 @@ def _resume_if_stranded(run: ReconciliationRun) -> None:
     """An open run none of whose jobs waits or runs (one failed on something other than Stripe, say) would block
     every run after it: its links not done are queued again (at the next hourly tick); after a day of that, it is
     closed with them reported unchecked."""
-    if not queued_in_this_database(reconcile_stripe_links):
-        return
     if has_pending_jobs(reconcile_stripe_links, first_arg=run.pk):
         return
     if run.started_at <= timezone.now() - NIGHTLY_EVERY:

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.apps import AppConfig
 
 
@@ -14,10 +12,8 @@ class StripeIntegrationConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: models must be loaded first.
-        from invoicedesk.core.schedule import register_periodic_job
         from invoicedesk.core.work_queues import register_work_queue
 
-        from .services import WORK_QUEUE, stripe_events_drain, stripe_events_retry
+        from .services import WORK_QUEUE, stripe_events_drain
 
-        register_periodic_job("retry_stripe_events", every=timedelta(minutes=1), run=stripe_events_retry)
         register_work_queue(WORK_QUEUE, drain=stripe_events_drain)

@@ -65,16 +65,6 @@ def _mark_done(done: dict[StripeEventStatus, list[int]]) -> None:
         )
 
 
-def stripe_event_process(*, event_pk: int) -> StripeEvent:
-    """Run one event's handlers and mark it done. Safe to run twice: handlers are idempotent, a done event is
-    skipped."""
-    stored = StripeEvent.objects.get(pk=event_pk)
-    if stored.status not in StripeEventStatus.done():
-        _mark_done({_run_handlers(stored): [event_pk]})
-        stored.refresh_from_db()
-    return stored
-
-
 # A batch is marked done in small groups: a batch that runs past its lease (Stripe slow to answer a refund event's
 # handler) leaves little finished work for another worker to run again, and a stopped worker little unmarked.
 MARK_DONE_EVERY = 10

@@ -1,34 +1,25 @@
-"""Intake of Stripe's webhook events: store once, then dispatch after commit.
+"""Intake of Stripe's webhook events: store once; workers process them from this table.
 
-The stored event is itself the work item: with procrastinate (production), every `run_worker` claims RECEIVED
-and due FAILED events from this table in batches (`stripe_events_drain`), so intake is one INSERT … ON CONFLICT
-DO NOTHING and nothing else. With another task backend (tests run tasks at once) a task is queued on commit.
+The stored event is itself the work item: every `run_worker` claims RECEIVED and due FAILED events from this table
+in batches (`stripe_events_drain`), so intake is one INSERT … ON CONFLICT DO NOTHING and nothing else (a job per
+event would only be a second row saying the same thing).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-
-from invoicedesk.core.tasks import enqueue_with_work, queued_in_this_database
 
 from .dispatch import stripe_events_process_batch
 from .handlers import WebhookEvent
 from .models import StripeEvent, StripeEventStatus
-from .tasks import process_stripe_event
 
 # The name of the work queue that takes stored events (core.work_queues; registered in StripeIntegrationConfig.ready).
 WORK_QUEUE = "stripe_events"
-
-
-def events_claimed_from_table() -> bool:
-    """True when the worker takes events from their own table: the task queue is in this same database, so a
-    task per event would only be a second row saying the same thing."""
-    return queued_in_this_database(process_stripe_event)
 
 
 def _insert_once(event: WebhookEvent) -> int | None:
@@ -57,18 +48,21 @@ def _insert_once(event: WebhookEvent) -> int | None:
 
 
 def stripe_event_receive(*, event: WebhookEvent) -> tuple[int | None, bool]:
-    """Store a verified event once by its id; it is processed after commit (claimed by a worker, or its task).
+    """Store a verified event once by its id; a worker claims it from the table after commit.
 
     Returns (stored id, created); a repeated delivery is acknowledged and changes nothing (id None). Called from
     the view (autocommit), the one INSERT commits on its own: no BEGIN/COMMIT round trips around one statement.
     """
-    claimed_from_table = events_claimed_from_table()
     event_pk = _insert_once(event)
-    if event_pk is None:
-        return None, False
-    if not claimed_from_table:
-        enqueue_with_work(process_stripe_event, event_pk)
-    return event_pk, True
+    return event_pk, event_pk is not None
+
+
+def events_waiting(now: datetime) -> QuerySet[StripeEvent]:
+    """Events a worker may take now: RECEIVED, or FAILED past their back-off, and not leased to another worker."""
+    return StripeEvent.objects.filter(
+        Q(status__in=[StripeEventStatus.RECEIVED, StripeEventStatus.FAILED])
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
 
 
 def _claim_due(limit: int) -> list[int]:
@@ -79,16 +73,10 @@ def _claim_due(limit: int) -> list[int]:
     therefore strands its events for one lease, then any worker takes them again; processing is idempotent.
     """
     now = timezone.now()
-    due = Q(status__in=[StripeEventStatus.RECEIVED, StripeEventStatus.FAILED]) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
     lease_until = now + timedelta(seconds=settings.WORKER_TASK_TIMEOUT_SECONDS)
     with transaction.atomic(durable=True):
         claimed = list(
-            StripeEvent.objects.select_for_update(skip_locked=True)
-            .filter(due)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
+            events_waiting(now).select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:limit]
         )
         if claimed:
             StripeEvent.objects.filter(pk__in=claimed).update(next_attempt_at=lease_until)
@@ -98,30 +86,6 @@ def _claim_due(limit: int) -> list[int]:
 def stripe_events_drain(limit: int) -> int:
     """Work queue of run_worker (core.work_queues): claim a batch of due events and process them. Returns how
     many were claimed; a failing event is recorded FAILED with its back-off and does not stop the batch."""
-    if not events_claimed_from_table():
-        return 0
     claimed = _claim_due(limit)
     stripe_events_process_batch(event_pks=claimed)
     return len(claimed)
-
-
-RETRY_AFTER = timedelta(minutes=1)
-
-
-def stripe_events_retry() -> list[int]:
-    """Periodic job, for task backends other than the database one (there, `stripe_events_drain` takes lost and
-    failed events itself): events not processed a minute after they arrived (their task was lost) and failed
-    events whose back-off is over are queued again. Processing is idempotent, so an event queued twice changes
-    nothing."""
-    if events_claimed_from_table():
-        return []
-    now = timezone.now()
-    not_waiting = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    lost = Q(status=StripeEventStatus.RECEIVED, received_at__lte=now - RETRY_AFTER) & not_waiting
-    failed = Q(status=StripeEventStatus.FAILED, next_attempt_at__lte=now)
-    due = list(StripeEvent.objects.filter(lost | failed).order_by("received_at").values_list("pk", flat=True)[:500])
-    # Pushed forward now, so the next run of this job does not queue them again while they wait in the queue.
-    StripeEvent.objects.filter(pk__in=due).update(next_attempt_at=now + RETRY_AFTER)
-    for event_pk in due:
-        process_stripe_event.enqueue(event_pk)
-    return due

@@ -30,7 +30,7 @@ from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
 from tests.http import form_values
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _number(twelve: str) -> str:
@@ -149,31 +149,27 @@ def _detail(invoice: BillingInvoice) -> str:
     return reverse("backoffice:invoice_detail", kwargs={"invoice_id": invoice.pk})
 
 
-def _enter(buyer: Buyer, number: str, capture: Any) -> None:
+def _enter(buyer: Buyer, number: str) -> None:
     """Enter a buyer's number as its writes do (the admin, the demo): saved, then its lookup queued explicitly; the
-    task runs on commit (the tests' immediate queue)."""
-    with capture(execute=True):
-        buyer.invoice_registration_number = number
-        buyer.save()
-        buyer_registration_number_entered(buyer)
+    job runs at the commit (the tests' worker, tests/worker.py)."""
+    buyer.invoice_registration_number = number
+    buyer.save()
+    buyer_registration_number_entered(buyer)
 
 
 def test_a_number_saved_without_its_explicit_call_is_not_looked_up_until_the_nightly_check(
-    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any
+    org: Organization, registry: RegistryDouble
 ) -> None:
     # No receiver hangs off the save: the write that enters a number queues its lookup, by name.
-    with django_capture_on_commit_callbacks(execute=True):
-        factories.buyer(org, "Quiet K.K.", invoice_registration_number=VALID)
+    factories.buyer(org, "Quiet K.K.", invoice_registration_number=VALID)
     assert registry.requests == []
     refresh_from_diff(today=date(2026, 4, 30))  # the nightly check asks about watched numbers never answered
     assert RegistryRecord.objects.get(number=VALID).status == RegistryStatus.FOUND
 
 
-def test_numbers_entered_are_looked_up_with_num_and_stored(
-    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_numbers_entered_are_looked_up_with_num_and_stored(org: Organization, registry: RegistryDouble) -> None:
     for number in (VALID, CANCELED, UNKNOWN):
-        _enter(factories.buyer(org, f"Buyer {number}"), number, django_capture_on_commit_callbacks)
+        _enter(factories.buyer(org, f"Buyer {number}"), number)
 
     path, query = registry.requests[0]
     assert path == "/1/num"
@@ -198,12 +194,11 @@ def test_without_an_application_id_nothing_is_asked_and_nothing_flagged(
     org: Organization,
     registry: RegistryDouble,
     settings: Any,
-    django_capture_on_commit_callbacks: Any,
     login: Callable[[User], Client],
 ) -> None:
     settings.NTA_APP_ID = ""
     buyer = factories.buyer(org)
-    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
+    _enter(buyer, CANCELED)
     RegistryRecord.objects.create(number=CANCELED, status=RegistryStatus.UNKNOWN)
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
 
@@ -215,26 +210,24 @@ def test_without_an_application_id_nothing_is_asked_and_nothing_flagged(
     assert 'data-testid="registry-flag"' not in admin.get(_detail(invoice)).content.decode()
 
 
-def _set_own_number(org: Organization, number: str, capture: Any) -> Membership:
+def _set_own_number(org: Organization, number: str) -> Membership:
     """The organization's number entered through its settings (the service the Settings page calls)."""
     Organization.objects.filter(pk=org.pk).update(require_two_factor=False)
     org.refresh_from_db()
     admin = Membership.objects.select_related("organization", "user").get(user=factories.member(org, Role.ADMIN))
     values = {name: getattr(org, name) for name in SETTINGS_FIELDS}
-    with capture(execute=True):
-        organization_settings_update(
-            actor=admin, settings=OrganizationSettings(**{**values, "invoice_registration_number": number})
-        )
+    organization_settings_update(
+        actor=admin, settings=OrganizationSettings(**{**values, "invoice_registration_number": number})
+    )
     return admin
 
 
 def test_settings_shows_the_organizations_own_number_as_registered(
     org: Organization,
     registry: RegistryDouble,
-    django_capture_on_commit_callbacks: Any,
     login: Callable[[User], Client],
 ) -> None:
-    admin = _set_own_number(org, VALID, django_capture_on_commit_callbacks)
+    admin = _set_own_number(org, VALID)
     assert registry.requests[0][1]["number"] == VALID  # the settings service queued the lookup
     page = login(admin.user).get("/billing/settings/").content.decode()
     assert 'data-testid="registry-check-off"' not in page
@@ -249,11 +242,10 @@ def test_settings_shows_the_organizations_own_number_as_registered(
 def test_the_organizations_own_number_canceled_or_unknown_alerts_its_admins_and_settings_says_so(
     org: Organization,
     registry: RegistryDouble,
-    django_capture_on_commit_callbacks: Any,
     login: Callable[[User], Client],
     number: str,
 ) -> None:
-    admin = _set_own_number(org, number, django_capture_on_commit_callbacks)
+    admin = _set_own_number(org, number)
     page = login(admin.user).get("/billing/settings/").content.decode()
     assert 'data-testid="own-registry-invalid"' in page
     alert = Alert.objects.get(organization=org, kind=AlertKind.OWN_REGISTRATION_INVALID)
@@ -263,12 +255,12 @@ def test_the_organizations_own_number_canceled_or_unknown_alerts_its_admins_and_
 
 
 def test_a_buyer_with_a_canceled_number_is_flagged_on_its_invoice_and_the_refund_modal_with_an_alert(
-    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any, operator_client: Client
+    org: Organization, registry: RegistryDouble, operator_client: Client
 ) -> None:
     buyer = factories.buyer(org, "株式会社もみじ")
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 1))
     earlier = factories.invoice(org, bill_to=buyer, issue_date=date(2025, 12, 1))
-    _enter(buyer, CANCELED, django_capture_on_commit_callbacks)
+    _enter(buyer, CANCELED)
 
     page = operator_client.get(_detail(invoice)).content.decode()
     assert 'data-testid="registry-flag"' in page
@@ -284,12 +276,12 @@ def test_a_buyer_with_a_canceled_number_is_flagged_on_its_invoice_and_the_refund
 
 
 def test_an_unknown_number_and_one_sold_before_registration_are_flagged(
-    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any, operator_client: Client
+    org: Organization, registry: RegistryDouble, operator_client: Client
 ) -> None:
     unknown_buyer = factories.buyer(org, "Unknown K.K.")
-    _enter(unknown_buyer, UNKNOWN, django_capture_on_commit_callbacks)
+    _enter(unknown_buyer, UNKNOWN)
     early_buyer = factories.buyer(org, "Early K.K.")
-    _enter(early_buyer, VALID, django_capture_on_commit_callbacks)
+    _enter(early_buyer, VALID)
     unknown_invoice = factories.invoice(org, bill_to=unknown_buyer, issue_date=date(2026, 4, 1))
     early_invoice = factories.invoice(org, bill_to=early_buyer, issue_date=date(2023, 9, 1))
     valid_invoice = factories.invoice(org, bill_to=early_buyer, issue_date=date(2026, 4, 1))
@@ -308,11 +300,10 @@ def test_registry_errors_are_stored_and_never_block_a_refund(
     make_paid_invoice: Callable[..., BillingInvoice],
     operator_membership: Membership,
     operator_client: Client,
-    django_capture_on_commit_callbacks: Any,
     number: str,
 ) -> None:
     invoice = make_paid_invoice(amount=22_000)
-    _enter(invoice.buyer, number, django_capture_on_commit_callbacks)
+    _enter(invoice.buyer, number)
     record = RegistryRecord.objects.get(number=number)
     assert record.status == RegistryStatus.ERROR
     assert record.error
@@ -320,16 +311,15 @@ def test_registry_errors_are_stored_and_never_block_a_refund(
     modal = operator_client.get(reverse("refunds:refund", args=[invoice.pk]), headers={"HX-Request": "true"})
     assert modal.status_code == 200
     assert 'data-testid="invoice-notice"' not in modal.content.decode()  # no answer, no claim
-    with django_capture_on_commit_callbacks(execute=True):
-        refund = refund_request(
-            actor=operator_membership,
-            request=RefundInput(
-                invoice_id=invoice.pk,
-                amount=22_000,
-                classification=RefundClassification.FULL,
-                idempotency_key=uuid.uuid4(),
-            ),
-        )
+    refund = refund_request(
+        actor=operator_membership,
+        request=RefundInput(
+            invoice_id=invoice.pk,
+            amount=22_000,
+            classification=RefundClassification.FULL,
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
 
@@ -349,11 +339,11 @@ def test_an_earlier_answer_survives_a_failed_check(org: Organization, registry: 
 
 
 def test_the_nightly_diff_applies_a_cancellation_across_its_pages_and_alerts(
-    org: Organization, registry: RegistryDouble, django_capture_on_commit_callbacks: Any, operator_client: Client
+    org: Organization, registry: RegistryDouble, operator_client: Client
 ) -> None:
     buyer = factories.buyer(org)
     invoice = factories.invoice(org, bill_to=buyer, issue_date=date(2026, 4, 20))
-    _enter(buyer, VALID, django_capture_on_commit_callbacks)
+    _enter(buyer, VALID)
     assert 'data-testid="registry-flag"' not in operator_client.get(_detail(invoice)).content.decode()
 
     other = _number("000099990001")  # someone we do not watch: ignored
@@ -395,30 +385,28 @@ def test_the_return_invoices_record_carries_the_flag(
     make_paid_invoice: Callable[..., BillingInvoice],
     operator_membership: Membership,
     operator_client: Client,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     org.invoice_registration_number = VALID
     org.invoice_issuer_name = "Demo Seller Inc."
     org.save()
     invoice = make_paid_invoice(amount=22_000, issue_date=date.today() - timedelta(days=1))
-    _enter(invoice.buyer, CANCELED, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        refund_request(
-            actor=operator_membership,
-            request=RefundInput(
-                invoice_id=invoice.pk,
-                amount=22_000,
-                classification=RefundClassification.FULL,
-                idempotency_key=uuid.uuid4(),
-            ),
-        )
+    _enter(invoice.buyer, CANCELED)
+    refund_request(
+        actor=operator_membership,
+        request=RefundInput(
+            invoice_id=invoice.pk,
+            amount=22_000,
+            classification=RefundClassification.FULL,
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
     page = operator_client.get(_detail(invoice) + "?tab=transactions").content.decode()
     assert 'data-testid="refund-document"' in page
     assert 'data-testid="document-registry-flag"' in page
 
 
 def test_a_number_entered_in_the_admin_is_looked_up(
-    org: Organization, registry: RegistryDouble, client: Client, django_capture_on_commit_callbacks: Any
+    org: Organization, registry: RegistryDouble, client: Client
 ) -> None:
     # The Buyer and Organization admins are writes below the accounting app: they queue the lookup by name.
     client.force_login(User.objects.create_superuser("support@invoicedesk.example", "x"))
@@ -428,7 +416,6 @@ def test_a_number_entered_in_the_admin_is_looked_up(
         (f"/admin/accounts/organization/{org.pk}/change/", "organization_form", VALID),
     ]:
         data = form_values(client.get(url).content.decode(), form_id)
-        with django_capture_on_commit_callbacks(execute=True):
-            assert client.post(url, {**data, "invoice_registration_number": number}).status_code == 302
+        assert client.post(url, {**data, "invoice_registration_number": number}).status_code == 302
         assert RegistryRecord.objects.get(number=number).status == RegistryStatus.FOUND
     assert [query["number"] for path, query in registry.requests] == [CANCELED, VALID]

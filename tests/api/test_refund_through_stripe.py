@@ -50,7 +50,8 @@ def test_refund_by_api_key_replay_reuse_and_cap(
     assert too_much.json()["details"]["refundable"] == {"amount": 88_000, "currency": "JPY"}
     assert "¥88,000" in too_much.json()["message"]
 
-    # Following it: Stripe answered within the request here (tasks run at once in tests), so the first poll is final.
+    # Following it: the tests' worker ran at the refund's commit, before the request returned, so the first poll
+    # is final.
     followed = client.get(f"/refunds/{refund['id']}")
     assert followed.json()["status"] == "SUCCEEDED" and followed.json()["final"] is True
     assert followed.json()["stripe_refund_id"].startswith("re_")

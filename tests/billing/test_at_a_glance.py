@@ -18,22 +18,21 @@ from invoicedesk.refunds.models import RefundClassification
 from invoicedesk.refunds.services import RefundInput, refund_request
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def refund(django_capture_on_commit_callbacks: Any) -> Callable[[BillingInvoice, Membership, int], None]:
+def refund() -> Callable[[BillingInvoice, Membership, int], None]:
     def _refund(invoice: BillingInvoice, membership: Membership, amount: int) -> None:
-        with django_capture_on_commit_callbacks(execute=True):  # the worker's task, then the buyer email
-            refund_request(
-                actor=membership,
-                request=RefundInput(
-                    invoice_id=invoice.pk,
-                    amount=amount,
-                    classification=RefundClassification.PARTIAL,
-                    idempotency_key=uuid.uuid4(),
-                ),
-            )
+        refund_request(
+            actor=membership,
+            request=RefundInput(
+                invoice_id=invoice.pk,
+                amount=amount,
+                classification=RefundClassification.PARTIAL,
+                idempotency_key=uuid.uuid4(),
+            ),
+        )
 
     return _refund
 

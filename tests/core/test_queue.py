@@ -13,7 +13,6 @@ from procrastinate.contrib.django import app
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.backoffice.tasks import verify_audit_nightly
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.refunds.tasks import execute_refund, reconcile_stripe_links
 from invoicedesk.stripe_integration.gateway import StripeUnavailable
 
@@ -24,9 +23,9 @@ QUEUE = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
 def test_locked_jobs_carry_their_lock_and_retried_ones_their_own_task(settings: Any) -> None:
     settings.TASKS = QUEUE
     with transaction.atomic():
-        enqueue_with_work(verify_audit_nightly, 1)
-        enqueue_with_work(reconcile_stripe_links, 1, [2])
-        enqueue_with_work(execute_refund, 2)
+        verify_audit_nightly.enqueue(1)
+        reconcile_stripe_links.enqueue(1, [2])
+        execute_refund.enqueue(2)
     jobs = {job.args["task"]: (job.task_name, job.lock) for job in ProcrastinateJob.objects.all()}
     links = "invoicedesk.refunds.tasks.reconcile_stripe_links"
     assert jobs == {
@@ -46,7 +45,7 @@ def test_healthz_reports_the_oldest_waiting_job_and_each_workers_heartbeat(setti
     assert idle == {"status": "ok", "oldest_waiting_job_seconds": None, "workers": []}
 
     with transaction.atomic():
-        enqueue_with_work(execute_refund, 1)
+        execute_refund.enqueue(1)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE procrastinate_events SET at = NOW() - INTERVAL '90 seconds' WHERE type = 'deferred'")
         cursor.execute("SELECT procrastinate_register_worker_v1()")

@@ -166,11 +166,11 @@ def test_the_modal_shows_the_split_of_a_mixed_rate_invoice_as_the_document_will(
     assert 'data-testid="tax-split"' not in single  # one rate: nothing to choose or show
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the jobs committed with the work
 def test_the_operator_may_choose_the_split_and_the_document_follows_it(
     registered: Organization,
     make_paid_invoice: Callable[..., BillingInvoice],
     operator_client: Client,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     invoice = make_paid_invoice(amount=109_000, number="INV-MIX3")
     InvoiceLine.objects.create(invoice=invoice, description="Machine", net_amount=50_000, tax_rate=TaxRate.STANDARD)
@@ -194,8 +194,7 @@ def test_the_operator_may_choose_the_split_and_the_document_follows_it(
         url, {**form, "split_10": "1100", "split_8": "9800", "step": "confirm"}
     ).content.decode()
     assert 'name="split_8" value="9800"' in confirm and "725円" in confirm  # the confirmation states the chosen split
-    with django_capture_on_commit_callbacks(execute=True):
-        operator_client.post(url, {**form, "split_10": "1100", "split_8": "9800", "step": "execute"})
+    operator_client.post(url, {**form, "split_10": "1100", "split_8": "9800", "step": "execute"})
     refund_row = invoice.payment_link.refunds.get()
     assert refund_row.rate_split == {"10": 1100, "8": 9800}
     assert RefundDocument.objects.get().amounts_by_rate == [[10, 1_100, 100], [8, 9_800, 725]]

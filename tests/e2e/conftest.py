@@ -20,7 +20,7 @@ from pytest_django import DjangoDbBlocker
 
 from invoicedesk.devtools.demo import seed_demo
 from invoicedesk.devtools.localstripe import LocalStripe, free_port
-from tests.e2e.seeding import FAST_PASSWORD_HASHERS, TASKS_AT_ONCE, dump_database, load_database, stripe_settings
+from tests.e2e.seeding import FAST_PASSWORD_HASHERS, WORKER_AT_COMMIT, dump_database, load_database, stripe_settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without these flags Chromium keeps dialling Google's hosts, which this network refuses.
@@ -86,7 +86,7 @@ def demo_snapshot(
     with (
         django_db_blocker.unblock(),
         override_settings(
-            **stripe_settings(demo_stripe_server), PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, TASKS=TASKS_AT_ONCE
+            **stripe_settings(demo_stripe_server), PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, TASKS=WORKER_AT_COMMIT
         ),
     ):
         try:
@@ -94,6 +94,8 @@ def demo_snapshot(
             return dump_database()
         finally:
             call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+            with connection.cursor() as cursor:  # procrastinate's tables are not Django's to flush
+                cursor.execute("DELETE FROM procrastinate_jobs")
             connection.close()
 
 

@@ -11,10 +11,11 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from invoicedesk.devtools.localstripe import LocalStripe
+from tests import worker
 
 # What tests/conftest.py's autouse fixtures set for every test; the session-scoped seeding runs outside them.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-TASKS_AT_ONCE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+WORKER_AT_COMMIT = {"default": {"BACKEND": worker.BACKEND}}
 
 
 def stripe_settings(server: LocalStripe) -> dict[str, Any]:

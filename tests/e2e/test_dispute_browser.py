@@ -12,6 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from invoicedesk.devtools.demo import DEMO_PASSWORD
 from invoicedesk.payments.models import PaymentLink
+from tests import worker
 from tests.stripe_support import StripeLike, dispute_object, event_payload, signature_header, stripe_http_client
 
 
@@ -25,6 +26,7 @@ def deliver(live_server: LiveServer, settings: Any, event_type: str, obj: dict[s
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         assert response.status == 200
+    worker.run_worker()  # stored by the live server's intake; a worker takes it
 
 
 @pytest.mark.usefixtures("demo")

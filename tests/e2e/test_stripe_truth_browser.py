@@ -10,6 +10,7 @@ from pytest_django.live_server_helper import LiveServer
 from invoicedesk.devtools.demo import DEMO_PASSWORD
 from invoicedesk.payments.models import PaymentLink
 from invoicedesk.stripe_integration import gateway
+from tests import worker
 from tests.stripe_support import event_payload, signature_header
 
 
@@ -42,6 +43,7 @@ def test_a_dashboard_refund_shows_as_an_alert_and_on_the_invoice(page: Page, liv
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         assert response.status == 200
+    worker.run_worker()  # stored by the live server's intake; a worker takes it
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("メールアドレス").fill("operator@demo.test")

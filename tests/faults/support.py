@@ -27,7 +27,7 @@ from invoicedesk.devtools.localstripe import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Settings the parent's environment may carry that must not leak into the worker.
-_DROPPED = ("DATABASE_URL", "TASKS_BACKEND", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
+_DROPPED = ("DATABASE_URL", "SMTP_", "STRIPE_", "WORKER_", "LOCALSTRIPE_", "INVOICEDESK_", "DJANGO_")
 
 
 def test_database_url() -> str:

@@ -15,7 +15,6 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from invoicedesk.core.queue import PERIODIC_TASK
 from invoicedesk.core.schedule import periodic_jobs
-from invoicedesk.core.tasks import enqueue_with_work
 from invoicedesk.devtools.localstripe import LocalStripe
 
 from .jobs import long_task
@@ -35,7 +34,7 @@ def test_a_job_longer_than_the_stalled_timeout_runs_once_while_its_worker_lives(
     env["WORKER_STALLED_SWEEP_SECONDS"] = "1"
     runs = 5 * STALLED_SECONDS  # five times as long as a silent worker is given: the old fixed lease would rerun it
     with transaction.atomic():
-        enqueue_with_work(long_task, runs)
+        long_task.enqueue(runs)
     log = tmp_path / "var" / "long_task.log"
     with running_workers() as workers:
         for n in range(3):

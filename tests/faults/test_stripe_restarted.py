@@ -50,7 +50,7 @@ def test_refund_while_stripe_is_down_is_settled_by_recovery_once_it_is_back(
         stripe.stop()  # SIGTERM: localstripe saves its store on the way out
         assert store.exists() and not stripe.is_up()
 
-        # The refund is asked for while Stripe is down (in this process: ImmediateBackend).
+        # The refund is asked for while Stripe is down (the tests' worker runs at its commit, in this process).
         refund = refund_request(
             actor=operator_membership,
             request=RefundInput(

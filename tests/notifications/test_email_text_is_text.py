@@ -4,7 +4,6 @@ are plain text (an ampersand is an ampersand, not `&amp;`)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -21,24 +20,23 @@ pytestmark = pytest.mark.django_db
 MARKUP = '<img src=x onerror="alert(1)">Smith & Sons'
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs the jobs committed with the work
 def test_a_company_name_with_markup_is_text_on_every_view_of_the_email(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
     operator_client: Client,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     Buyer.objects.filter(pk=paid_invoice.buyer_id).update(company_name=MARKUP)
     Organization.objects.filter(pk=paid_invoice.organization_id).update(name="Smith & Sons K.K.")
-    with django_capture_on_commit_callbacks(execute=True):
-        refund_request(
-            actor=operator_membership,
-            request=RefundInput(
-                invoice_id=paid_invoice.pk,
-                amount=22_000,
-                classification=RefundClassification.PARTIAL,
-                idempotency_key=uuid.uuid4(),
-            ),
-        )
+    refund_request(
+        actor=operator_membership,
+        request=RefundInput(
+            invoice_id=paid_invoice.pk,
+            amount=22_000,
+            classification=RefundClassification.PARTIAL,
+            idempotency_key=uuid.uuid4(),
+        ),
+    )
     notification = Notification.objects.get(refund__payment_link__invoice=paid_invoice)
     sent = mail.outbox[-1]
     assert "&amp;" not in sent.subject and "Smith & Sons K.K." in sent.subject  # the subject is plain text

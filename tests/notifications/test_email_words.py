@@ -75,9 +75,9 @@ def test_the_buyers_email_comes_from_the_seller_and_names_the_attached_return_in
     assert "Demo Seller Inc." in page and "no-reply@invoicedesk.example" in page
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker runs the jobs committed with the work
 def test_the_approvers_email_names_the_request_and_links_to_it_absolutely(
-    org: Organization, settings: Any, login: Callable[[User], Client], django_capture_on_commit_callbacks: Any
+    org: Organization, settings: Any, login: Callable[[User], Client]
 ) -> None:
     settings.SITE_URL = "https://desk.example.com"
     org.refund_approval_policy = ApprovalPolicy.ALWAYS
@@ -85,8 +85,7 @@ def test_the_approvers_email_names_the_request_and_links_to_it_absolutely(
     requester = factories.member(org, Role.OPERATOR, email="alice@example.test")
     approver = factories.member(org, Role.APPROVER, email="bob@example.test", language="en")
     invoice = paid_invoice_without_stripe(org, number="INV-2026-0042")
-    with django_capture_on_commit_callbacks(execute=True):
-        _refund(Membership.objects.get(user=requester), invoice, 30_000)
+    _refund(Membership.objects.get(user=requester), invoice, 30_000)
     (message,) = [m for m in mail.outbox if m.to == ["bob@example.test"]]
     assert "INV-2026-0042" in message.body and "¥30,000" in message.body and "alice@example.test" in message.body
     [url] = [word for word in message.body.split() if word.startswith("https://")]

@@ -25,6 +25,7 @@ from invoicedesk.payments.models import TransactionKind
 from invoicedesk.refunds.models import Refund, RefundClassification
 from invoicedesk.refunds.outcomes import refund_execute
 from invoicedesk.refunds.services import RefundInput, refund_request
+from tests.worker import QUEUED_ONLY
 
 
 class Inbox:
@@ -174,7 +175,7 @@ def test_two_workers_at_once_send_one_email(
     smtp: tuple[Inbox, int], settings: Any, japanese_buyer_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
     inbox, _ = smtp
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # queue, do not run
+    settings.TASKS = QUEUED_ONLY  # queued, not run
     refund_22000(operator_membership, japanese_buyer_invoice)
     refund_execute(refund_id=Refund.objects.get().pk)  # the refund task's work, without its email task
     notification = Notification.objects.get()

@@ -23,7 +23,7 @@ from invoicedesk.payments.services import payment_link_issue
 from invoicedesk.refunds.models import RefundClassification, RefundStatus
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.stripe_integration.models import StripeEvent
-from tests import factories
+from tests import factories, worker
 from tests.stripe_support import ConnectLike, signature_header, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +67,7 @@ def deliver_connect_event(settings: Any, event_type: str, obj: dict[str, Any], a
         headers={"stripe-signature": signature_header(payload, settings.STRIPE_CONNECT_WEBHOOK_SECRET)},
     )
     assert response.status_code == 200
+    worker.run_worker()
 
 
 def test_an_admin_connects_an_account_and_onboarding_enables_it(

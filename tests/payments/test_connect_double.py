@@ -29,7 +29,7 @@ from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.stripe_integration import gateway
 from invoicedesk.stripe_integration.models import StripeEvent
-from tests import factories
+from tests import factories, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -229,6 +229,7 @@ def test_an_injected_dispute_reaches_the_connect_endpoint_signed_for_the_sellers
         f"/_double/accounts/{account_b}/disputes",
         {"payment_intent": link.stripe_payment_intent_id, "status": "needs_response", "due_by": 1_900_000_000},
     )
+    worker.run_worker()  # the event the double delivered to the live server
     event = StripeEvent.objects.get(type="charge.dispute.created")
     assert event.account == account_b and event.payload["data"]["object"]["id"] == opened["id"]
     dispute = Dispute.objects.get()
@@ -246,6 +247,7 @@ def test_an_injected_dispute_reaches_the_connect_endpoint_signed_for_the_sellers
         f"/_double/accounts/{account_b}/disputes",
         {"id": opened["id"], "status": "won", "event": "charge.dispute.closed"},
     )
+    worker.run_worker()
     assert Dispute.objects.get().status == "won"
     assert refundable_amount(link).amount == 50_000
     assert "Disputed" not in page(admin_b, f"/billing/invoices/{paid.pk}/")
@@ -270,6 +272,7 @@ def test_a_pending_reason_injected_on_the_account_is_said_and_its_later_success_
         f"/_double/accounts/{account_b}/refunds/{refund.stripe_refund_id}",
         {"status": "succeeded", "pending_reason": None},
     )
+    worker.run_worker()
     assert StripeEvent.objects.filter(type="charge.refund.updated", account=account_b).exists()
     refund.refresh_from_db()
     assert (refund.status, refund.pending_reason) == (RefundStatus.SUCCEEDED, "")

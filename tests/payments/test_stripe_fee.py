@@ -139,7 +139,7 @@ def test_a_payment_known_only_by_webhook_gets_its_fee_from_the_balance_transacti
     org: Organization, stripe_server_with_fees: LocalStripe
 ) -> None:
     invoice, payload = _paid_at_stripe(org)
-    on_payment_intent_succeeded(_webhook(payload))  # the fee job runs at the commit (the tests' immediate queue)
+    on_payment_intent_succeeded(_webhook(payload))  # the fee job runs at the commit (tests/worker.py)
     link = PaymentLink.objects.get(invoice=invoice)
     assert link.status == PaymentLinkStatus.PAID
     assert (link.stripe_fee, link.stripe_fee_currency) == (3_960, "JPY")  # 3.6 % of 110,000

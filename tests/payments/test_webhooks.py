@@ -12,7 +12,7 @@ from invoicedesk.billing.models import BillingInvoice
 from invoicedesk.payments.history import render_message
 from invoicedesk.payments.models import PaymentLink, PaymentLinkStatus, PaymentTransaction, TransactionKind
 from invoicedesk.stripe_integration.models import StripeEvent
-from tests import factories
+from tests import factories, worker
 from tests.stripe_support import event_payload, payment_intent_object, signature_header, through_wsgi
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,7 @@ def succeeded(link: PaymentLink, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(params=["wsgi", "django"])
-def deliver(
-    request: pytest.FixtureRequest, client: Client, django_capture_on_commit_callbacks: Any
-) -> Callable[..., Any]:
+def deliver(request: pytest.FixtureRequest, client: Client) -> Callable[..., Any]:
     """Each test runs twice: through the production WSGI application, which answers webhooks before Django's
     request cycle (stripe_integration.intake), and through Django's view (the test client, a development server)."""
 
@@ -65,10 +63,13 @@ def deliver(
         payload = event_payload(event_type, obj, event_id=event_id)
         signature = header if header is not None else signature_header(payload, secret, timestamp=timestamp)
         headers = {"stripe-signature": signature} if signature else {}
-        with django_capture_on_commit_callbacks(execute=True):
-            if request.param == "wsgi":
-                return through_wsgi("POST", "/stripe/webhook/", payload, headers)
-            return client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
+        response: Any
+        if request.param == "wsgi":
+            response = through_wsgi("POST", "/stripe/webhook/", payload, headers)
+        else:
+            response = client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
+        worker.run_worker()  # the stored event, taken as a worker takes it
+        return response
 
     return _deliver
 
@@ -208,7 +209,7 @@ def test_unknown_event_types_are_acknowledged_and_ignored(deliver: Callable[...,
 
 
 def test_a_connected_sellers_payment_naming_another_sellers_link_exactly_is_not_trusted(
-    settings: Any, client: Client, django_capture_on_commit_callbacks: Any, link: PaymentLink
+    settings: Any, client: Client, link: PaymentLink
 ) -> None:
     """Every id in the metadata hangs together; only the account the PaymentIntent lives on is not the link's: a
     seller on a connected account cannot pay (mark PAID) another seller's invoice by copying its ids."""
@@ -217,16 +218,16 @@ def test_a_connected_sellers_payment_naming_another_sellers_link_exactly_is_not_
     event = {**json.loads(event_payload("payment_intent.succeeded", intent, event_id="evt_b")), "account": "acct_b"}
     payload = json.dumps(event).encode()
     headers = {"stripe-signature": signature_header(payload, "whsec_test_connect")}
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/stripe/connect-webhook/", payload, content_type="application/json", headers=headers)
+    response = client.post("/stripe/connect-webhook/", payload, content_type="application/json", headers=headers)
     assert response.status_code == 200
+    worker.run_worker()
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.UNPAID
 
     # The same intent on the account the link's payments go to (here the platform's) is the link's payment.
     payload = event_payload("payment_intent.succeeded", intent, event_id="evt_platform")
     headers = {"stripe-signature": signature_header(payload, SECRET)}
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
+    client.post("/stripe/webhook/", payload, content_type="application/json", headers=headers)
+    worker.run_worker()
     link.refresh_from_db()
     assert link.status == PaymentLinkStatus.PAID

@@ -25,7 +25,7 @@ from invoicedesk.refunds.disputes import disputes_alert_due_soon
 from invoicedesk.refunds.models import Dispute, Refund, RefundClassification, RefundStatus
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
-from tests import factories
+from tests import factories, worker
 from tests.stripe_support import StripeLike, dispute_object, event_payload, signature_header, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,6 +68,7 @@ def deliver(settings: Any, event_type: str, obj: dict[str, Any]) -> None:
         headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
     )
     assert response.status_code == 200
+    worker.run_worker()
 
 
 def stripe_disputes(stripe_like: StripeLike, link: PaymentLink, **fields: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from invoicedesk.stripe_integration import gateway
 from tests import factories
 from tests.stripe_support import FaultyHTTPClient, stripe_http_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FULL, PARTIAL = RefundClassification.FULL, RefundClassification.PARTIAL
 
@@ -40,10 +40,9 @@ def ask(
     )
 
 
-def refund(actor: Membership, request: RefundInput, capture: Any) -> Refund:
+def refund(actor: Membership, request: RefundInput) -> Refund:
     """Request a refund and run what happens after commit (the Stripe call, the email)."""
-    with capture(execute=True):
-        created = refund_request(actor=actor, request=request)
+    created = refund_request(actor=actor, request=request)
     created.refresh_from_db()
     return created
 
@@ -52,20 +51,17 @@ def link_of(invoice: BillingInvoice) -> PaymentLink:
     return PaymentLink.objects.get(invoice=invoice)
 
 
-def test_partial_then_full_through_stripe(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
-) -> None:
+def test_partial_then_full_through_stripe(paid_invoice: BillingInvoice, operator_membership: Membership) -> None:
     first = refund(
         operator_membership,
         ask(paid_invoice, 22_000, PARTIAL, reason="requested_by_customer", memo="Returned 2 units"),
-        django_capture_on_commit_callbacks,
     )
     assert first.status == RefundStatus.SUCCEEDED and first.stripe_refund_id.startswith("re_")
     link = link_of(paid_invoice)
     assert link.status == PaymentLinkStatus.PARTIALLY_REFUNDED and link.amount_refunded == 22_000
     assert refundable_amount(link).amount == 88_000
 
-    second = refund(operator_membership, ask(paid_invoice, 88_000, FULL), django_capture_on_commit_callbacks)
+    second = refund(operator_membership, ask(paid_invoice, 88_000, FULL))
     assert second.status == RefundStatus.SUCCEEDED
     link = link_of(paid_invoice)
     assert link.status == PaymentLinkStatus.REFUNDED and link.amount_refunded == 110_000
@@ -81,9 +77,9 @@ def test_partial_then_full_through_stripe(
 
 
 def test_above_the_refundable_amount_is_refused_naming_it(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
+    paid_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
-    refund(operator_membership, ask(paid_invoice, 22_000), django_capture_on_commit_callbacks)
+    refund(operator_membership, ask(paid_invoice, 22_000))
     with pytest.raises(ServiceError) as caught:
         refund_request(actor=operator_membership, request=ask(paid_invoice, 100_000))
     assert caught.value.field == "amount"
@@ -110,11 +106,11 @@ def test_classification_and_amount_rules(
 
 
 def test_double_submit_returns_the_same_refund_and_sends_one_email(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
+    paid_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
     key = uuid.uuid4()
-    first = refund(operator_membership, ask(paid_invoice, 22_000, key=key), django_capture_on_commit_callbacks)
-    again = refund(operator_membership, ask(paid_invoice, 22_000, key=key), django_capture_on_commit_callbacks)
+    first = refund(operator_membership, ask(paid_invoice, 22_000, key=key))
+    again = refund(operator_membership, ask(paid_invoice, 22_000, key=key))
     assert again.pk == first.pk
     assert Refund.objects.count() == 1 and Notification.objects.count() == 1
     assert len(mail.outbox) == 1
@@ -156,10 +152,9 @@ def test_refund_after_the_addon_is_canceled_for_a_payment_settled_under_it(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
     org: Organization,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     org.addon_contracts.update(ends_at=timezone.now())
-    done = refund(operator_membership, ask(paid_invoice, 10_000), django_capture_on_commit_callbacks)
+    done = refund(operator_membership, ask(paid_invoice, 10_000))
     assert done.status == RefundStatus.SUCCEEDED
 
 
@@ -173,11 +168,11 @@ def test_payment_settled_outside_any_contract_is_refused(
 
 
 def test_timeout_leaves_processing_with_the_amount_reserved(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
+    paid_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
     faulty = FaultyHTTPClient(fail=lambda method, url: "timeout" if url.endswith("/v1/refunds") else None)
     with stripe_http_client(faulty):
-        pending = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
+        pending = refund(operator_membership, ask(paid_invoice, 30_000))
     assert pending.status == RefundStatus.PROCESSING and pending.stripe_unconfirmed_since is not None
     link = link_of(paid_invoice)
     assert link.status == PaymentLinkStatus.PAID and link.amount_refunded == 0
@@ -189,7 +184,7 @@ def test_timeout_leaves_processing_with_the_amount_reserved(
 
 
 def test_stripe_error_fails_the_refund_with_its_message_and_frees_the_amount(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
+    paid_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
     error = (
         400,
@@ -203,7 +198,7 @@ def test_stripe_error_fails_the_refund_with_its_message_and_frees_the_amount(
     )
     faulty = FaultyHTTPClient(fail=lambda method, url: error if url.endswith("/v1/refunds") else None)
     with stripe_http_client(faulty):
-        failed = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
+        failed = refund(operator_membership, ask(paid_invoice, 30_000))
     assert failed.status == RefundStatus.FAILED
     assert failed.failure_code == "charge_already_refunded"
     assert failed.failure_message == "Charge ch_1 has already been refunded."
@@ -212,7 +207,7 @@ def test_stripe_error_fails_the_refund_with_its_message_and_frees_the_amount(
 
 
 def test_pending_at_stripe_keeps_the_amount_reserved_and_sends_no_email(
-    paid_invoice: BillingInvoice, operator_membership: Membership, django_capture_on_commit_callbacks: Any
+    paid_invoice: BillingInvoice, operator_membership: Membership
 ) -> None:
     pending = {
         "id": "re_pending",
@@ -225,7 +220,7 @@ def test_pending_at_stripe_keeps_the_amount_reserved_and_sends_no_email(
     }
     faulty = FaultyHTTPClient(fail=lambda method, url: (200, pending) if url.endswith("/v1/refunds") else None)
     with stripe_http_client(faulty):
-        result = refund(operator_membership, ask(paid_invoice, 30_000), django_capture_on_commit_callbacks)
+        result = refund(operator_membership, ask(paid_invoice, 30_000))
     assert result.status == RefundStatus.PENDING and result.stripe_refund_id == "re_pending"
     assert refundable_amount(link_of(paid_invoice)).amount == 80_000
     assert link_of(paid_invoice).status == PaymentLinkStatus.PAID
@@ -236,7 +231,6 @@ def test_approval_policy_holds_the_refund_without_calling_stripe(
     paid_invoice: BillingInvoice,
     operator_membership: Membership,
     org: Organization,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     org.refund_approval_policy = ApprovalPolicy.ABOVE
     org.refund_approval_threshold_percent = 50
@@ -244,8 +238,8 @@ def test_approval_policy_holds_the_refund_without_calling_stripe(
     operator_membership.organization.refresh_from_db()
     faulty = FaultyHTTPClient(fail=lambda method, url: None)
     with stripe_http_client(faulty):
-        small = refund(operator_membership, ask(paid_invoice, 50_000), django_capture_on_commit_callbacks)
-        big = refund(operator_membership, ask(paid_invoice, 60_000, FULL), django_capture_on_commit_callbacks)
+        small = refund(operator_membership, ask(paid_invoice, 50_000))
+        big = refund(operator_membership, ask(paid_invoice, 60_000, FULL))
     assert small.status == RefundStatus.SUCCEEDED
     assert big.status == RefundStatus.PENDING_APPROVAL and big.stripe_refund_id == ""
     assert len([url for _, url in faulty.calls if url.endswith("/v1/refunds")]) == 1
@@ -264,7 +258,7 @@ def test_quote_states_refund_net_and_status_after(
 
 
 def test_email_is_in_the_buyers_language_with_the_facts(
-    make_paid_invoice: Any, operator_membership: Membership, django_capture_on_commit_callbacks: Any, org: Organization
+    make_paid_invoice: Any, operator_membership: Membership, org: Organization
 ) -> None:
     org.contact_email = "support@demo-seller.example"
     org.save()
@@ -272,7 +266,7 @@ def test_email_is_in_the_buyers_language_with_the_facts(
     invoice.buyer.language = "ja"
     invoice.buyer.contact_name = "佐藤 春香"
     invoice.buyer.save()
-    refund(operator_membership, ask(invoice, 22_000), django_capture_on_commit_callbacks)
+    refund(operator_membership, ask(invoice, 22_000))
     (message,) = mail.outbox
     assert message.subject == "【Demo Seller Inc.】返金のお知らせ（請求書番号：INV-2026-0042）"
     assert message.to == ["billing@sakura-trading.example"]

@@ -23,6 +23,7 @@ from invoicedesk.refunds.tasks import reconcile_nightly_if_due
 from invoicedesk.stripe_integration import gateway
 from invoicedesk.stripe_integration.dispatch import retry_delay
 from tests.stripe_support import StripeLike, stripe_http_client
+from tests.worker import QUEUED_ONLY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,7 +136,7 @@ def test_only_stripes_clear_refusal_counts_as_not_done(body: str, status: int, u
 def test_a_notice_that_may_have_gone_out_is_corrected_and_never_sent_again(
     paid_invoice: BillingInvoice, operator_membership: Membership, stripe_like: StripeLike, settings: Any
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = QUEUED_ONLY  # queued, not run
     refund = refund_request(actor=operator_membership, request=ask(paid_invoice, 22_000))
     from invoicedesk.refunds.outcomes import refund_execute
 
@@ -156,7 +157,7 @@ def test_a_notice_that_may_have_gone_out_is_corrected_and_never_sent_again(
 
 
 def test_the_nightly_reconciliation_starts_once_a_day_whatever_the_restarts(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = QUEUED_ONLY  # queued, not run
     first = reconcile_nightly_if_due()
     assert first is not None
     assert reconcile_nightly_if_due() is None  # another worker, or this one restarted

@@ -26,6 +26,7 @@ from invoicedesk.refunds.recovery import refunds_recover
 from invoicedesk.refunds.selectors import refundable_amount
 from invoicedesk.refunds.services import RefundInput, refund_request
 from invoicedesk.stripe_integration import gateway
+from tests import worker
 from tests.stripe_support import StripeLike, event_payload, signature_header, stripe_error, stripe_http_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,6 +61,7 @@ def deliver(settings: Any, event_type: str, obj: dict[str, Any], event_id: str |
         headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
     )
     assert response.status_code == 200
+    worker.run_worker()
 
 
 def refunds_at_stripe(link: PaymentLink) -> list[gateway.RefundInfo]:
@@ -266,11 +268,10 @@ def test_events_in_any_order_and_before_the_payment_was_recorded_end_the_same(
 def test_full_and_partial_are_what_is_true_when_refunds_succeed(
     paid_invoice: BillingInvoice, operator_membership: Membership, stripe_like: StripeLike, settings: Any
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # requested, not run
+    settings.TASKS = worker.QUEUED_ONLY
     big = refund_request(actor=operator_membership, request=ask(paid_invoice, 80_000))
     small = refund_request(actor=operator_membership, request=ask(paid_invoice, 30_000, RefundClassification.FULL))
     assert (big.classification, small.classification) == (RefundClassification.PARTIAL, RefundClassification.FULL)
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     from invoicedesk.refunds.outcomes import refund_execute
 
     refund_execute(refund_id=small.pk)  # Stripe finishes them the other way round

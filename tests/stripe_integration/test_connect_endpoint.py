@@ -15,6 +15,7 @@ from invoicedesk.accounts.models import Organization
 from invoicedesk.alerts.models import Alert, AlertKind
 from invoicedesk.payments.models import ConnectedAccount
 from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
+from tests import worker
 from tests.stripe_support import event_payload, signature_header, through_wsgi
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,12 +39,14 @@ def connect_event(event_type: str, obj: dict[str, Any], *, account: str, event_i
 
 def via_wsgi(path: str, payload: bytes, secret: str) -> tuple[int, bytes]:
     response = through_wsgi("POST", path, payload, {"Stripe-Signature": signature_header(payload, secret)})
+    worker.run_worker()
     return response.status_code, response.content
 
 
 def via_django(path: str, payload: bytes, secret: str) -> tuple[int, bytes]:
     header = signature_header(payload, secret)
     response = Client().post(path, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+    worker.run_worker()
     return response.status_code, response.content
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 
 from invoicedesk.payments import webhooks as payment_webhooks
-from invoicedesk.stripe_integration.dispatch import stripe_event_process
+from invoicedesk.stripe_integration.dispatch import stripe_events_process_batch
 from invoicedesk.stripe_integration.handlers import WebhookEvent, register_webhook_handler, webhook_handlers_for
 from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
+from tests import worker
 from tests.stripe_support import event_payload, signature_header
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,16 +17,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def deliver(settings: Any, event_type: str, obj: dict[str, Any], event_id: str) -> int:
     payload = event_payload(event_type, obj, event_id=event_id)
-    return (
-        Client()
-        .post(
-            "/stripe/webhook/",
-            payload,
-            content_type="application/json",
-            headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
-        )
-        .status_code
+    response = Client().post(
+        "/stripe/webhook/",
+        payload,
+        content_type="application/json",
+        headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
     )
+    return response.status_code
 
 
 def test_payments_registers_its_payment_intent_handlers() -> None:
@@ -35,6 +33,7 @@ def test_payments_registers_its_payment_intent_handlers() -> None:
 
 def test_an_event_no_app_handles_is_stored_and_marked_ignored(settings: Any) -> None:
     assert deliver(settings, "customer.created", {"id": "cus_1", "object": "customer"}, "evt_unknown") == 200
+    worker.run_worker()
     event = StripeEvent.objects.get(stripe_id="evt_unknown")
     assert event.status == StripeEventStatus.IGNORED and event.processed_at is not None
     assert event.payload["data"]["object"]["id"] == "cus_1"
@@ -49,43 +48,22 @@ def test_a_failing_handler_marks_the_event_failed_and_a_rerun_completes_it(setti
             raise RuntimeError("database went away")
 
     register_webhook_handler("test.flaky", flaky)
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     assert deliver(settings, "test.flaky", {"id": "obj_1"}, "evt_flaky") == 200
     stored = StripeEvent.objects.get(stripe_id="evt_flaky")
-    with pytest.raises(RuntimeError):
-        stripe_event_process(event_pk=stored.pk)
+    stripe_events_process_batch(event_pks=[stored.pk])
     stored.refresh_from_db()
     assert stored.status == StripeEventStatus.FAILED and "database went away" in stored.error
-    assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED
-    assert stripe_event_process(event_pk=stored.pk).status == StripeEventStatus.PROCESSED  # done: not run again
+    stripe_events_process_batch(event_pks=[stored.pk])  # taken again (a worker would wait out its back-off)
+    stripe_events_process_batch(event_pks=[stored.pk])  # done: not run again
+    stored.refresh_from_db()
+    assert stored.status == StripeEventStatus.PROCESSED
     assert calls == ["evt_flaky", "evt_flaky"]
 
 
-def test_lost_and_failed_events_are_queued_again_but_not_on_every_run(settings: Any) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from invoicedesk.stripe_integration.services import stripe_events_retry
-
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # queued, never run
-    assert deliver(settings, "customer.created", {"id": "cus_2"}, "evt_lost") == 200
-    lost = StripeEvent.objects.get(stripe_id="evt_lost")
-    assert stripe_events_retry() == []  # just arrived: its own task may still run
-    StripeEvent.objects.filter(pk=lost.pk).update(received_at=timezone.now() - timedelta(minutes=5))
-    assert stripe_events_retry() == [lost.pk]
-    assert stripe_events_retry() == []  # queued a minute ago: not again yet
-    StripeEvent.objects.filter(pk=lost.pk).update(
-        status=StripeEventStatus.FAILED, next_attempt_at=timezone.now() + timedelta(hours=1)
-    )
-    assert stripe_events_retry() == []  # backing off
-
-
 def _stored_for_the_worker(settings: Any, event_type: str, count: int, prefix: str) -> list[int]:
-    """Events delivered while tasks live in the database: stored RECEIVED, no task row."""
+    """Events delivered and not yet taken by a worker: stored RECEIVED, no job row (the row is the work)."""
     from procrastinate.contrib.django.models import ProcrastinateJob
 
-    settings.TASKS = {"default": {"BACKEND": "invoicedesk.core.queue.ProcrastinateBackend"}}
     for n in range(count):
         assert deliver(settings, event_type, {"id": f"obj_{n}"}, f"{prefix}_{n}") == 200
     assert not ProcrastinateJob.objects.exists()
@@ -93,7 +71,6 @@ def _stored_for_the_worker(settings: Any, event_type: str, count: int, prefix: s
 
 
 def test_a_repeated_delivery_is_stored_once_and_answered_as_a_duplicate(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     payload = event_payload("customer.created", {"id": "cus_r"}, event_id="evt_repeat")
     answers = [
         Client()
@@ -145,8 +122,6 @@ def test_a_failing_event_in_a_batch_backs_off_and_the_rest_are_processed(setting
 
 
 def test_a_batch_interrupted_midway_keeps_what_it_did_marked_and_leaves_the_rest_waiting(settings: Any) -> None:
-    from invoicedesk.stripe_integration.dispatch import stripe_events_process_batch
-
     marked_by_the_13th: list[int] = []
 
     def stopping_at_15(event: WebhookEvent) -> None:

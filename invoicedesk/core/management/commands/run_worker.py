@@ -133,22 +133,24 @@ class Command(BaseCommand):
                     thread.join(timeout=SHUTDOWN_GRACE_SECONDS)
 
     def _batch(self, *, no_jobs: bool) -> None:
-        if not no_jobs:
-            for job in periodic_jobs():
-                try:
-                    job.run()
-                except Exception:  # logged; the others still run
-                    logger.exception("periodic job %s failed", job.name)
-                finally:
-                    close_old_connections()
-        for work_queue in work_queues():
-            drain_work_queue(work_queue)
-        # In a thread of its own: procrastinate's worker runs its own event loop (asyncio.run), which cannot start
-        # in a thread that has one running already (a caller's, such as Playwright's in the tests).
+        # All in a thread of its own, as a worker has connections of its own: the caller's connection is left as it
+        # was (the work queues close theirs between batches), and procrastinate's worker runs its own event loop
+        # (asyncio.run), which cannot start in a thread that has one running already (a caller's, such as
+        # Playwright's in the tests).
         failed: list[BaseException] = []
 
         def run() -> None:
             try:
+                if not no_jobs:
+                    for job in periodic_jobs():
+                        try:
+                            job.run()
+                        except Exception:  # logged; the others still run
+                            logger.exception("periodic job %s failed", job.name)
+                        finally:
+                            close_old_connections()
+                for work_queue in work_queues():
+                    drain_work_queue(work_queue)
                 app.run_worker(wait=False, concurrency=1, install_signal_handlers=False, listen_notify=False)
             except BaseException as error:  # handed to the caller's thread below
                 failed.append(error)
