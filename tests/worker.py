@@ -4,7 +4,8 @@ Every task is enqueued through `ProcrastinateBackend` (core.queue), so a job is 
 written in the transaction of its work. `WorkerAtCommit` adds one thing for the tests: when that transaction
 commits, the real worker runs (`manage.py run_worker --batch --no-jobs`: the stored Stripe events, then
 procrastinate's worker until no job is due), so the test reads what a live worker would have done a moment later.
-A stored webhook queues no job: a test runs the worker for it with `run_worker()`.
+A stored webhook queues no job: a test runs the worker for it with `run_worker()`. A job or Stripe event that
+fails fails the test (`WorkFailed`): production logs it and goes on, which in a test would hide a crash.
 
 That worker has connections of its own and sees committed rows only. In a test's own transaction (a test that is
 not `django_db(transaction=True)`) the jobs stay queued, as rows the test can read, and `run_worker()` takes only
@@ -24,6 +25,7 @@ from django.utils import timezone
 from invoicedesk.core.management.commands.run_worker import WORK_QUEUE_BATCH
 from invoicedesk.core.queue import ProcrastinateBackend
 from invoicedesk.core.work_queues import work_queues
+from invoicedesk.stripe_integration.models import StripeEvent, StripeEventStatus
 from invoicedesk.stripe_integration.services import events_waiting
 
 _P = ParamSpec("_P")
@@ -61,8 +63,24 @@ def run_worker() -> None:
         for queue in work_queues():
             while queue.drain(WORK_QUEUE_BATCH):
                 pass
+        _raise_failures()
         return
     _work(wait=True)
+
+
+class WorkFailed(AssertionError):
+    """A job or a Stripe event the worker ran failed: a test reading what did (not) happen would read nothing."""
+
+
+def _raise_failures() -> None:
+    """Production logs a failed job or event and goes on; a test must not, or its assertions that something did
+    not happen pass on a crash."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, args->>'task' FROM procrastinate_jobs WHERE status = 'failed' ORDER BY id")
+        jobs = cursor.fetchall()
+    events = list(StripeEvent.objects.filter(status=StripeEventStatus.FAILED).values_list("stripe_id", "error"))
+    if jobs or events:
+        raise WorkFailed(f"the worker's work failed (see the log): jobs {jobs}, Stripe events {events}")
 
 
 def _passes() -> None:
@@ -70,6 +88,7 @@ def _passes() -> None:
         if not (_events_due() or _jobs_due()):
             return
         call_command("run_worker", "--batch", "--no-jobs")  # in a thread of its own, on its own connections
+        _raise_failures()
     raise RuntimeError(f"work still due after {MAX_PASSES} passes of the worker (a job locked behind another?)")
 
 

@@ -141,3 +141,15 @@ def test_a_batch_interrupted_midway_keeps_what_it_did_marked_and_leaves_the_rest
         f"evt_bstop_{n}" for n in range(15)
     }
     assert {statuses[f"evt_bstop_{n}"] for n in range(15, 20)} == {"RECEIVED"}
+
+
+def test_the_tests_worker_fails_the_test_when_an_event_it_ran_failed(settings: Any) -> None:
+    """Production logs a failed event and goes on; in a test that would make "nothing happened" pass on a crash."""
+
+    def broken(event: WebhookEvent) -> None:
+        raise RuntimeError("handler broke")
+
+    register_webhook_handler("test.harness_broken", broken)
+    assert deliver(settings, "test.harness_broken", {"id": "obj_1"}, "evt_harness") == 200
+    with pytest.raises(worker.WorkFailed, match="evt_harness"):
+        worker.run_worker()
